@@ -1,0 +1,43 @@
+# The README's two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+# PostgreSQL on this kind of machine; the suite runs on it as well as on SQLite.
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export TEST_DATABASE_URL
+
+.PHONY: install run serve test test-sqlite test-e2e lint migrate seed clean-db
+
+install: $(BIN)/.installed
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+# Demo mode: migrate, seed the demo district once, serve on 127.0.0.1:$(PORT).
+run: install
+	PORTAL_CONFIG=demo $(BIN)/flask --app app db upgrade
+	PORTAL_CONFIG=demo $(BIN)/flask --app app seed-demo
+	PORTAL_CONFIG=demo $(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
+
+# Production-style server (needs SECRET_KEY and usually DATABASE_URL).
+serve: install
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 3 app:app
+
+test: install
+	$(BIN)/pytest
+
+test-sqlite: install
+	TEST_DATABASE_URL= $(BIN)/pytest -m "not e2e"
+
+test-e2e: install
+	$(BIN)/pytest tests/e2e
+
+lint: install
+	$(BIN)/ruff check .
+
+clean-db:
+	rm -f instance/portal.db instance/portal.db-wal instance/portal.db-shm

@@ -1,0 +1,120 @@
+"""青山区社区网格工作门户 — the application factory."""
+import os
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+from portal import clock
+from portal.config import CONFIGS, INSTANCE_PATH, PROJECT_ROOT, check_deploy
+from portal.extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = str(PROJECT_ROOT / "portal" / "migrations")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_PATH),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    config_name = (test_config or {}).get("CONFIG_NAME") or os.environ.get("PORTAL_CONFIG", "production")
+    if config_name not in CONFIGS:
+        raise RuntimeError(f"unknown PORTAL_CONFIG {config_name!r}; one of {', '.join(CONFIGS)}")
+    app.config.from_object(CONFIGS[config_name])
+    if test_config:
+        app.config.update(test_config)
+    if config_name == "production":
+        problems = check_deploy(app.config)
+        if problems:
+            raise RuntimeError("生产配置不安全: " + "; ".join(problems))
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # see README: phones change address often
+
+    _register_models()
+    _register_blueprints(app)
+    _register_templates(app)
+    _register_errors(app)
+
+    from portal.security import set_security_headers
+
+    app.after_request(set_security_headers)
+
+    from portal.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_models() -> None:
+    from portal.audit import models as _audit  # noqa: F401
+    from portal.auth import models as _auth  # noqa: F401
+    from portal.org import models as _org  # noqa: F401
+    from portal.people import models as _people  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.admin.views import bp as admin_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.home.views import bp as home_bp
+    from portal.org.views import bp as org_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(org_bp)
+    app.register_blueprint(admin_bp)
+
+
+def _register_templates(app: Flask) -> None:
+    from flask_login import current_user
+
+    from portal.auth.policy import Action, can
+    from portal.nav import navigation
+
+    app.jinja_env.filters["date_cn"] = clock.format_date
+    app.jinja_env.filters["datetime_cn"] = clock.format_datetime
+    app.jinja_env.filters["weekday_cn"] = clock.format_weekday
+
+    @app.context_processor
+    def inject():
+        return {
+            "can": lambda action, target=None: can(current_user, action, target),
+            "Action": Action,
+            "nav_items": navigation(current_user),
+            "today": clock.today(),
+        }
+
+
+def _register_errors(app: Flask) -> None:
+    messages = {
+        400: ("请求无效", "提交的内容无法处理，请返回重试。"),
+        403: ("无权访问", "您的岗位没有此项权限。如有疑问请联系社区书记或管理员。"),
+        404: ("页面不存在", "您要找的页面不存在或已被移除。"),
+        405: ("请求方式不允许", "请通过页面上的按钮操作。"),
+        413: ("文件过大", "上传的文件超过了大小限制。"),
+        500: ("系统出错", "服务器处理时出错，已记录。请稍后重试。"),
+    }
+
+    def handler(code):
+        def handle(error):
+            title, text = messages[code]
+            return render_template("error.html", code=code, title=title, text=text), code
+        return handle
+
+    for code in messages:
+        app.register_error_handler(code, handler(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template(
+            "error.html", code=400, title="页面已过期",
+            text="表单的安全校验未通过（页面可能已过期）。请刷新页面后重新提交。",
+        ), 400

@@ -1,0 +1,92 @@
+"""The one answer to "may this account do this action to that object".
+
+Views call `can` / `require`; none decides permissions on its own. Scope follows
+the position: a community position reaches its own community, a 街镇领导 the
+communities of their street, district staff the whole district.
+"""
+import enum
+
+from flask import abort
+
+from portal.org.models import Community, Grid, Street
+from portal.people.models import Level, Person, Position
+
+
+class Action(enum.StrEnum):
+    VIEW_HOME = "home.view"
+    VIEW_ORG = "org.view"            # the district's structure (public figures of the notice)
+    VIEW_COMMUNITY = "community.view"
+    VIEW_PEOPLE = "people.view"      # staff lists within scope
+    MANAGE_PEOPLE = "people.manage"  # create, edit, deactivate people and accounts
+    RESET_PASSWORD = "account.reset_password"
+    IMPORT_ROSTER = "roster.import"
+    VIEW_AUDIT = "audit.view"
+
+
+ADMIN_ONLY = {Action.MANAGE_PEOPLE, Action.RESET_PASSWORD, Action.IMPORT_ROSTER}
+
+
+def street_id_of(target) -> int | None:
+    if isinstance(target, Street):
+        return target.id
+    if isinstance(target, Community):
+        return target.street_id
+    if isinstance(target, Grid):
+        return target.community.street_id
+    if isinstance(target, Person):
+        return target.street_id
+    return None
+
+
+def community_id_of(target) -> int | None:
+    if isinstance(target, Community):
+        return target.id
+    if isinstance(target, Grid):
+        return target.community_id
+    if isinstance(target, Person):
+        return target.community_id
+    return None
+
+
+def covers(actor: Person, target) -> bool:
+    """Whether the target lies inside the actor's scope. A street is inside a
+    community-level scope only as the street the community belongs to (read-only
+    use); a district-level target (None) only inside district scope."""
+    level = actor.position.level
+    if level is Level.DISTRICT:
+        return True
+    if target is None:
+        return False
+    if level is Level.STREET:
+        return actor.street_id is not None and street_id_of(target) == actor.street_id
+    if isinstance(target, Street):
+        return False
+    return actor.community_id is not None and community_id_of(target) == actor.community_id
+
+
+def can(account, action: Action, target=None) -> bool:
+    if account is None or not getattr(account, "is_authenticated", False) or not account.is_active:
+        return False
+    actor: Person = account.person
+    position = actor.position
+    match action:
+        case Action.VIEW_HOME | Action.VIEW_ORG:
+            return True
+        case Action.VIEW_COMMUNITY | Action.VIEW_PEOPLE:
+            if isinstance(target, Person) and target.id == actor.id:
+                return True
+            return covers(actor, target)
+        case Action.MANAGE_PEOPLE | Action.RESET_PASSWORD | Action.IMPORT_ROSTER:
+            return position is Position.ADMIN
+        case Action.VIEW_AUDIT:
+            if position is Position.ADMIN:
+                return True
+            return position is Position.STREET_LEADER and covers(actor, target)
+    return False
+
+
+def require(account, action: Action, target=None) -> None:
+    """Abort with 403 unless allowed; 404 would hide that the object exists, but
+    inside one district's intranet a clear refusal serves users better."""
+    if not can(account, action, target):
+        abort(403)

@@ -1,0 +1,155 @@
+"""Login, throttling, login sessions and passwords — no request objects here."""
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal import clock
+from portal.audit import rules as audit
+from portal.auth.models import Account, LoginAttempt, LoginSession
+from portal.extensions import db
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - accepted only when DEMO_MODE is on
+MIN_PASSWORD_LENGTH = 10
+# A hash to check against when the username is unknown, so that a wrong username
+# and a wrong password take the same time.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def clean_username(raw: str | None) -> str:
+    """Usernames are short ASCII-ish identifiers; anything else is cut and stripped
+    of control characters before it is looked up or stored."""
+    text = "".join(ch for ch in (raw or "") if unicodedata.category(ch)[0] != "C")
+    return text.strip().lower()[:64]
+
+
+@dataclass
+class LoginResult:
+    account: Account | None = None
+    error: str | None = None
+    session_id: str | None = None
+
+
+def _recent_failures(column, value, since) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(LoginAttempt)
+        .where(column == value, LoginAttempt.at >= since, LoginAttempt.success.is_(False))
+    )
+
+
+def throttled(username: str, address: str, config) -> str | None:
+    """A Chinese message if this username or address has failed too often lately."""
+    window = config["LOGIN_WINDOW_MINUTES"]
+    since = clock.now() - timedelta(minutes=window)
+    if username and _recent_failures(LoginAttempt.username, username, since) >= config["LOGIN_MAX_FAILURES_PER_USERNAME"]:
+        return f"该账号登录失败次数过多，已暂停登录，请 {window} 分钟后再试或联系管理员。"
+    if _recent_failures(LoginAttempt.address, address, since) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+        return f"本机登录失败次数过多，已暂停登录，请 {window} 分钟后再试。"
+    return None
+
+
+def password_accepted(account: Account | None, password: str, demo_mode: bool) -> bool:
+    if account is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+    if password == DEMO_PASSWORD and not demo_mode:
+        return False
+    return check_password_hash(account.password_hash, password)
+
+
+def attempt_login(raw_username: str, password: str, address: str, config) -> LoginResult:
+    """Check a login and, on success, open a server-side login session. The
+    attempt is recorded either way; nothing else is written on failure."""
+    username = clean_username(raw_username)
+    address = (address or "unknown")[:64]
+    password = (password or "")[:1024]
+    message = throttled(username, address, config)
+    if message:
+        db.session.add(LoginAttempt(username=username, address=address, success=False))
+        db.session.commit()
+        return LoginResult(error=message)
+
+    account = db.session.scalar(select(Account).where(Account.username == username)) if username else None
+    ok = password_accepted(account, password, config.get("DEMO_MODE", False))
+    if ok and not account.is_active:
+        ok = False
+        error = "该账号已停用，请联系管理员。"
+    else:
+        error = None if ok else "用户名或密码不正确。"
+    db.session.add(LoginAttempt(username=username, address=address, success=ok))
+    if not ok:
+        db.session.commit()
+        return LoginResult(error=error)
+
+    now = clock.now()
+    login = LoginSession(
+        id=secrets.token_urlsafe(32), account_id=account.id, created_at=now,
+        expires_at=now + timedelta(hours=config["LOGIN_SESSION_HOURS"]), address=address,
+    )
+    db.session.add(login)
+    account.last_login_at = now
+    audit.record(account, "auth.login", account, after={"address": address})
+    db.session.commit()
+    return LoginResult(account=account, session_id=login.id)
+
+
+def load_session(session_id: str | None, account_id: str | None) -> Account | None:
+    """The account behind a live login session, or None (expired, revoked, deactivated)."""
+    if not session_id or not account_id or not str(account_id).isdigit():
+        return None
+    login = db.session.get(LoginSession, session_id)
+    if login is None or login.account_id != int(account_id):
+        return None
+    if login.revoked_at is not None or login.expires_at <= clock.now():
+        return None
+    if not login.account.is_active:
+        return None
+    return login.account
+
+
+def revoke_session(session_id: str | None, actor: Account | None) -> None:
+    if not session_id:
+        return
+    db.session.execute(
+        update(LoginSession).where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+    )
+    if actor is not None:
+        audit.record(actor, "auth.logout", actor)
+    db.session.commit()
+
+
+def revoke_all_sessions(account: Account) -> None:
+    """Every browser of this account is logged out (caller commits)."""
+    db.session.execute(
+        update(LoginSession).where(LoginSession.account_id == account.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+    )
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码至少 {MIN_PASSWORD_LENGTH} 个字符。"
+    if len(password) > 128:
+        return "密码不能超过 128 个字符。"
+    if password == DEMO_PASSWORD:
+        return "不能使用演示密码。"
+    if username and username.lower() in password.lower():
+        return "密码不能包含用户名。"
+    if any(unicodedata.category(ch)[0] == "C" for ch in password):
+        return "密码不能包含控制字符。"
+    return None
+
+
+def set_password(account: Account, password: str, actor: Account, action: str) -> None:
+    """Set a new password, log every browser out, audit (caller commits)."""
+    account.password_hash = generate_password_hash(password)
+    revoke_all_sessions(account)
+    audit.record(actor, action, account)
+
+
+def temporary_password() -> str:
+    return secrets.token_urlsafe(9)

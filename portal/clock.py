@@ -1,0 +1,56 @@
+"""The one clock the app asks for "now", so tests can freeze time (config CLOCK_NOW)."""
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def now() -> datetime:
+    """The current instant, timezone-aware in UTC."""
+    if has_app_context():
+        frozen = current_app.config.get("CLOCK_NOW")
+        if frozen is not None:
+            return frozen.astimezone(UTC)
+    return datetime.now(UTC)
+
+
+def local_now() -> datetime:
+    return now().astimezone(LOCAL_TZ)
+
+
+def today() -> date:
+    """Today's date in Qingshan (Asia/Shanghai)."""
+    return local_now().date()
+
+
+def to_local(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL_TZ)
+
+
+WEEKDAYS = "一二三四五六日"
+
+
+def format_date(value) -> str:
+    """2026年11月25日 — the form people write dates in here."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def format_datetime(value) -> str:
+    if value is None:
+        return ""
+    local = to_local(value)
+    return f"{format_date(local)} {local:%H:%M}"
+
+
+def format_weekday(value) -> str:
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return "星期" + WEEKDAYS[value.weekday()]

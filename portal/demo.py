@@ -1,0 +1,88 @@
+"""The demo district: every position filled with plausible people.
+
+Usernames (all with the password demo-pass-2026, accepted only in demo mode):
+  admin, inspector                       district
+  <street>_leader                        one 街镇领导 per street, e.g. fuqiang_leader
+  <community>_secretary                  社区书记, e.g. fuyuan_secretary
+  <community>_stationhead                站长
+  <community>_frontdesk, _frontdesk2, _frontdesk3   公共服务区工作人员
+  <community>_workerNN                   网格员 of grid NN, e.g. fuyuan_worker01
+Slugs are the pinyin of the names (portal/org/notice.py).
+"""
+import random
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from portal.auth.models import Account
+from portal.auth.rules import DEMO_PASSWORD
+from portal.extensions import db
+from portal.org.models import Community, Street
+from portal.people.models import Person, Position
+
+SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
+    "余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+)
+GIVEN = (
+    "伟 芳 娜 秀英 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀兰 霞 平 刚 桂英 玉兰 萍 鹏 华 红 玲 建华 "
+    "建国 淑珍 海燕 雪梅 丹 晶 琳 宇 浩 凯 慧 婷 颖 鑫 博 晓东 晓燕 志强 海军 春梅 立新 丽娟 志刚 文静 "
+    "国庆 红梅 秀珍 宏伟 建军 淑华 桂兰 凤英 丽华 晓红 亚楠 佳怡 子涵 思远 雨婷 晨阳 乌兰 其其格 巴特尔 "
+    "萨仁 斯琴 额尔敦 高娃 图雅 哈斯"
+).split()
+
+
+def _name_source(seed: str):
+    rng = random.Random(seed)
+    used = set()
+
+    def draw() -> str:
+        while True:
+            name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+            if name not in used:
+                used.add(name)
+                return name
+
+    return rng, draw
+
+
+def _phone(rng) -> str:
+    return "1" + rng.choice("3578") + "".join(rng.choice("0123456789") for _ in range(9))
+
+
+def seed_demo_people(password: str = DEMO_PASSWORD) -> int:
+    """Fill every position of the seeded district (caller commits). One hash
+    serves every demo account: they share one password anyway, and hashing
+    eight hundred times would make each test's fresh database slow."""
+    password_hash = generate_password_hash(password)
+    rng, draw = _name_source("qingshan-2017-72")
+    count = 0
+
+    def add(username, position, street=None, community=None, grid=None):
+        nonlocal count
+        person = Person(name=draw(), phone=_phone(rng), position=position, street=street,
+                        community=community, grid=grid)
+        db.session.add(person)
+        db.session.add(Account(username=username, password_hash=password_hash, person=person))
+        count += 1
+
+    add("admin", Position.ADMIN)
+    add("inspector", Position.INSPECTOR)
+    streets = db.session.scalars(select(Street).order_by(Street.sort_order)).all()
+    for s_order, street in enumerate(streets, start=1):
+        add(f"{street.slug}_leader", Position.STREET_LEADER, street=street)
+        for c_order, community in enumerate(street.communities, start=1):
+            community.office_phone = f"0472-{5100000 + s_order * 1000 + c_order * 10}"
+            slug = community.slug
+            add(f"{slug}_secretary", Position.SECRETARY, street, community)
+            add(f"{slug}_stationhead", Position.STATION_HEAD, street, community)
+            for n in range(1, community.staff_count + 1):
+                add(f"{slug}_frontdesk{'' if n == 1 else n}", Position.FRONT_DESK, street, community)
+            for grid in community.grids:
+                add(f"{slug}_worker{grid.number:02d}", Position.GRID_WORKER, street, community, grid)
+    db.session.flush()
+    return count
+
+
+def community_by_slug(slug: str) -> Community | None:
+    return db.session.scalar(select(Community).where(Community.slug == slug))

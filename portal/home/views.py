@@ -1,0 +1,26 @@
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from portal.auth.policy import Action, require
+from portal.home import rules
+from portal.people.models import Position
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@login_required
+def index():
+    require(current_user, Action.VIEW_HOME)
+    person = current_user.person
+    context = {"person": person, "duties": rules.DUTIES[person.position]}
+    if person.position in (Position.SECRETARY, Position.STATION_HEAD, Position.FRONT_DESK):
+        context["row"] = rules.community_rows(community_id=person.community_id)[0]
+        context["vacant"] = rules.vacant_grids(person.community_id)
+    elif person.position is Position.STREET_LEADER:
+        context["rows"] = rules.community_rows(person.street_id)
+    elif person.position in (Position.INSPECTOR, Position.ADMIN):
+        context["rows"] = rules.community_rows()
+        if person.position is Position.ADMIN:
+            context["counts"] = rules.account_counts()
+    return render_template("home/index.html", **context)

@@ -1,0 +1,90 @@
+"""People on the district's staff, and the positions the notice names."""
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal import clock
+from portal.database import UTCDateTime
+from portal.extensions import db
+from portal.org.models import Community, Grid, Street
+
+
+class Level(enum.StrEnum):
+    """Where a position's scope stops."""
+
+    COMMUNITY = "community"
+    STREET = "street"
+    DISTRICT = "district"
+
+
+class Position(enum.StrEnum):
+    GRID_WORKER = "grid_worker"
+    FRONT_DESK = "front_desk"
+    SECRETARY = "secretary"
+    STATION_HEAD = "station_head"
+    STREET_LEADER = "street_leader"
+    INSPECTOR = "inspector"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return POSITION_LABELS[self]
+
+    @property
+    def level(self) -> Level:
+        if self in (Position.STREET_LEADER,):
+            return Level.STREET
+        if self in (Position.INSPECTOR, Position.ADMIN):
+            return Level.DISTRICT
+        return Level.COMMUNITY
+
+
+POSITION_LABELS = {
+    Position.GRID_WORKER: "网格员",
+    Position.FRONT_DESK: "公共服务区工作人员",
+    Position.SECRETARY: "社区书记",
+    Position.STATION_HEAD: "站长",
+    Position.STREET_LEADER: "街镇领导",
+    Position.INSPECTOR: "区级督查",
+    Position.ADMIN: "管理员",
+}
+POSITION_BY_LABEL = {label: pos for pos, label in POSITION_LABELS.items()}
+
+
+class Person(db.Model):
+    """A member of staff. Community positions carry community_id (and street_id of
+    that community); a 街镇领导 carries street_id only; district staff carry neither.
+    A 网格员 holds one grid, and a grid has at most one holder (一员一格)."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    position: Mapped[Position] = mapped_column(
+        Enum(Position, native_enum=False, length=20, name="position", create_constraint=True,
+             values_callable=lambda e: [m.value for m in e])
+    )
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    street: Mapped[Street | None] = relationship()
+    community: Mapped[Community | None] = relationship()
+    grid: Mapped[Grid | None] = relationship()
+    account: Mapped["Account | None"] = relationship(back_populates="person")  # noqa: F821
+
+    @property
+    def unit_name(self) -> str:
+        if self.community is not None:
+            return self.community.name
+        if self.street is not None:
+            return self.street.name
+        return "青山区"
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,214 @@
+"""Creating, changing and deactivating people and their accounts.
+
+Shared by the admin forms and the roster import, so both refuse the same things
+with the same Chinese messages. Nothing here commits: callers commit once.
+"""
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from portal.audit import rules as audit
+from portal.auth import rules as auth_rules
+from portal.auth.models import Account
+from portal.extensions import db
+from portal.org.models import Community, Grid, Street
+from portal.people.models import Level, Person, Position
+
+USERNAME_RE = re.compile(r"^[a-z][a-z0-9_]{2,31}$")
+PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+
+class PersonError(Exception):
+    """Field name → Chinese message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass
+class PersonInput:
+    name: str
+    username: str
+    position: Position | None
+    street_id: int | None = None
+    community_id: int | None = None
+    grid_number: int | None = None
+    phone: str | None = None
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(ch)[0] == "C" for ch in text)
+
+
+def normalise(data: PersonInput) -> PersonInput:
+    return PersonInput(
+        name=(data.name or "").strip(),
+        username=(data.username or "").strip().lower(),
+        position=data.position,
+        street_id=data.street_id,
+        community_id=data.community_id,
+        grid_number=data.grid_number,
+        phone=(data.phone or "").strip().replace(" ", "") or None,
+    )
+
+
+def check(data: PersonInput, person: Person | None = None) -> tuple[dict[str, str], dict]:
+    """Validate against the database. Returns (errors, resolved) where resolved
+    holds the Street, Community and Grid objects to assign."""
+    errors: dict[str, str] = {}
+    resolved: dict = {"street": None, "community": None, "grid": None}
+
+    if not data.name:
+        errors["name"] = "请填写姓名。"
+    elif len(data.name) > 50 or _has_control(data.name):
+        errors["name"] = "姓名不能超过 50 个字，且不能含控制字符。"
+
+    if not USERNAME_RE.match(data.username or ""):
+        errors["username"] = "用户名须为 3–32 位小写字母、数字或下划线，并以字母开头。"
+    else:
+        owner = db.session.scalar(select(Account).where(Account.username == data.username))
+        if owner is not None and (person is None or owner.person_id != person.id):
+            errors["username"] = f"用户名“{data.username}”已被使用。"
+
+    if data.phone and not PHONE_RE.match(data.phone):
+        errors["phone"] = "手机号应为 11 位手机号码，或形如 0472-1234567 的固定电话。"
+
+    position = data.position
+    if position is None:
+        errors["position"] = "请选择职务。"
+        return errors, resolved
+
+    if position.level is Level.COMMUNITY:
+        community = db.session.get(Community, data.community_id) if data.community_id else None
+        if community is None:
+            errors["community_id"] = f"{position.label}须选择所属社区。"
+        else:
+            resolved["community"] = community
+            resolved["street"] = community.street
+    elif position.level is Level.STREET:
+        street = db.session.get(Street, data.street_id) if data.street_id else None
+        if street is None:
+            errors["street_id"] = "街镇领导须选择所属街镇。"
+        resolved["street"] = street
+
+    if position is Position.GRID_WORKER:
+        community = resolved["community"]
+        if data.grid_number is None:
+            errors["grid_number"] = "网格员须填写所负责的网格号（一员一格）。"
+        elif community is not None:
+            grid = db.session.scalar(
+                select(Grid).where(Grid.community_id == community.id, Grid.number == data.grid_number)
+            )
+            if grid is None:
+                errors["grid_number"] = f"{community.name}只有第 1–{community.grid_count} 网格。"
+            else:
+                holder = db.session.scalar(select(Person).where(Person.grid_id == grid.id))
+                if holder is not None and (person is None or holder.id != person.id):
+                    errors["grid_number"] = f"{grid}已由{holder.name}负责（一员一格）。"
+                resolved["grid"] = grid
+    elif data.grid_number is not None:
+        errors["grid_number"] = "只有网格员负责网格。"
+    return errors, resolved
+
+
+def snapshot(person: Person) -> dict:
+    return {
+        "name": person.name,
+        "username": person.account.username if person.account else None,
+        "position": person.position.value,
+        "street_id": person.street_id,
+        "community_id": person.community_id,
+        "grid_id": person.grid_id,
+        "phone": person.phone,
+        "active": person.active,
+    }
+
+
+def _apply(person: Person, data: PersonInput, resolved: dict) -> None:
+    person.name = data.name
+    person.phone = data.phone
+    person.position = data.position
+    person.street = resolved["street"]
+    person.community = resolved["community"]
+    person.grid = resolved["grid"]
+
+
+def create_person(actor: Account | None, data: PersonInput, password: str) -> Person:
+    data = normalise(data)
+    errors, resolved = check(data)
+    if problem := auth_rules.password_problem(password, data.username):
+        errors["password"] = problem
+    if errors:
+        raise PersonError(errors)
+    person = Person()
+    _apply(person, data, resolved)
+    person.account = Account(username=data.username, password_hash=generate_password_hash(password))
+    db.session.add(person)
+    db.session.flush()
+    audit.record(actor, "person.created", person, after=snapshot(person))
+    return person
+
+
+def update_person(actor: Account, person: Person, data: PersonInput) -> Person:
+    data = normalise(data)
+    errors, resolved = check(data, person)
+    if errors:
+        raise PersonError(errors)
+    before = snapshot(person)
+    _apply(person, data, resolved)
+    if person.account is not None:
+        person.account.username = data.username
+    db.session.flush()
+    changed_before, changed_after = audit.diff(before, snapshot(person))
+    if changed_after:
+        audit.record(actor, "person.updated", person, before=changed_before, after=changed_after)
+    return person
+
+
+def deactivate_person(actor: Account, person: Person) -> None:
+    """停用: the person leaves the board and cannot log in; their grid is freed for
+    a successor (the audit entry keeps which grid it was)."""
+    if actor.person_id == person.id:
+        raise PersonError({"active": "不能停用自己的账号。"})
+    if not person.active:
+        return
+    before = snapshot(person)
+    person.active = False
+    person.grid = None
+    if person.account is not None:
+        person.account.active = False
+        auth_rules.revoke_all_sessions(person.account)
+    db.session.flush()
+    audit.record(actor, "person.deactivated", person, before=before, after=snapshot(person))
+
+
+def activate_person(actor: Account, person: Person) -> None:
+    if person.active:
+        return
+    before = snapshot(person)
+    person.active = True
+    if person.account is not None:
+        person.account.active = True
+    db.session.flush()
+    audit.record(actor, "person.activated", person, before=before, after=snapshot(person))
+
+
+def reset_password(actor: Account, account: Account) -> str:
+    """A temporary password, shown once to the admin; every session of the account ends."""
+    password = auth_rules.temporary_password()
+    auth_rules.set_password(account, password, actor, "account.password_reset")
+    return password
+
+
+def create_admin(username: str, name: str, password: str) -> Person:
+    person = create_person(None, PersonInput(name=name, username=username, position=Position.ADMIN), password)
+    db.session.commit()
+    return person
+
+
+def as_dict(data: PersonInput) -> dict:
+    return asdict(data)

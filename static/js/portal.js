@@ -1,0 +1,33 @@
+// Behaviour that CSP keeps out of the markup: no double submits, plain or htmx.
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.hasAttribute("hx-post") || form.hasAttribute("hx-get")) return;
+    if (form.dataset.submitting === "1") { event.preventDefault(); return; }
+    form.dataset.submitting = "1";
+    // Disable after the browser has collected the submitter's name and value.
+    setTimeout(function () {
+      form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (b) { b.disabled = true; });
+    }, 0);
+  });
+  // A page restored from the back/forward cache must be usable again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-submitting]").forEach(function (form) {
+      delete form.dataset.submitting;
+      form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (b) { b.disabled = false; });
+    });
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    var form = elt.closest("form");
+    (form ? form.querySelectorAll("button, input[type=submit]") : [elt]).forEach(function (b) {
+      if (b.tagName === "BUTTON" || b.type === "submit") { b.disabled = true; b.dataset.htmxDisabled = "1"; }
+    });
+  });
+  document.addEventListener("htmx:afterRequest", function () {
+    document.querySelectorAll("[data-htmx-disabled]").forEach(function (b) {
+      b.disabled = false; delete b.dataset.htmxDisabled;
+    });
+  });
+})();

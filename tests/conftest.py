@@ -1,0 +1,145 @@
+"""Fixtures in the manner of Flask's tutorial: a fresh database per test.
+
+Every test that uses `app` runs on SQLite and, when TEST_DATABASE_URL is set or
+CI=true, on PostgreSQL too. Migrating and seeding the demo district is done once
+per backend into a template; each test gets its own copy of it (a file copy on
+SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL).
+"""
+import os
+import re
+import shutil
+import sqlite3
+import uuid
+
+import flask_migrate
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from portal import create_app
+from portal.demo import seed_demo_people
+from portal.extensions import db
+from portal.org.rules import seed_district
+
+IN_CI = os.environ.get("CI") == "true"
+PG_URL = os.environ.get("TEST_DATABASE_URL") or (
+    "postgresql+psycopg://postgres@127.0.0.1:5432/test" if IN_CI else None
+)
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+def make_app(url: str, **extra):
+    return create_app({"CONFIG_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url, **extra})
+
+
+def build_demo_database(url: str) -> None:
+    """Migrate to head and seed the demo district, the way `make run` does."""
+    app = make_app(url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        seed_district()
+        seed_demo_people()
+        db.session.commit()
+        db.engine.dispose()
+
+
+def pg_admin_engine():
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+def pg_url_for(name: str) -> str:
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    build_demo_database(f"sqlite:///{path}")
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    name = f"portal_tmpl_{os.getpid()}"
+    engine = pg_admin_engine()
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    build_demo_database(pg_url_for(name))
+    yield name
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    """A fresh, seeded database for one test."""
+    if request.param == "sqlite":
+        path = tmp_path / "portal.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"portal_t_{uuid.uuid4().hex[:12]}"
+    engine = pg_admin_engine()
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield pg_url_for(name)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_app(database_url)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page carries no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+class Auth:
+    """Logs a test client in and posts forms with the CSRF token a browser would send."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def token(self, path: str = "/login") -> str:
+        return csrf_token_from(self.client.get(path).get_data(as_text=True))
+
+    def login(self, username: str, password: str = DEMO_PASSWORD, **kw):
+        token = self.token("/login")
+        return self.client.post("/login", data={"username": username, "password": password,
+                                                "csrf_token": token, **kw.pop("data", {})}, **kw)
+
+    def post(self, path: str, data: dict | None = None, token_from: str = "/", **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token(token_from))
+        return self.client.post(path, data=data, **kw)
+
+    def logout(self):
+        return self.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
