@@ -1,0 +1,102 @@
+"""The security baseline: CSRF, headers, cookies and the production configuration."""
+import pytest
+
+from portal import create_app
+from portal.config import DemoConfig, ProductionConfig, TestingConfig, check_deploy
+
+
+def test_posts_without_a_csrf_token_are_refused(auth):
+    auth.login("fuyuan_worker01")
+    response = auth.client.post("/logout")
+    assert response.status_code == 400 and "页面已过期" in response.get_data(as_text=True)
+    assert auth.client.get("/").status_code == 200  # still logged in: nothing changed
+
+
+def test_htmx_requests_send_the_token_in_a_header(auth):
+    auth.login("fuyuan_worker01")
+    token = auth.token("/")
+    response = auth.client.post("/logout", headers={"X-CSRFToken": token, "HX-Request": "true"})
+    assert response.status_code == 302
+
+
+def test_the_csrf_token_survives_a_board_left_open_all_day(app, auth):
+    from datetime import UTC, datetime, timedelta
+
+    auth.login("fuyuan_frontdesk")
+    token = auth.token("/")
+    app.config["CLOCK_NOW"] = datetime.now(UTC) + timedelta(hours=10)
+    assert app.config["WTF_CSRF_TIME_LIMIT"] is None
+    response = auth.client.post("/logout", headers={"X-CSRFToken": token})
+    assert response.status_code == 302
+
+
+def test_logout_is_not_possible_by_get(auth):
+    auth.login("fuyuan_worker01")
+    assert auth.client.get("/logout").status_code == 405
+
+
+def test_no_route_changes_state_on_get(app):
+    """Every route that changes state is POST-only: a GET to one is refused."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.endswith("_POST") or rule.endpoint.split(".")[-1].startswith(("logout",)):
+            assert "GET" not in rule.methods, rule
+
+
+def test_security_headers_on_every_page(auth):
+    for path in ("/login", "/static/css/portal.css"):
+        headers = auth.client.get(path).headers
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+        csp = headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+
+
+def test_authenticated_pages_are_not_stored(auth):
+    auth.login("fuyuan_worker01")
+    for path in ("/", "/org/"):
+        assert auth.client.get(path).headers["Cache-Control"] == "no-store"
+
+
+def test_session_cookie_flags(auth):
+    response = auth.login("fuyuan_worker01")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # testing config; production adds it (below)
+
+
+def test_production_config_passes_the_deploy_check(monkeypatch):
+    config = {k: getattr(ProductionConfig, k) for k in dir(ProductionConfig) if k.isupper()}
+    config["SECRET_KEY"] = "x" * 48
+    assert check_deploy(config) == []
+    assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_HTTPONLY"]
+    assert config["SESSION_COOKIE_SAMESITE"] == "Lax" and not config["DEMO_MODE"]
+
+
+@pytest.mark.parametrize("config_class", [DemoConfig, TestingConfig])
+def test_demo_and_testing_configs_fail_the_deploy_check(config_class):
+    config = {k: getattr(config_class, k) for k in dir(config_class) if k.isupper()}
+    problems = check_deploy(config)
+    assert any("DEMO_MODE" in p for p in problems)
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path):
+    monkeypatch.delenv("PORTAL_CONFIG", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"SECRET_KEY": "dev-only-not-secret", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+
+
+def test_production_sets_secure_cookies(tmp_path):
+    app = create_app({"CONFIG_NAME": "production", "SECRET_KEY": "s" * 40,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["DEMO_MODE"] is False
+
+
+def test_htmx_is_vendored_and_configured_for_the_csp(auth):
+    page = auth.client.get("/login").get_data(as_text=True)
+    assert "/static/vendor/htmx-2.0.11.min.js" in page
+    assert '"allowEval":false' in page and '"includeIndicatorStyles":false' in page
+    assert '"historyCacheSize":0' in page and '"selfRequestsOnly":true' in page
+    assert "<script>" not in page and "style=" not in page
+    assert auth.client.get("/static/vendor/htmx-2.0.11.min.js").status_code == 200
