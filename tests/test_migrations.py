@@ -1,0 +1,51 @@
+"""Schema changes go through migrations, on both databases."""
+import uuid
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from portal.extensions import db
+from tests.conftest import BACKENDS, make_app, pg_admin_engine, pg_url_for
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"portal_m_{uuid.uuid4().hex[:12]}"
+    engine = pg_admin_engine()
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield pg_url_for(name)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def test_upgrade_downgrade_upgrade(empty_database_url):
+    app = make_app(empty_database_url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"streets", "communities", "grids", "people", "accounts", "audit_entries"} <= tables
+        flask_migrate.downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        flask_migrate.upgrade()
+        assert set(inspect(db.engine).get_table_names()) == tables
+        db.engine.dispose()
+
+
+def test_migrations_match_the_models(empty_database_url):
+    """A model changed without a migration shows up here as a difference."""
+    app = make_app(empty_database_url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            differences = compare_metadata(context, db.metadata)
+        db.engine.dispose()
+    assert differences == []

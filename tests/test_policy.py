@@ -1,0 +1,151 @@
+"""Who may see and do what: every route × every demo role × own and other community.
+
+Expectations are written from the notice's roles, not read back from the policy
+module: a community position reaches its own community, a 街镇领导 their street,
+district staff everything, and only the 管理员 administers accounts.
+"""
+import pytest
+from sqlalchemy import select
+
+from portal.auth.models import Account
+from portal.auth.policy import Action, can
+from portal.extensions import db
+from portal.org.models import Community, Street
+
+# role → (level, home slug)
+ROLES = {
+    "admin": ("district", None),
+    "inspector": ("district", None),
+    "fuqiang_leader": ("street", "fuqiang"),
+    "fuyuan_secretary": ("community", "fuyuan"),
+    "fuyuan_stationhead": ("community", "fuyuan"),
+    "fuyuan_frontdesk": ("community", "fuyuan"),
+    "fuyuan_worker01": ("community", "fuyuan"),
+    "fuda_worker01": ("community", "fuda"),
+    "fangzhi_secretary": ("community", "fangzhi"),
+}
+STREET_OF = {"fuyuan": "fuqiang", "fuda": "fuqiang", "fangzhi": "kexue"}
+
+
+def anyone(role, **_):
+    return True
+
+
+def admin_only(role, **_):
+    return role == "admin"
+
+
+def reaches_community(role, community):
+    level, home = ROLES[role]
+    if level == "district":
+        return True
+    if level == "street":
+        return STREET_OF[community] == home
+    return home == community
+
+
+# (method, path, endpoint, who may, form data for POSTs)
+MATRIX = [
+    ("GET", "/", "home.index", anyone, None),
+    ("GET", "/org/", "org.overview", anyone, None),
+    ("GET", "/org/streets/{street:fuqiang}", "org.street", anyone, None),
+    ("GET", "/org/streets/{street:kexue}", "org.street", anyone, None),
+    ("GET", "/org/communities/{community:fuyuan}", "org.community",
+     lambda role: reaches_community(role, "fuyuan"), None),
+    ("GET", "/org/communities/{community:fuda}", "org.community",
+     lambda role: reaches_community(role, "fuda"), None),
+    ("GET", "/org/communities/{community:fangzhi}", "org.community",
+     lambda role: reaches_community(role, "fangzhi"), None),
+    ("GET", "/account/password", "auth.change_password", anyone, None),
+    ("POST", "/account/password", "auth.change_password_POST", anyone, {}),
+    ("GET", "/admin/people", "admin.people", admin_only, None),
+    ("GET", "/admin/roster/import", "admin.roster_import", admin_only, None),
+    ("GET", "/admin/audit", "admin.audit_log", admin_only, None),
+]
+# Not role-dependent: reachable before login, or the way out.
+OUTSIDE_MATRIX = {"static", "auth.login", "auth.login_POST", "auth.logout_POST"}
+
+
+def resolve(app, path: str) -> str:
+    with app.app_context():
+        while "{" in path:
+            start, end = path.index("{"), path.index("}")
+            kind, slug = path[start + 1:end].split(":")
+            model = Street if kind == "street" else Community
+            obj_id = db.session.scalar(select(model.id).where(model.slug == slug))
+            path = path[:start] + str(obj_id) + path[end + 1:]
+    return path
+
+
+def test_the_matrix_covers_every_route(app):
+    """A new route must be added to MATRIX (with who may use it) before it lands."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    covered = {row[2] for row in MATRIX} | OUTSIDE_MATRIX
+    assert endpoints - covered == set(), "routes missing from the permission matrix"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_sees_and_does_only_what_its_position_allows(app, auth, role):
+    assert auth.login(role).status_code == 302
+    token = auth.token("/")
+    for method, template, _endpoint, allowed, data in MATRIX:
+        path = resolve(app, template)
+        if method == "GET":
+            response = auth.client.get(path)
+        else:
+            response = auth.client.post(path, data={**data, "csrf_token": token})
+        if allowed(role):
+            assert response.status_code in (200, 302, 400), (role, method, path, response.status_code)
+            assert response.status_code != 403
+        else:
+            assert response.status_code == 403, (role, method, path, response.status_code)
+            assert "无权访问" in response.get_data(as_text=True)
+
+
+def test_anonymous_visitors_are_sent_to_login(app, client):
+    for method, template, _endpoint, _allowed, _data in MATRIX:
+        if method == "GET":
+            response = client.get(resolve(app, template))
+            assert response.status_code == 302 and response.headers["Location"].startswith("/login"), template
+
+
+def account(username):
+    return db.session.scalar(select(Account).where(Account.username == username))
+
+
+def community(slug):
+    return db.session.scalar(select(Community).where(Community.slug == slug))
+
+
+def test_a_secretary_cannot_see_another_communitys_people(app):
+    with app.app_context():
+        secretary = account("fuyuan_secretary")
+        assert can(secretary, Action.VIEW_PEOPLE, community("fuyuan"))
+        assert not can(secretary, Action.VIEW_PEOPLE, community("fuda"))
+        assert can(secretary, Action.VIEW_PEOPLE, account("fuyuan_worker07").person)
+        assert not can(secretary, Action.VIEW_PEOPLE, account("fuda_worker01").person)
+
+
+def test_a_street_leader_reaches_only_their_street(app):
+    with app.app_context():
+        leader = account("fuqiang_leader")
+        assert can(leader, Action.VIEW_COMMUNITY, community("fuda"))
+        assert not can(leader, Action.VIEW_COMMUNITY, community("fangzhi"))
+        assert can(leader, Action.VIEW_PEOPLE, account("fuda_worker01").person)
+        assert not can(leader, Action.MANAGE_PEOPLE)
+
+
+def test_a_worker_sees_themself_but_manages_nobody(app):
+    with app.app_context():
+        worker = account("fuyuan_worker01")
+        assert can(worker, Action.VIEW_PEOPLE, worker.person)
+        assert not can(worker, Action.MANAGE_PEOPLE, worker.person)
+        assert not can(worker, Action.VIEW_AUDIT)
+
+
+def test_a_deactivated_account_may_do_nothing(app):
+    with app.app_context():
+        admin = account("admin")
+        admin.active = False
+        assert not can(admin, Action.VIEW_HOME)
+        assert not can(None, Action.VIEW_HOME)
