@@ -1,6 +1,6 @@
 """Database plumbing: a UTC timestamp type and SQLite connection settings."""
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC
 
 from flask import has_request_context, request
 from sqlalchemy import DateTime, event

@@ -1,8 +1,7 @@
 """SQLite under concurrent writers: they wait for each other instead of failing."""
+import shutil
 import threading
 import time
-
-import shutil
 
 import pytest
 from sqlalchemy import select, text
