@@ -57,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _register_models() -> None:
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
+    from portal.board import models as _board  # noqa: F401
     from portal.org import models as _org  # noqa: F401
     from portal.people import models as _people  # noqa: F401
 
@@ -64,6 +65,8 @@ def _register_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
+    from portal.board.views import bp as board_bp
+    from portal.board.views import hall_bp
     from portal.home.views import bp as home_bp
     from portal.org.views import bp as org_bp
 
@@ -71,6 +74,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(home_bp)
     app.register_blueprint(org_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(board_bp)
+    app.register_blueprint(hall_bp)
 
 
 def _register_templates(app: Flask) -> None:
@@ -82,6 +87,7 @@ def _register_templates(app: Flask) -> None:
     app.jinja_env.filters["date_cn"] = clock.format_date
     app.jinja_env.filters["datetime_cn"] = clock.format_datetime
     app.jinja_env.filters["weekday_cn"] = clock.format_weekday
+    app.jinja_env.filters["time_cn"] = clock.format_time
 
     @app.context_processor
     def inject():

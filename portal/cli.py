@@ -24,7 +24,7 @@ def register_cli(app: Flask) -> None:
     def seed_demo_command():
         """Seed the district and its demo people (demo mode only; once)."""
         from portal.auth.models import Account
-        from portal.demo import seed_demo_people
+        from portal.demo import seed_demo_day, seed_demo_people
         from portal.org.rules import district_seeded, seed_district
 
         if not current_app.config.get("DEMO_MODE"):
@@ -38,6 +38,10 @@ def register_cli(app: Flask) -> None:
         else:
             db.session.commit()
             click.echo("已有账号，跳过演示人员。")
+        events = seed_demo_day()
+        db.session.commit()
+        if events:
+            click.echo(f"已生成今天的去向记录 {events} 条。")
 
     @app.cli.command("create-admin")
     @click.option("--username", prompt="用户名")

@@ -54,3 +54,21 @@ def format_weekday(value) -> str:
     if isinstance(value, datetime):
         value = to_local(value).date()
     return "星期" + WEEKDAYS[value.weekday()]
+
+
+def format_time(value) -> str:
+    """15:30, local time; the date is added when it is not today."""
+    if value is None:
+        return ""
+    local = to_local(value)
+    if local.date() != today():
+        return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{local:%H:%M}"
+
+
+def parse_date(text: str | None) -> date | None:
+    """A YYYY-MM-DD date from a form or query string, or None if it is not one."""
+    try:
+        return date.fromisoformat((text or "").strip()[:10])
+    except ValueError:
+        return None

@@ -86,3 +86,74 @@ def seed_demo_people(password: str = DEMO_PASSWORD) -> int:
 
 def community_by_slug(slug: str) -> Community | None:
     return db.session.scalar(select(Community).where(Community.slug == slug))
+
+
+def seed_demo_day(now=None) -> int:
+    """A living board for today: most people clocked in, some on patrol or a visit,
+    a few at meetings or out on errands (one or two overdue), some set by the front
+    desk on their behalf. Events are recorded through the board's own rules, so the
+    log, the cards and the audit trail agree. Returns the number of events."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from portal import clock
+    from portal.board.models import ActivityEvent
+    from portal.board.rules import record_event
+
+    now = now or clock.now()
+    local_now = clock.to_local(now)
+    day_start = datetime.combine(local_now.date(), time(7, 50), tzinfo=clock.LOCAL_TZ)
+    if local_now < day_start + timedelta(minutes=15):
+        return 0
+    if db.session.scalar(select(ActivityEvent.id).where(ActivityEvent.at >= day_start).limit(1)):
+        return 0
+    rng = random.Random(local_now.date().isoformat())
+    base = max(day_start, local_now - timedelta(hours=3))
+    accounts = {a.person_id: a for a in db.session.scalars(select(Account))}
+    front_desk = {}
+    for person in db.session.scalars(select(Person).where(Person.position == Position.FRONT_DESK)):
+        front_desk.setdefault(person.community_id, accounts[person.id])
+    count = 0
+
+    def at(lo, hi):
+        span = max(int((hi - lo).total_seconds() // 60), 1)
+        return lo + timedelta(minutes=rng.randrange(span))
+
+    board_positions = [Position.GRID_WORKER, Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD]
+    people = db.session.scalars(
+        select(Person).where(Person.active.is_(True), Person.position.in_(board_positions)).order_by(Person.id)
+    ).all()
+    for person in people:
+        own = accounts.get(person.id)
+        if own is None or rng.random() < 0.08:
+            continue
+        clock_in = at(base, min(base + timedelta(minutes=25), local_now - timedelta(minutes=6)))
+        record_event(own, person, "clock_in", now=clock_in.astimezone(UTC))
+        count += 1
+        t = at(max(clock_in + timedelta(minutes=3), local_now - timedelta(minutes=75)), local_now - timedelta(minutes=1))
+        r = rng.random()
+        actor = own
+        if person.position is Position.GRID_WORKER:
+            if r < 0.40:
+                kind, dest, back = "patrol_start", f"第{person.grid.number}网格", 90
+            elif r < 0.58:
+                kind, dest, back = "visit_start", f"{rng.randint(1, 30)}号楼{rng.randint(1, 6)}单元入户", 60
+            elif r < 0.66:
+                kind, dest, back = "meeting", "街道办事处", 120
+                actor = front_desk.get(person.community_id, own)
+            elif r < 0.71:
+                # Out since over an hour, expected back 40 minutes after leaving: overdue.
+                kind, dest, back = "errand", "区政务服务中心", 40
+                t = max(clock_in + timedelta(minutes=2), local_now - timedelta(minutes=rng.randint(70, 100)))
+            else:
+                continue
+        elif person.position in (Position.SECRETARY, Position.STATION_HEAD) and r < 0.35:
+            kind, dest, back = "meeting", "街道会议室", 90
+        else:
+            continue
+        if t < clock_in:
+            t = clock_in + timedelta(minutes=2)
+        expected = (t + timedelta(minutes=back)).astimezone(UTC)
+        record_event(actor, person, kind, destination=dest, now=t.astimezone(UTC), expected_return=expected)
+        count += 1
+    db.session.flush()
+    return count

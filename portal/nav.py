@@ -7,7 +7,7 @@ from portal.auth.policy import Action, can
 def navigation(account) -> list[tuple[str, str]]:
     if not getattr(account, "is_authenticated", False):
         return []
-    items = [("首页", url_for("home.index"))]
+    items = [("首页", url_for("home.index")), ("去向指示牌", url_for("board.index"))]
     person = account.person
     if person.community_id is not None:
         items.append(("本社区", url_for("org.community", community_id=person.community_id)))

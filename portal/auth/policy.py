@@ -21,9 +21,14 @@ class Action(enum.StrEnum):
     RESET_PASSWORD = "account.reset_password"
     IMPORT_ROSTER = "roster.import"
     VIEW_AUDIT = "audit.view"
+    VIEW_BOARD = "board.view"          # a community's whereabouts board, or a summary of many
+    SET_STATUS = "board.set_status"    # a person's status on the board
+    VIEW_HISTORY = "board.history"     # a person's or a community's event log
+    MANAGE_DISPLAY = "board.display"   # hall display links of a community
 
 
-ADMIN_ONLY = {Action.MANAGE_PEOPLE, Action.RESET_PASSWORD, Action.IMPORT_ROSTER}
+COMMUNITY_OFFICE = {Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD}
+ON_THE_BOARD = COMMUNITY_OFFICE | {Position.GRID_WORKER}
 
 
 def street_id_of(target) -> int | None:
@@ -82,6 +87,26 @@ def can(account, action: Action, target=None) -> bool:
             if position is Position.ADMIN:
                 return True
             return position is Position.STREET_LEADER and covers(actor, target)
+        case Action.VIEW_BOARD:
+            return covers(actor, target)
+        case Action.SET_STATUS:
+            # 八个一 四: whoever goes out marks it on the board; the front desk, 书记
+            # and 站长 keep it right for the people of their own community.
+            if not isinstance(target, Person) or not target.active or target.position not in ON_THE_BOARD:
+                return False
+            if target.id == actor.id:
+                return True
+            return position in COMMUNITY_OFFICE and target.community_id == actor.community_id
+        case Action.VIEW_HISTORY:
+            if isinstance(target, Person) and target.id == actor.id:
+                return True
+            if position is Position.GRID_WORKER:
+                return False
+            return covers(actor, target)
+        case Action.MANAGE_DISPLAY:
+            if position is Position.ADMIN:
+                return True
+            return position in (Position.SECRETARY, Position.STATION_HEAD) and covers(actor, target)
     return False
 
 

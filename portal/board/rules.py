@@ -1,0 +1,443 @@
+"""The whereabouts board: recording events, deriving each card, answering polls.
+
+No request objects here. Every status change writes the event, the person's
+current-status row, the community's board version and an audit entry in the
+caller's one transaction.
+"""
+import enum
+import hashlib
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, joinedload
+
+from portal import clock
+from portal.audit import rules as audit
+from portal.auth.models import Account
+from portal.auth.policy import ON_THE_BOARD, Action, can
+from portal.board.models import ActivityEvent, BoardVersion, CurrentStatus, EventKind, HallDisplayLink
+from portal.extensions import db
+from portal.org.models import Community
+from portal.people.models import Person, Position
+
+MAX_DESTINATION = 100
+MAX_NOTE = 200
+MAX_AHEAD = timedelta(hours=24)
+RETURN_PRESETS = (30, 60, 90)
+
+
+class Status(enum.StrEnum):
+    NOT_IN = "not_in"
+    IN_OFFICE = "in_office"
+    PATROL = "patrol"
+    VISIT = "visit"
+    ERRAND = "errand"
+    MEETING = "meeting"
+    OFF = "off"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    Status.NOT_IN: "未签到",
+    Status.IN_OFFICE: "在岗",
+    Status.PATROL: "巡查中",
+    Status.VISIT: "入户中",
+    Status.ERRAND: "外出办事",
+    Status.MEETING: "开会",
+    Status.OFF: "已签退",
+}
+STATUS_OF_EVENT = {
+    EventKind.CLOCK_IN: Status.IN_OFFICE,
+    EventKind.BACK: Status.IN_OFFICE,
+    EventKind.PATROL_END: Status.IN_OFFICE,
+    EventKind.VISIT_END: Status.IN_OFFICE,
+    EventKind.PATROL_START: Status.PATROL,
+    EventKind.VISIT_START: Status.VISIT,
+    EventKind.ERRAND: Status.ERRAND,
+    EventKind.MEETING: Status.MEETING,
+    EventKind.CLOCK_OUT: Status.OFF,
+}
+AWAY = {Status.PATROL, Status.VISIT, Status.ERRAND, Status.MEETING}
+OVERDUE_LABEL = "超时未归"
+# The buttons a person most likely needs next, by current status (two taps at most).
+NEXT_KINDS = {
+    Status.NOT_IN: [EventKind.CLOCK_IN, EventKind.PATROL_START, EventKind.VISIT_START],
+    Status.OFF: [EventKind.CLOCK_IN],
+    Status.IN_OFFICE: [EventKind.PATROL_START, EventKind.VISIT_START, EventKind.ERRAND, EventKind.MEETING,
+                       EventKind.CLOCK_OUT],
+    Status.PATROL: [EventKind.PATROL_END],
+    Status.VISIT: [EventKind.VISIT_END],
+    Status.ERRAND: [EventKind.BACK],
+    Status.MEETING: [EventKind.BACK],
+}
+POSITION_ORDER = [Position.SECRETARY, Position.STATION_HEAD, Position.FRONT_DESK, Position.GRID_WORKER]
+
+
+class BoardError(Exception):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass
+class Card:
+    """What one card of the board shows."""
+
+    person: Person
+    status: Status
+    since: datetime | None = None
+    destination: str | None = None
+    expected_return: datetime | None = None
+    note: str | None = None
+    set_by_name: str | None = None
+    version: int = 0
+
+    @property
+    def overdue(self) -> bool:
+        return (self.status in AWAY and self.expected_return is not None
+                and self.expected_return <= clock.now())
+
+    @property
+    def status_key(self) -> str:
+        return "overdue" if self.overdue else self.status.value
+
+    @property
+    def status_label(self) -> str:
+        return f"{self.status.label} · {OVERDUE_LABEL}" if self.overdue else self.status.label
+
+    @property
+    def next_kinds(self) -> list[EventKind]:
+        return NEXT_KINDS[self.status]
+
+    @property
+    def offers_return(self) -> bool:
+        """Whether a next step takes the person away, so 去向 and return time apply."""
+        return any(STATUS_OF_EVENT[kind] in AWAY for kind in self.next_kinds)
+
+    @property
+    def role_label(self) -> str:
+        p = self.person
+        return p.grid.label if p.grid is not None else p.position.label
+
+    @property
+    def sort_grid(self):
+        p = self.person
+        if p.grid is not None:
+            return (1, p.grid.number, p.id)
+        return (0, POSITION_ORDER.index(p.position), p.id)
+
+
+def card_for(person: Person, current: CurrentStatus | None, today=None, set_by_name: str | None = None) -> Card:
+    """A status from an earlier day no longer holds: each day begins 未签到."""
+    today = today or clock.today()
+    if current is None or clock.to_local(current.since).date() != today:
+        return Card(person=person, status=Status.NOT_IN, version=current.version if current else 0)
+    return Card(
+        person=person, status=STATUS_OF_EVENT[current.kind], since=current.since,
+        destination=current.destination, expected_return=current.expected_return,
+        note=current.note, set_by_name=set_by_name if current.on_behalf else None, version=current.version,
+    )
+
+
+def _cards_query(community_ids):
+    setter = aliased(Person)
+    setter_account = aliased(Account)
+    return (
+        select(Person, CurrentStatus, setter.name)
+        .outerjoin(CurrentStatus, CurrentStatus.person_id == Person.id)
+        .outerjoin(setter_account, setter_account.id == CurrentStatus.set_by_id)
+        .outerjoin(setter, setter.id == setter_account.person_id)
+        .where(Person.community_id.in_(community_ids), Person.active.is_(True),
+               Person.position.in_(list(ON_THE_BOARD)))
+        .options(joinedload(Person.grid))
+    )
+
+
+def board_cards(community_id: int, person_ids=None) -> list[Card]:
+    """All cards of a community (or only those of person_ids) in one query,
+    whatever the number of people and events."""
+    query = _cards_query([community_id])
+    if person_ids is not None:
+        query = query.where(Person.id.in_(list(person_ids)))
+    today = clock.today()
+    cards = [card_for(person, current, today, setter) for person, current, setter in db.session.execute(query)]
+    return sorted(cards, key=lambda c: c.sort_grid)
+
+
+STATUS_ORDER = ["overdue", Status.NOT_IN.value, Status.ERRAND.value, Status.MEETING.value, Status.PATROL.value,
+                Status.VISIT.value, Status.IN_OFFICE.value, Status.OFF.value]
+
+
+def sort_cards(cards: list[Card], sort: str) -> list[Card]:
+    if sort == "status":
+        return sorted(cards, key=lambda c: (STATUS_ORDER.index(c.status_key), c.sort_grid))
+    return sorted(cards, key=lambda c: c.sort_grid)
+
+
+def summary(cards: list[Card]) -> dict[str, int]:
+    counts = {key: 0 for key in STATUS_ORDER}
+    for card in cards:
+        counts[card.status_key] += 1
+    return counts
+
+
+def board_version(community_id: int) -> int:
+    return db.session.scalar(select(BoardVersion.version).where(BoardVersion.community_id == community_id)) or 0
+
+
+def _clean_text(raw: str | None, limit: int, field: str, label: str, errors: dict) -> str | None:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if len(text) > limit:
+        errors[field] = f"{label}不能超过 {limit} 个字。"
+        return None
+    if any(unicodedata.category(ch)[0] == "C" for ch in text):
+        errors[field] = f"{label}不能包含控制字符。"
+        return None
+    return text
+
+
+def parse_expected_return(back_in: str | None, return_at: str | None, now: datetime) -> datetime | None:
+    """`back_in` is minutes from now (30/60/90 presets or any whole number);
+    `return_at` is a clock time today, HH:MM, in Qingshan. Raises BoardError."""
+    if back_in:
+        if not back_in.strip().isdigit():
+            raise BoardError({"expected_return": "预计返回时间无效。"})
+        return now + timedelta(minutes=int(back_in.strip()[:6]))
+    if return_at:
+        try:
+            hour, minute = (int(part) for part in return_at.strip().split(":")[:2])
+            local = datetime.combine(clock.to_local(now).date(), time(hour, minute), tzinfo=clock.LOCAL_TZ)
+        except ValueError:
+            raise BoardError({"expected_return": "预计返回时间应为“时:分”，如 15:30。"}) from None
+        return local
+    return None
+
+
+def bump_board_version(community_id: int, now: datetime) -> int:
+    """Increment a community's board version and return it. The UPDATE's row lock
+    orders concurrent writers of one board; the first write ever inserts the row,
+    in a savepoint so that losing that race only means updating instead."""
+    bump = (update(BoardVersion).where(BoardVersion.community_id == community_id)
+            .values(version=BoardVersion.version + 1, changed_at=now))
+    if db.session.execute(bump).rowcount == 0:
+        try:
+            with db.session.begin_nested():
+                db.session.add(BoardVersion(community_id=community_id, version=1, changed_at=now))
+        except IntegrityError:
+            db.session.execute(bump)
+    return board_version(community_id)
+
+
+def record_event(actor, person: Person, kind_value: str, *, destination=None, note=None,
+                 expected_return: datetime | None = None, now: datetime | None = None) -> ActivityEvent:
+    """Record one event and move the person's card (caller commits). Raises
+    PermissionError when the actor may not set this person's status, BoardError
+    (field → Chinese message) for bad input; nothing is written in either case."""
+    now = now or clock.now()
+    if not can(actor, Action.SET_STATUS, person):
+        raise PermissionError("may not set this person's status")
+    errors: dict[str, str] = {}
+    try:
+        kind = EventKind(kind_value)
+    except ValueError:
+        kind = None
+        errors["kind"] = "未知的状态，请从按钮中选择。"
+    destination = _clean_text(destination, MAX_DESTINATION, "destination", "去向", errors)
+    note = _clean_text(note, MAX_NOTE, "note", "备注", errors)
+    if kind is not None and STATUS_OF_EVENT[kind] not in AWAY:
+        expected_return = None  # only someone who is away comes back
+    if expected_return is not None:
+        if expected_return <= now:
+            errors["expected_return"] = "预计返回时间不能早于现在。"
+        elif expected_return > now + MAX_AHEAD:
+            errors["expected_return"] = "预计返回时间不能晚于 24 小时之后。"
+    if errors:
+        raise BoardError(errors)
+
+    community_id = person.community_id
+    version = bump_board_version(community_id, now)
+
+    on_behalf = actor.person_id != person.id
+    event = ActivityEvent(person_id=person.id, community_id=community_id, kind=kind, at=now,
+                          destination=destination, expected_return=expected_return, note=note,
+                          entered_by_id=actor.id)
+    db.session.add(event)
+    db.session.flush()
+    current = db.session.get(CurrentStatus, person.id)
+    if current is None:
+        current = CurrentStatus(person_id=person.id, community_id=community_id)
+        db.session.add(current)
+    current.event_id = event.id
+    current.kind = kind
+    current.since = now
+    current.destination = destination
+    current.expected_return = expected_return
+    current.note = note
+    current.set_by_id = actor.id
+    current.on_behalf = on_behalf
+    current.version = version
+    audit.record(actor, "board.status_set", event, on_behalf_of=person if on_behalf else None,
+                 after={"person_id": person.id, "kind": kind.value, "destination": destination,
+                        "expected_return": expected_return.isoformat() if expected_return else None})
+    return event
+
+
+@dataclass
+class PollAnswer:
+    version: int
+    checked_at: int
+    cards: list[Card] | None  # None: nothing changed
+    everything: bool = False
+
+
+def _seen_today(known_at: int, now: datetime) -> datetime | None:
+    """The instant a client last rendered, if it is a sane moment earlier today."""
+    try:
+        seen = datetime.fromtimestamp(known_at, tz=clock.LOCAL_TZ)
+    except (OverflowError, OSError, ValueError):
+        return None
+    if known_at < 0 or seen > now or seen.date() != clock.to_local(now).date():
+        return None
+    return seen
+
+
+def _fell_due(seen: datetime, now: datetime):
+    return (CurrentStatus.expected_return.is_not(None)
+            & (CurrentStatus.expected_return > seen) & (CurrentStatus.expected_return <= now))
+
+
+def anything_changed(community_ids: list[int], known_version: int, known_at: int,
+                     now: datetime | None = None) -> bool:
+    """For summaries and the hall screen: has any of these boards changed since the
+    client's (summed version, time), including an expected return falling due?"""
+    now = now or clock.now()
+    seen = _seen_today(known_at, now)
+    if seen is None or summary_version(community_ids) != known_version:
+        return True
+    due = db.session.scalar(
+        select(func.count()).select_from(CurrentStatus)
+        .where(CurrentStatus.community_id.in_(community_ids), _fell_due(seen, now))
+    )
+    return due > 0
+
+
+def poll(community_id: int, known_version: int, known_at: int, now: datetime | None = None) -> PollAnswer:
+    """What changed on a board since a client rendered it (version, epoch seconds):
+    cards written since, cards whose expected return fell due since, or everything
+    when the day has turned."""
+    now = now or clock.now()
+    version = board_version(community_id)
+    stamp = int(now.timestamp())
+    seen = _seen_today(known_at, now)
+    if seen is None or known_version > version:
+        return PollAnswer(version, stamp, board_cards(community_id), everything=True)
+    changed = db.session.scalars(
+        select(CurrentStatus.person_id).where(
+            CurrentStatus.community_id == community_id,
+            (CurrentStatus.version > known_version) | _fell_due(seen, now),
+        )
+    ).all()
+    if not changed:
+        return PollAnswer(version, stamp, None)
+    return PollAnswer(version, stamp, board_cards(community_id, changed))
+
+
+def community_summaries(community_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Counts per status per community, for street and district summaries (two queries)."""
+    rows = db.session.execute(
+        select(Person, CurrentStatus)
+        .outerjoin(CurrentStatus, CurrentStatus.person_id == Person.id)
+        .where(Person.community_id.in_(community_ids), Person.active.is_(True),
+               Person.position.in_(list(ON_THE_BOARD)))
+    ).all()
+    today = clock.today()
+    result = {cid: {key: 0 for key in STATUS_ORDER} for cid in community_ids}
+    for person, current in rows:
+        result[person.community_id][card_for(person, current, today).status_key] += 1
+    return result
+
+
+def summary_version(community_ids: list[int]) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(BoardVersion.version), 0)).where(BoardVersion.community_id.in_(community_ids))
+    )
+
+
+def events_of_person(person_id: int, day) -> list[ActivityEvent]:
+    start, end = _day_bounds(day)
+    return list(db.session.scalars(
+        select(ActivityEvent).where(ActivityEvent.person_id == person_id, ActivityEvent.at >= start,
+                                    ActivityEvent.at < end)
+        .options(joinedload(ActivityEvent.entered_by), joinedload(ActivityEvent.person))
+        .order_by(ActivityEvent.at, ActivityEvent.id)
+    ))
+
+
+def events_of_community(community_id: int, day) -> list[ActivityEvent]:
+    start, end = _day_bounds(day)
+    return list(db.session.scalars(
+        select(ActivityEvent).where(ActivityEvent.community_id == community_id, ActivityEvent.at >= start,
+                                    ActivityEvent.at < end)
+        .options(joinedload(ActivityEvent.entered_by), joinedload(ActivityEvent.person))
+        .order_by(ActivityEvent.at, ActivityEvent.id)
+    ))
+
+
+def _day_bounds(day):
+    start = datetime.combine(day, time(0, 0), tzinfo=clock.LOCAL_TZ)
+    return start, start + timedelta(days=1)
+
+
+# Hall display links -------------------------------------------------------------
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_display_link(actor, community: Community, label: str) -> str:
+    """A new read-only link for the hall screen; the token is returned once."""
+    if not can(actor, Action.MANAGE_DISPLAY, community):
+        raise PermissionError("may not manage display links")
+    errors: dict[str, str] = {}
+    label = _clean_text(label, 40, "label", "名称", errors) or "服务大厅显示屏"
+    if errors:
+        raise BoardError(errors)
+    token = secrets.token_urlsafe(24)
+    link = HallDisplayLink(community_id=community.id, token_hash=_hash(token), label=label,
+                           created_by_id=actor.id)
+    db.session.add(link)
+    db.session.flush()
+    audit.record(actor, "board.display_link_created", link, after={"community_id": community.id, "label": label})
+    return token
+
+
+def revoke_display_link(actor, link: HallDisplayLink) -> None:
+    if not can(actor, Action.MANAGE_DISPLAY, db.session.get(Community, link.community_id)):
+        raise PermissionError("may not manage display links")
+    if link.revoked_at is None:
+        link.revoked_at = clock.now()
+        audit.record(actor, "board.display_link_revoked", link, before={"revoked_at": None})
+
+
+def display_links(community_id: int) -> list[HallDisplayLink]:
+    return list(db.session.scalars(
+        select(HallDisplayLink).where(HallDisplayLink.community_id == community_id,
+                                      HallDisplayLink.revoked_at.is_(None)).order_by(HallDisplayLink.id)
+    ))
+
+
+def community_for_display(token: str | None) -> Community | None:
+    if not token or len(token) > 64:
+        return None
+    link = db.session.scalar(select(HallDisplayLink).where(HallDisplayLink.token_hash == _hash(token),
+                                                           HallDisplayLink.revoked_at.is_(None)))
+    return db.session.get(Community, link.community_id) if link else None

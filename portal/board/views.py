@@ -1,0 +1,248 @@
+"""The 社工去向指示牌: community boards, summaries, history, the hall display."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+
+from portal import clock
+from portal.auth.policy import Action, can, require
+from portal.board import rules
+from portal.board.forms import DisplayLinkForm
+from portal.board.models import EventKind, HallDisplayLink
+from portal.extensions import csrf, db
+from portal.htmx import is_htmx, render
+from portal.org.models import Community, Street
+from portal.people.models import Level, Person
+
+bp = Blueprint("board", __name__, url_prefix="/board")
+hall_bp = Blueprint("hall", __name__, url_prefix="/hall")
+
+SORTS = {"grid": "按网格", "status": "按状态"}
+
+
+def _community(community_id: int) -> Community:
+    return db.session.get(Community, community_id) or abort(404)
+
+
+def _int_arg(name: str) -> int:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 16 else -1
+
+
+def _board_context(community: Community, errors=None, error_person_id=None, sort=None):
+    sort = sort if sort in SORTS else request.args.get("sort", "grid")
+    sort = sort if sort in SORTS else "grid"
+    cards = rules.board_cards(community.id)
+    me = current_user.person
+    my_card = next((c for c in cards if c.person.id == me.id), None)
+    context = {
+        "community": community, "cards": rules.sort_cards(cards, sort), "sort": sort, "sorts": SORTS,
+        "counts": rules.summary(cards), "version": rules.board_version(community.id),
+        "checked_at": int(clock.now().timestamp()), "my_card": my_card,
+        "errors": errors or {}, "error_person_id": error_person_id,
+        "presets": rules.RETURN_PRESETS, "kinds": list(EventKind), "labels": rules.STATUS_LABELS,
+    }
+    if can(current_user, Action.MANAGE_DISPLAY, community):
+        context["display_links"] = rules.display_links(community.id)
+        context["display_form"] = DisplayLinkForm()
+    return context
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Each person's own board: the community's, the street's summary, or the district's."""
+    person = current_user.person
+    if person.community_id is not None:
+        return redirect(url_for("board.board", community_id=person.community_id))
+    if person.position.level is Level.STREET:
+        return redirect(url_for("board.street_summary", street_id=person.street_id))
+    return redirect(url_for("board.district_summary"))
+
+
+@bp.get("/<int:community_id>")
+@login_required
+def board(community_id: int):
+    community = _community(community_id)
+    require(current_user, Action.VIEW_BOARD, community)
+    return render("board/board.html", block="main", **_board_context(community))
+
+
+@bp.get("/<int:community_id>/poll")
+@login_required
+def poll(community_id: int):
+    """204 when nothing changed (htmx swaps nothing); otherwise a new poller and
+    only the changed cards, out of band."""
+    community = _community(community_id)
+    require(current_user, Action.VIEW_BOARD, community)
+    answer = rules.poll(community.id, _int_arg("v"), _int_arg("t"))
+    if answer.cards is None:
+        return "", 204
+    sort = request.args.get("sort", "grid")
+    sort = sort if sort in SORTS else "grid"
+    all_cards = rules.board_cards(community.id) if (answer.everything or sort == "status") else None
+    counts = rules.summary(all_cards or rules.board_cards(community.id))
+    me = current_user.person
+    my_card = next((c for c in answer.cards if c.person.id == me.id), None)
+    return render(
+        "board/_poll.html", community=community, version=answer.version, checked_at=answer.checked_at,
+        sort=sort, changed=answer.cards, all_cards=rules.sort_cards(all_cards, sort) if all_cards else None,
+        counts=counts, my_card=my_card, errors={}, error_person_id=None, labels=rules.STATUS_LABELS,
+        presets=rules.RETURN_PRESETS, kinds=list(EventKind),
+    )
+
+
+@bp.post("/<int:community_id>/people/<int:person_id>/status")
+@login_required
+@csrf.exempt  # checked below, so that a stale token is answered at the card
+def set_status_POST(community_id: int, person_id: int):
+    community = _community(community_id)
+    person = db.session.get(Person, person_id)
+    if person is None or person.community_id != community.id:
+        abort(404)
+    require(current_user, Action.SET_STATUS, person)
+    source = "me" if request.form.get("from") == "me" else "card"
+    try:
+        csrf.protect()
+        expected = rules.parse_expected_return(request.form.get("back_in"), request.form.get("return_at"),
+                                               clock.now())
+        rules.record_event(current_user, person, request.form.get("kind", ""),
+                           destination=request.form.get("destination"), note=request.form.get("note"),
+                           expected_return=expected)
+    except CSRFError:
+        db.session.rollback()
+        return _status_error(community, person, source, {"csrf": "页面已过期（安全校验未通过），请刷新页面后重试。"})
+    except rules.BoardError as error:
+        db.session.rollback()
+        return _status_error(community, person, source, error.errors)
+    db.session.commit()
+    if not is_htmx():
+        flash(f"已更新{person.name}的状态。", "success")
+        return redirect(url_for("board.board", community_id=community.id), 303)
+    return _status_fragment(community, person, source)
+
+
+def _status_fragment(community, person, source, errors=None, status=200):
+    card = rules.board_cards(community.id, [person.id])[0]
+    mine = person.id == current_user.person_id
+    return render(
+        "board/_status_response.html", status=status, community=community, card=card, source=source,
+        my_card=card if mine else None, errors=errors or {}, error_person_id=person.id if errors else None,
+        presets=rules.RETURN_PRESETS, kinds=list(EventKind),
+    )
+
+
+def _status_error(community, person, source, errors):
+    if is_htmx():
+        return _status_fragment(community, person, source, errors, status=422)
+    return render("board/board.html", status=422,
+                  **_board_context(community, errors=errors, error_person_id=person.id))
+
+
+@bp.get("/streets/<int:street_id>")
+@login_required
+def street_summary(street_id: int):
+    street = db.session.get(Street, street_id) or abort(404)
+    require(current_user, Action.VIEW_BOARD, street)
+    return _summary_page([street], title=f"{street.name}去向汇总")
+
+
+@bp.get("/district")
+@login_required
+def district_summary():
+    require(current_user, Action.VIEW_BOARD, None)
+    streets = db.session.scalars(select(Street).order_by(Street.sort_order)).all()
+    return _summary_page(streets, title="全区去向汇总")
+
+
+def _summary_page(streets, title):
+    communities = [c for s in streets for c in s.communities]
+    ids = [c.id for c in communities]
+    if is_htmx() and not rules.anything_changed(ids, _int_arg("v"), _int_arg("t")):
+        return "", 204
+    return render("board/summary.html", block="summary", title=title, streets=streets,
+                  counts=rules.community_summaries(ids), version=rules.summary_version(ids),
+                  checked_at=int(clock.now().timestamp()), labels=rules.STATUS_LABELS)
+
+
+@bp.get("/people/<int:person_id>/history")
+@login_required
+def person_history(person_id: int):
+    person = db.session.get(Person, person_id) or abort(404)
+    require(current_user, Action.VIEW_HISTORY, person)
+    day, error = _day_arg()
+    return render("board/history.html", person=person, community=person.community, day=day, date_error=error,
+                  events=rules.events_of_person(person.id, day))
+
+
+@bp.get("/<int:community_id>/log")
+@login_required
+def community_log(community_id: int):
+    community = _community(community_id)
+    require(current_user, Action.VIEW_HISTORY, community)
+    day, error = _day_arg()
+    return render("board/history.html", person=None, community=community, day=day, date_error=error,
+                  events=rules.events_of_community(community.id, day))
+
+
+def _day_arg():
+    raw = request.args.get("date")
+    if not raw:
+        return clock.today(), None
+    day = clock.parse_date(raw)
+    if day is None or day.year < 2017 or day > clock.today():
+        return clock.today(), "日期无效（应为 2017 年以后、不晚于今天的日期），已显示今天。"
+    return day, None
+
+
+@bp.post("/<int:community_id>/display-links")
+@login_required
+def display_link_new_POST(community_id: int):
+    community = _community(community_id)
+    require(current_user, Action.MANAGE_DISPLAY, community)
+    form = DisplayLinkForm()
+    if not form.validate():
+        flash("；".join(e for errs in form.errors.values() for e in errs), "error")
+        return redirect(url_for("board.board", community_id=community.id))
+    try:
+        token = rules.create_display_link(current_user, community, form.label.data)
+    except rules.BoardError as error:
+        db.session.rollback()
+        flash("；".join(error.errors.values()), "error")
+        return redirect(url_for("board.board", community_id=community.id))
+    db.session.commit()
+    return render_template("board/display_link.html", community=community,
+                           url=url_for("hall.hall", token=token, _external=True))
+
+
+@bp.post("/<int:community_id>/display-links/<int:link_id>/revoke")
+@login_required
+def display_link_revoke_POST(community_id: int, link_id: int):
+    community = _community(community_id)
+    require(current_user, Action.MANAGE_DISPLAY, community)
+    link = db.session.get(HallDisplayLink, link_id)
+    if link is None or link.community_id != community.id:
+        abort(404)
+    rules.revoke_display_link(current_user, link)
+    db.session.commit()
+    flash("显示屏链接已停用。", "success")
+    return redirect(url_for("board.board", community_id=community.id))
+
+
+@hall_bp.get("/<token>")
+def hall(token: str):
+    """The 服务大厅 screen: read-only, no login, one community; never notes or
+    leave reasons, and no 去向 (it may name a household)."""
+    community = rules.community_for_display(token)
+    if community is None:
+        if is_htmx():
+            return render_template("board/hall_gone.html"), 200
+        abort(404)
+    if is_htmx() and not rules.anything_changed([community.id], _int_arg("v"), _int_arg("t")):
+        return "", 204
+    cards = rules.board_cards(community.id)
+    response = render("board/hall.html", block="hall", community=community, cards=cards,
+                      counts=rules.summary(cards), version=rules.board_version(community.id), token=token,
+                      checked_at=int(clock.now().timestamp()), now=clock.now())
+    response.headers["Cache-Control"] = "no-store"
+    return response
