@@ -160,8 +160,10 @@ def _summary_page(streets, title):
     ids = [c.id for c in communities]
     if is_htmx() and not rules.anything_changed(ids, _int_arg("v"), _int_arg("t")):
         return "", 204
+    counts = rules.community_summaries(ids)
+    totals = {key: sum(c[key] for c in counts.values()) for key in rules.STATUS_ORDER}
     return render("board/summary.html", block="summary", title=title, streets=streets,
-                  counts=rules.community_summaries(ids), version=rules.summary_version(ids),
+                  counts=counts, totals=totals, version=rules.summary_version(ids),
                   checked_at=int(clock.now().timestamp()), labels=rules.STATUS_LABELS)
 
 
