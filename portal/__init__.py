@@ -60,6 +60,7 @@ def _register_models() -> None:
     from portal.board import models as _board  # noqa: F401
     from portal.org import models as _org  # noqa: F401
     from portal.people import models as _people  # noqa: F401
+    from portal.workdays import models as _workdays  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -69,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.board.views import hall_bp
     from portal.home.views import bp as home_bp
     from portal.org.views import bp as org_bp
+    from portal.workdays.views import bp as workdays_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
@@ -76,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(board_bp)
     app.register_blueprint(hall_bp)
+    app.register_blueprint(workdays_bp)
 
 
 def _register_templates(app: Flask) -> None:

@@ -25,6 +25,8 @@ class Action(enum.StrEnum):
     SET_STATUS = "board.set_status"    # a person's status on the board
     VIEW_HISTORY = "board.history"     # a person's or a community's event log
     MANAGE_DISPLAY = "board.display"   # hall display links of a community
+    VIEW_CALENDAR = "calendar.view"    # the work calendar: holidays and 调休 workdays
+    MANAGE_CALENDAR = "calendar.manage"
 
 
 COMMUNITY_OFFICE = {Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD}
@@ -75,13 +77,13 @@ def can(account, action: Action, target=None) -> bool:
     actor: Person = account.person
     position = actor.position
     match action:
-        case Action.VIEW_HOME | Action.VIEW_ORG:
+        case Action.VIEW_HOME | Action.VIEW_ORG | Action.VIEW_CALENDAR:
             return True
         case Action.VIEW_COMMUNITY | Action.VIEW_PEOPLE:
             if isinstance(target, Person) and target.id == actor.id:
                 return True
             return covers(actor, target)
-        case Action.MANAGE_PEOPLE | Action.RESET_PASSWORD | Action.IMPORT_ROSTER:
+        case Action.MANAGE_PEOPLE | Action.RESET_PASSWORD | Action.IMPORT_ROSTER | Action.MANAGE_CALENDAR:
             return position is Position.ADMIN
         case Action.VIEW_AUDIT:
             if position is Position.ADMIN:

@@ -1,0 +1,1 @@
+"""Work calendar tables (filled in by the calendar work)."""
