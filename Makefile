@@ -25,7 +25,7 @@ run: install
 
 # Production-style server (needs SECRET_KEY and usually DATABASE_URL).
 serve: install
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 3 app:app
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 3 --timeout 60 app:app
 
 test: install
 	$(BIN)/pytest

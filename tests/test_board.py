@@ -105,6 +105,7 @@ def test_bad_input_is_refused_with_a_message_and_nothing_written(app, kwargs, fi
     with app.app_context():
         worker = account("fuyuan_worker03")
         before = counts()
+        kwargs = dict(kwargs)
         kind = kwargs.pop("kind")
         with pytest.raises(rules.BoardError) as refused:
             rules.record_event(worker, worker.person, kind, **kwargs)

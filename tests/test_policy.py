@@ -82,7 +82,17 @@ MATRIX = [
     ("POST", "/board/{community:fuyuan}/display-links/999999/revoke", "board.display_link_revoke_POST",
      lambda role: role in ("admin", "fuyuan_secretary", "fuyuan_stationhead"), {}),
     ("GET", "/admin/people", "admin.people", admin_only, None),
+    ("GET", "/admin/people/new", "admin.person_new", admin_only, None),
+    ("POST", "/admin/people/new", "admin.person_new_POST", admin_only, {}),
+    ("GET", "/admin/people/{person:fuda_worker01}/edit", "admin.person_edit", admin_only, None),
+    ("POST", "/admin/people/{person:fuda_worker01}/edit", "admin.person_edit_POST", admin_only, {}),
+    ("POST", "/admin/people/{person:fuda_worker01}/deactivate", "admin.person_deactivate_POST", admin_only, {}),
+    ("POST", "/admin/people/{person:fuda_worker01}/activate", "admin.person_activate_POST", admin_only, {}),
+    ("POST", "/admin/people/{person:fuda_worker01}/reset-password", "admin.person_reset_password_POST",
+     admin_only, {}),
+    ("GET", "/admin/roster/template.xlsx", "admin.roster_template", admin_only, None),
     ("GET", "/admin/roster/import", "admin.roster_import", admin_only, None),
+    ("POST", "/admin/roster/import", "admin.roster_import_POST", admin_only, {}),
     ("GET", "/admin/audit", "admin.audit_log", admin_only, None),
 ]
 # Not role-dependent: reachable before login, or the way out.

@@ -1,28 +1,298 @@
-"""Administration: people and accounts, roster import, audit log."""
-from flask import Blueprint
-from flask_login import current_user, login_required
+"""Administration: people and accounts, roster import, audit log.
 
+Thin views: parse the form, call the rules, render. Every view asks the policy
+first; every refusal rolls the session back so nothing half-done is written.
+"""
+import json
+from io import BytesIO
+from math import ceil
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload
+
+from portal.admin import roster
+from portal.admin.forms import NewPersonForm, PeopleFilterForm, PersonForm, clean_text
+from portal.audit.models import AuditEntry
+from portal.auth import rules as auth_rules
+from portal.auth.models import Account
 from portal.auth.policy import Action, require
+from portal.extensions import db
+from portal.htmx import render
+from portal.org.models import Community, Grid, Street
+from portal.people import rules as people_rules
+from portal.people.models import Person, Position
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+PAGE_SIZE = 50
+AUDIT_LIMIT = 200
+PERSON = "/people/<int(max=2147483647):person_id>"
+CONFLICT = "保存时数据已被他人修改（例如用户名或网格刚被占用），请检查后重新提交。"
+# District staff first, then street by street, community by community.
+POSITION_RANK = case(
+    {p: i for i, p in enumerate((Position.ADMIN, Position.INSPECTOR, Position.STREET_LEADER,
+                                 Position.SECRETARY, Position.STATION_HEAD, Position.FRONT_DESK,
+                                 Position.GRID_WORKER))},
+    value=Person.position,
+)
+
+
+def actor() -> Account:
+    return current_user._get_current_object()
+
+
+def page_number(raw: str | None) -> int:
+    text = (raw or "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= 6:
+        return max(1, int(text))
+    return 1
+
+
+def person_or_404(person_id: int) -> Person:
+    return db.session.get(Person, person_id) or abort(404)
+
+
+@bp.app_template_filter("compact_json")
+def compact_json(value) -> str:
+    if value is None:
+        return ""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+# -- people -------------------------------------------------------------------
 
 @bp.get("/people")
 @login_required
 def people():
     require(current_user, Action.MANAGE_PEOPLE)
-    return "TODO"
+    filters = PeopleFilterForm(request.args)
+    values = filters.values()
+    conditions = []
+    if values["street_id"]:
+        conditions.append(Person.street_id == values["street_id"])
+    if values["community_id"]:
+        conditions.append(Person.community_id == values["community_id"])
+    if values["position"]:
+        conditions.append(Person.position == values["position"])
+    if values["status"]:
+        conditions.append(Person.active.is_(values["status"] == "active"))
+    if values["q"]:
+        conditions.append(or_(Person.name.contains(values["q"], autoescape=True),
+                              Account.username.contains(values["q"].lower(), autoescape=True)))
+    total = db.session.scalar(
+        select(func.count(Person.id)).select_from(Person).outerjoin(Person.account).where(*conditions))
+    pages = max(1, ceil(total / PAGE_SIZE))
+    page = min(page_number(request.args.get("page")), pages)
+    # One query for the page: account, street, community and grid come along (no N+1).
+    rows = db.session.scalars(
+        select(Person)
+        .outerjoin(Person.account).outerjoin(Person.street).outerjoin(Person.community).outerjoin(Person.grid)
+        .options(contains_eager(Person.account), contains_eager(Person.street),
+                 contains_eager(Person.community), contains_eager(Person.grid))
+        .where(*conditions)
+        .order_by(func.coalesce(Street.sort_order, 0), func.coalesce(Community.sort_order, 0),
+                  POSITION_RANK, func.coalesce(Grid.number, 0), Person.id)
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    params = {key: (value.value if isinstance(value, Position) else value)
+              for key, value in values.items() if value}
+    return render("admin/people.html", block="results", filters=filters, people=rows, total=total,
+                  page=page, pages=pages, params=params)
+
+
+def _render_person_form(form, person=None, problems=(), status=200):
+    self_edit = person is not None and person.id == actor().person_id
+    return render_template("admin/person_form.html", form=form, person=person, problems=list(problems),
+                           self_edit=self_edit), status
+
+
+@bp.get("/people/new")
+@login_required
+def person_new():
+    require(current_user, Action.MANAGE_PEOPLE)
+    return _render_person_form(NewPersonForm())
+
+
+@bp.post("/people/new")
+@login_required
+def person_new_POST():
+    require(current_user, Action.MANAGE_PEOPLE)
+    form = NewPersonForm()
+    valid = form.validate()
+    data = form.to_input()
+    if valid:
+        try:
+            person = people_rules.create_person(actor(), data, form.password.data)
+            db.session.commit()
+        except people_rules.PersonError as error:
+            db.session.rollback()
+            problems = form.add_errors(error.errors)
+        except IntegrityError:
+            db.session.rollback()
+            problems = [CONFLICT]
+        else:
+            flash(f"已新增{person.position.label}{person.name}，用户名 {person.account.username}。"
+                  "请把初始密码当面交给本人，并提醒其登录后修改密码。", "success")
+            return redirect(url_for("admin.person_edit", person_id=person.id), 303)
+    else:
+        # Show the rules' messages for the other fields too, in one round.
+        data = people_rules.normalise(data)
+        errors, _ = people_rules.check(data)
+        if "password" not in form.errors and (problem := auth_rules.password_problem(form.password.data or "",
+                                                                                     data.username)):
+            errors["password"] = problem
+        db.session.rollback()
+        problems = form.add_errors(errors)
+    return _render_person_form(form, problems=problems, status=400)
+
+
+@bp.get(PERSON + "/edit")
+@login_required
+def person_edit(person_id: int):
+    require(current_user, Action.MANAGE_PEOPLE)
+    person = person_or_404(person_id)
+    return _render_person_form(PersonForm.for_person(person), person)
+
+
+@bp.post(PERSON + "/edit")
+@login_required
+def person_edit_POST(person_id: int):
+    require(current_user, Action.MANAGE_PEOPLE)
+    person = person_or_404(person_id)
+    form = PersonForm()
+    valid = form.validate()
+    data = form.to_input()
+    if valid:
+        try:
+            people_rules.update_person(actor(), person, data)
+            db.session.commit()
+        except people_rules.PersonError as error:
+            db.session.rollback()
+            problems = form.add_errors(error.errors)
+        except IntegrityError:
+            db.session.rollback()
+            problems = [CONFLICT]
+        else:
+            flash(f"已保存{person.name}的信息。", "success")
+            return redirect(url_for("admin.person_edit", person_id=person.id), 303)
+    else:
+        errors, _ = people_rules.check(people_rules.normalise(data), person)
+        db.session.rollback()
+        problems = form.add_errors(errors)
+    return _render_person_form(form, person, problems, status=400)
+
+
+@bp.post(PERSON + "/deactivate")
+@login_required
+def person_deactivate_POST(person_id: int):
+    require(current_user, Action.MANAGE_PEOPLE)
+    person = person_or_404(person_id)
+    grid = str(person.grid) if person.grid else None
+    try:
+        people_rules.deactivate_person(actor(), person)
+        db.session.commit()
+    except people_rules.PersonError as error:
+        db.session.rollback()
+        for message in error.errors.values():
+            flash(message, "error")
+    else:
+        freed = f"原负责的{grid}已空出，可安排新的网格员。" if grid else ""
+        flash(f"已停用{person.name}：不能再登录，已登录的设备均已退出。{freed}", "success")
+    return redirect(url_for("admin.person_edit", person_id=person_id), 303)
+
+
+@bp.post(PERSON + "/activate")
+@login_required
+def person_activate_POST(person_id: int):
+    require(current_user, Action.MANAGE_PEOPLE)
+    person = person_or_404(person_id)
+    people_rules.activate_person(actor(), person)
+    db.session.commit()
+    no_grid = person.position is Position.GRID_WORKER and person.grid_id is None
+    again = "停用时原网格已空出，请在下方重新填写网格号。" if no_grid else ""
+    flash(f"已恢复{person.name}的账号，可以重新登录。{again}", "success")
+    return redirect(url_for("admin.person_edit", person_id=person_id), 303)
+
+
+@bp.post(PERSON + "/reset-password")
+@login_required
+def person_reset_password_POST(person_id: int):
+    require(current_user, Action.RESET_PASSWORD)
+    person = person_or_404(person_id)
+    if person.account is None:
+        flash(f"{person.name}没有账号，无法重置密码。", "error")
+        return redirect(url_for("admin.person_edit", person_id=person_id), 303)
+    if person.id == actor().person_id:
+        flash("不能重置自己的密码，请通过“修改密码”更改。", "error")
+        return redirect(url_for("admin.person_edit", person_id=person_id), 303)
+    password = people_rules.reset_password(actor(), person.account)
+    db.session.commit()
+    # Shown once on this page: not flashed (it would sit in the session cookie), not in a URL.
+    return render_template("admin/password_reset.html", person=person, password=password)
+
+
+# -- roster -------------------------------------------------------------------
+
+def _roster_page(problems=(), status=200):
+    return render_template("admin/roster_import.html", problems=list(problems), headers=roster.HEADERS,
+                           positions=list(Position), max_rows=roster.MAX_ROWS,
+                           max_mb=roster.MAX_BYTES // (1024 * 1024)), status
 
 
 @bp.get("/roster/import")
 @login_required
 def roster_import():
     require(current_user, Action.IMPORT_ROSTER)
-    return "TODO"
+    return _roster_page()
 
+
+@bp.get("/roster/template.xlsx")
+@login_required
+def roster_template():
+    require(current_user, Action.IMPORT_ROSTER)
+    return send_file(BytesIO(roster.template_workbook()), mimetype=roster.XLSX_MIMETYPE,
+                     as_attachment=True, download_name="花名册模板.xlsx")
+
+
+@bp.post("/roster/import")
+@login_required
+def roster_import_POST():
+    require(current_user, Action.IMPORT_ROSTER)
+    upload = request.files.get("file")
+    data = upload.stream.read(roster.MAX_BYTES + 1) if upload else b""
+    try:
+        imported = roster.import_roster(actor(), upload.filename if upload else None, data)
+        db.session.commit()
+    except roster.RosterError as error:
+        db.session.rollback()
+        return _roster_page(error.problems, 400)
+    except IntegrityError:
+        db.session.rollback()
+        return _roster_page(["导入时数据已被他人修改（例如用户名或网格刚被占用），没有导入任何人，请重新上传。"], 400)
+    return render_template("admin/roster_result.html", imported=imported)
+
+
+# -- audit --------------------------------------------------------------------
 
 @bp.get("/audit")
 @login_required
 def audit_log():
     require(current_user, Action.VIEW_AUDIT)
-    return "TODO"
+    action = clean_text(request.args.get("action"), 64)
+    username = auth_rules.clean_username(request.args.get("username"))
+    query = (
+        select(AuditEntry)
+        .options(joinedload(AuditEntry.account), joinedload(AuditEntry.on_behalf_of))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(AUDIT_LIMIT)
+    )
+    if action:
+        query = query.where(AuditEntry.action.startswith(action, autoescape=True))
+    if username:
+        query = query.where(AuditEntry.account.has(Account.username == username))
+    entries = db.session.scalars(query).all()
+    return render_template("admin/audit.html", entries=entries, action=action, username=username,
+                           limit=AUDIT_LIMIT)
