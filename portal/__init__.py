@@ -58,6 +58,7 @@ def _register_models() -> None:
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.board import models as _board  # noqa: F401
+    from portal.leave import models as _leave  # noqa: F401
     from portal.org import models as _org  # noqa: F401
     from portal.people import models as _people  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401
@@ -69,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.board.views import bp as board_bp
     from portal.board.views import hall_bp
     from portal.home.views import bp as home_bp
+    from portal.leave.views import bp as leave_bp
     from portal.org.views import bp as org_bp
     from portal.workdays.views import bp as workdays_bp
 
@@ -79,13 +81,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(board_bp)
     app.register_blueprint(hall_bp)
     app.register_blueprint(workdays_bp)
+    app.register_blueprint(leave_bp)
 
 
 def _register_templates(app: Flask) -> None:
     from flask_login import current_user
 
     from portal.auth.policy import Action, can
-    from portal.nav import navigation
+    from portal.nav import navigation, queue_count
 
     app.jinja_env.filters["date_cn"] = clock.format_date
     app.jinja_env.filters["datetime_cn"] = clock.format_datetime
@@ -98,6 +101,7 @@ def _register_templates(app: Flask) -> None:
             "can": lambda action, target=None: can(current_user, action, target),
             "Action": Action,
             "nav_items": navigation(current_user),
+            "queue_count": lambda: queue_count(current_user),
             "today": clock.today(),
         }
 

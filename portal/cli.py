@@ -1,7 +1,6 @@
 """flask commands: seeding, the first admin of a production install, deploy checks."""
 import click
 from flask import Flask, current_app
-from sqlalchemy import func, select
 
 from portal.config import check_deploy
 from portal.extensions import db
@@ -10,38 +9,23 @@ from portal.extensions import db
 def register_cli(app: Flask) -> None:
     @app.cli.command("seed-district")
     def seed_district_command():
-        """Create the 10 街镇, 49 社区 and 529 网格 of the notice (once)."""
-        from portal.org.rules import district_seeded, seed_district
+        """The organisation of the notice, leave types and the work calendar (once)."""
+        from portal.seed import seed_reference_data
 
-        if district_seeded():
-            click.echo("组织架构已存在，跳过。")
-            return
-        seed_district()
+        done = seed_reference_data()
         db.session.commit()
-        click.echo("已按青府办发〔2017〕72号建立 10 个街镇、49 个社区、529 个网格。")
+        click.echo("\n".join(done) or "基础数据已存在，跳过。")
 
     @app.cli.command("seed-demo")
     def seed_demo_command():
-        """Seed the district and its demo people (demo mode only; once)."""
-        from portal.auth.models import Account
-        from portal.demo import seed_demo_day, seed_demo_people
-        from portal.org.rules import district_seeded, seed_district
+        """Seed the district and its demo people, today's board and some leave (demo mode only)."""
+        from portal.seed import seed_demo
 
         if not current_app.config.get("DEMO_MODE"):
             raise click.ClickException("只有演示模式（PORTAL_CONFIG=demo）才能生成演示人员。")
-        if not district_seeded():
-            seed_district()
-        if db.session.scalar(select(func.count()).select_from(Account)) == 0:
-            count = seed_demo_people()
-            db.session.commit()
-            click.echo(f"已生成演示人员 {count} 名，密码 demo-pass-2026。")
-        else:
-            db.session.commit()
-            click.echo("已有账号，跳过演示人员。")
-        events = seed_demo_day()
+        done = seed_demo()
         db.session.commit()
-        if events:
-            click.echo(f"已生成今天的去向记录 {events} 条。")
+        click.echo("\n".join(done) or "演示数据已存在，跳过。")
 
     @app.cli.command("create-admin")
     @click.option("--username", prompt="用户名")

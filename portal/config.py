@@ -44,6 +44,12 @@ class Config:
     LOGIN_MAX_FAILURES_PER_USERNAME = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 30
 
+    # 请假: longer leave also needs the 街镇's decision; the approver is warned when
+    # fewer than this share of a community's staff would remain on duty.
+    LEAVE_STREET_APPROVAL_OVER_DAYS = 3
+    LEAVE_MIN_ON_DUTY_RATIO = 0.7
+    UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     TIMEZONE = "Asia/Shanghai"
     # Freezes clock.now() for tests and demos; an aware datetime or None.

@@ -10,6 +10,7 @@ Usernames (all with the password demo-pass-2026, accepted only in demo mode):
 Slugs are the pinyin of the names (portal/org/notice.py).
 """
 import random
+from datetime import date
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -61,7 +62,8 @@ def seed_demo_people(password: str = DEMO_PASSWORD) -> int:
     def add(username, position, street=None, community=None, grid=None):
         nonlocal count
         person = Person(name=draw(), phone=_phone(rng), position=position, street=street,
-                        community=community, grid=grid)
+                        community=community, grid=grid,
+                        service_start=date(rng.randint(1995, 2024), rng.randint(1, 12), 1))
         db.session.add(person)
         db.session.add(Account(username=username, password_hash=password_hash, person=person))
         count += 1
@@ -157,3 +159,65 @@ def seed_demo_day(now=None) -> int:
         count += 1
     db.session.flush()
     return count
+
+
+def seed_demo_leave(now=None) -> int:
+    """Some leave in every state, filed and decided through the leave rules: pending
+    ones in the queues, someone on leave today, one 逾期未销假, a long request
+    waiting for the 街镇, and past leave already 销假. Skipped (0) when the work
+    calendar does not cover the dates, or when leave already exists."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from flask import current_app
+
+    from portal import clock
+    from portal.leave import rules
+    from portal.leave.models import LeaveRequest, LeaveType
+
+    if db.session.scalar(select(LeaveRequest.id).limit(1)):
+        return 0
+    now = now or clock.now()
+    today = clock.to_local(now).date()
+    types = {t.code: t for t in db.session.scalars(select(LeaveType))}
+    accounts = {a.username: a for a in db.session.scalars(select(Account))}
+    config = current_app.config
+    made = 0
+
+    def at(day, hour=9):
+        return datetime.combine(day, time(hour), tzinfo=clock.LOCAL_TZ).astimezone(UTC)
+
+    def file(username, code, start, start_half, end, end_half, reason, filed_on, destination="包头市青山区"):
+        account = accounts[username]
+        data = rules.LeaveInput(types[code].id, start, start_half, end, end_half, reason, destination, "")
+        return rules.submit(account, account.person, data, config, now=at(filed_on))
+
+    def secretary_of(username):
+        return accounts[username.split("_")[0] + "_secretary"]
+
+    plans = [
+        # username, type, start offset, end offset, halves, filed offset, what happens
+        ("fuyuan_worker05", "personal", 7, 8, ("am", "pm"), -1, "pending", "家中老人就医，需陪同"),
+        ("fuyuan_worker09", "annual", 14, 14, ("pm", "pm"), -2, "pending", "孩子学校家长会"),
+        ("fuyuan_worker07", "sick", 0, 1, ("am", "pm"), 0, "approved", "感冒发烧，社区卫生服务中心就诊"),
+        ("fuda_worker03", "personal", -3, -1, ("am", "pm"), -5, "approved", "回老家处理房屋事宜"),
+        ("fuyuan_worker11", "sick", -20, -18, ("am", "pm"), -20, "returned", "腰椎不适，住院检查"),
+        ("fangzhi_worker04", "annual", 10, 16, ("am", "pm"), -1, "community", "年休假，探亲"),
+        ("fuda_worker05", "personal", 3, 3, ("am", "am"), -1, "pending", "办理不动产登记"),
+    ]
+    for username, code, start_off, end_off, halves, filed_off, outcome, reason in plans:
+        start, end = today + timedelta(days=start_off), today + timedelta(days=end_off)
+        filed = today + timedelta(days=filed_off)
+        try:
+            with db.session.begin_nested():  # a plan the calendar cannot serve is skipped alone
+                leave = file(username, code, start, halves[0], end, halves[1], reason, filed)
+                decider = secretary_of(username)
+                if outcome in ("approved", "returned", "community"):
+                    rules.decide(decider, leave, True, "同意，注意安全。", now=at(filed, 10))
+                if outcome == "returned":
+                    rules.record_return(accounts[username], leave, end + timedelta(days=1), "am",
+                                        now=at(end + timedelta(days=1), 8))
+        except (rules.LeaveError, PermissionError):
+            continue
+        made += 1
+    db.session.flush()
+    return made

@@ -4,6 +4,15 @@ from flask import url_for
 from portal.auth.policy import Action, can
 
 
+def queue_count(account) -> int | None:
+    """Pending leave decisions, for the badge next to 请假审批 (None: not an approver)."""
+    if not getattr(account, "is_authenticated", False) or not can(account, Action.VIEW_LEAVE_QUEUE):
+        return None
+    from portal.leave.rules import queue_for
+
+    return len(queue_for(account))
+
+
 def navigation(account) -> list[tuple[str, str]]:
     if not getattr(account, "is_authenticated", False):
         return []
@@ -14,6 +23,14 @@ def navigation(account) -> list[tuple[str, str]]:
     elif person.street_id is not None:
         items.append(("本街镇", url_for("org.street", street_id=person.street_id)))
     items.append(("全区网格", url_for("org.overview")))
+    if can(account, Action.VIEW_CALENDAR):
+        items.append(("工作日历", url_for("workdays.index")))
+    if can(account, Action.REQUEST_LEAVE):
+        items.append(("我的请假", url_for("leave.mine")))
+    if can(account, Action.VIEW_LEAVE_QUEUE):
+        items.append(("请假审批", url_for("leave.queue")))
+    if can(account, Action.MANAGE_LEAVE):
+        items.append(("请假类型", url_for("leave.types")))
     if can(account, Action.MANAGE_PEOPLE):
         items.append(("人员与账号", url_for("admin.people")))
     if can(account, Action.IMPORT_ROSTER):

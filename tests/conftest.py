@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from portal import create_app
 from portal.demo import seed_demo_people
 from portal.extensions import db
-from portal.org.rules import seed_district
+from portal.seed import seed_reference_data
 
 IN_CI = os.environ.get("CI") == "true"
 PG_URL = os.environ.get("TEST_DATABASE_URL") or (
@@ -38,7 +38,7 @@ def build_demo_database(url: str) -> None:
     app = make_app(url)
     with app.app_context():
         flask_migrate.upgrade()
-        seed_district()
+        seed_reference_data()
         seed_demo_people()
         db.session.commit()
         db.engine.dispose()

@@ -4,6 +4,8 @@ Expectations are written from the notice's roles, not read back from the policy
 module: a community position reaches its own community, a 街镇领导 their street,
 district staff everything, and only the 管理员 administers accounts.
 """
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
@@ -24,8 +26,20 @@ ROLES = {
     "fuda_worker01": ("community", "fuda"),
     "fangzhi_secretary": ("community", "fangzhi"),
 }
+FROZEN = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 STREET_OF = {"fuyuan": "fuqiang", "fuda": "fuqiang", "fangzhi": "kexue"}
 FUYUAN_OFFICE = ("fuyuan_secretary", "fuyuan_stationhead", "fuyuan_frontdesk")
+APPROVERS = ("fuyuan_secretary", "fuyuan_stationhead", "fuqiang_leader", "fangzhi_secretary")
+
+
+def on_a_board(role):
+    """Community staff ask for leave; street and district staff are not on a board."""
+    return ROLES[role][0] == "community"
+
+
+def sees_fuyuan_leave(role):
+    """A 富源 worker's leave: the community office, its street and the district."""
+    return role in FUYUAN_OFFICE or ROLES[role][0] == "district" or role == "fuqiang_leader"
 
 
 def anyone(role, **_):
@@ -81,6 +95,33 @@ MATRIX = [
      lambda role: role in ("admin", "fuyuan_secretary", "fuyuan_stationhead"), {"label": "大厅"}),
     ("POST", "/board/{community:fuyuan}/display-links/999999/revoke", "board.display_link_revoke_POST",
      lambda role: role in ("admin", "fuyuan_secretary", "fuyuan_stationhead"), {}),
+    ("GET", "/leave/", "leave.mine", lambda role: on_a_board(role), None),
+    ("GET", "/leave/new", "leave.new", lambda role: on_a_board(role), None),
+    ("POST", "/leave/new", "leave.new_POST", lambda role: on_a_board(role), {}),
+    ("GET", "/leave/preview", "leave.preview", lambda role: on_a_board(role), None),
+    ("GET", "/leave/queue", "leave.queue", lambda role: role in APPROVERS, None),
+    ("GET", "/leave/queue/badge", "leave.badge", lambda role: role in APPROVERS, None),
+    ("GET", "/leave/{leave:fuyuan_worker02}", "leave.detail", sees_fuyuan_leave, None),
+    ("POST", "/leave/{leave:fuyuan_worker02}/decide", "leave.decide_POST",
+     lambda role: role in ("fuyuan_secretary", "fuyuan_stationhead"), {}),
+    ("POST", "/leave/{leave:fuyuan_worker02}/withdraw", "leave.withdraw_POST", lambda role: False, {}),
+    ("POST", "/leave/{leave:fuyuan_worker02}/revoke", "leave.revoke_POST",
+     lambda role: role in ("fuyuan_secretary", "fuyuan_stationhead"), {}),
+    ("POST", "/leave/{leave:fuyuan_worker02}/return", "leave.return_POST", lambda role: role in FUYUAN_OFFICE, {}),
+    ("GET", "/leave/{leave:fuyuan_worker02}/attachment", "leave.attachment", sees_fuyuan_leave, None),
+    ("GET", "/leave/communities/{community:fuyuan}/calendar", "leave.community_calendar", sees_fuyuan_leave, None),
+    ("GET", "/leave/communities/{community:fuyuan}/export.xlsx", "leave.community_export", sees_fuyuan_leave, None),
+    ("GET", "/leave/people/{person:fuyuan_worker02}", "leave.person_history", sees_fuyuan_leave, None),
+    ("GET", "/leave/types", "leave.types", admin_only, None),
+    ("POST", "/leave/types/1", "leave.type_POST", admin_only, {"active": "on"}),
+    ("POST", "/leave/entitlements", "leave.entitlement_POST", admin_only, {}),
+    ("GET", "/calendar/", "workdays.index", anyone, None),
+    ("GET", "/calendar/2026", "workdays.year", anyone, None),
+    ("GET", "/calendar/2027", "workdays.year", anyone, None),
+    ("POST", "/calendar/2026/days", "workdays.day_POST", admin_only, {}),
+    ("POST", "/calendar/2026/days/2026-11-25/delete", "workdays.day_delete_POST", admin_only, {}),
+    ("POST", "/calendar/2027/confirm", "workdays.confirm_POST", admin_only, {}),
+    ("POST", "/calendar/2026/prefill", "workdays.prefill_POST", admin_only, {}),
     ("GET", "/admin/people", "admin.people", admin_only, None),
     ("GET", "/admin/people/new", "admin.person_new", admin_only, None),
     ("POST", "/admin/people/new", "admin.person_new_POST", admin_only, {}),
@@ -107,11 +148,37 @@ def resolve(app, path: str) -> str:
             kind, slug = path[start + 1:end].split(":")
             if kind == "person":
                 obj_id = db.session.scalar(select(Account.person_id).where(Account.username == slug))
+            elif kind == "leave":
+                obj_id = pending_leave_of(slug)
             else:
                 model = Street if kind == "street" else Community
                 obj_id = db.session.scalar(select(model.id).where(model.slug == slug))
             path = path[:start] + str(obj_id) + path[end + 1:]
     return path
+
+
+def pending_leave_of(username) -> int:
+    """A pending 事假 of this person, filed once per test database."""
+    from portal.leave import rules as leave_rules
+    from portal.leave.models import LeaveRequest, LeaveType
+
+    person_id = db.session.scalar(select(Account.person_id).where(Account.username == username))
+    existing = db.session.scalar(select(LeaveRequest.id).where(LeaveRequest.person_id == person_id))
+    if existing:
+        return existing
+    account = db.session.scalar(select(Account).where(Account.username == username))
+    personal = db.session.scalar(select(LeaveType.id).where(LeaveType.code == "personal"))
+    from datetime import timedelta
+
+    from portal import clock
+
+    start = clock.today() + timedelta(days=7)
+    while start.weekday() >= 5:
+        start += timedelta(days=1)
+    data = leave_rules.LeaveInput(personal, start, "am", start, "pm", "家中有事", "本市", "")
+    leave = leave_rules.submit(account, account.person, data, {"LEAVE_STREET_APPROVAL_OVER_DAYS": 3})
+    db.session.commit()
+    return leave.id
 
 
 def test_the_matrix_covers_every_route(app):
@@ -123,6 +190,7 @@ def test_the_matrix_covers_every_route(app):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_sees_and_does_only_what_its_position_allows(app, auth, role):
+    app.config["CLOCK_NOW"] = FROZEN  # leave dates stay inside a calendar year that is covered
     assert auth.login(role).status_code == 302
     token = auth.token("/")
     for method, template, _endpoint, allowed, data in MATRIX:

@@ -27,6 +27,14 @@ class Action(enum.StrEnum):
     MANAGE_DISPLAY = "board.display"   # hall display links of a community
     VIEW_CALENDAR = "calendar.view"    # the work calendar: holidays and 调休 workdays
     MANAGE_CALENDAR = "calendar.manage"
+    REQUEST_LEAVE = "leave.request"    # one's own 请假
+    VIEW_LEAVE = "leave.view"          # a leave request
+    DECIDE_LEAVE = "leave.decide"      # approve or reject at the request's current stage
+    REVOKE_LEAVE = "leave.revoke"      # cancel approved leave that has not started
+    RECORD_RETURN = "leave.return"     # 销假
+    VIEW_LEAVE_QUEUE = "leave.queue"
+    VIEW_LEAVE_CALENDAR = "leave.calendar"  # a community's leave month, and its export
+    MANAGE_LEAVE = "leave.manage"      # leave types and 年休假 entitlements
 
 
 COMMUNITY_OFFICE = {Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD}
@@ -83,7 +91,8 @@ def can(account, action: Action, target=None) -> bool:
             if isinstance(target, Person) and target.id == actor.id:
                 return True
             return covers(actor, target)
-        case Action.MANAGE_PEOPLE | Action.RESET_PASSWORD | Action.IMPORT_ROSTER | Action.MANAGE_CALENDAR:
+        case (Action.MANAGE_PEOPLE | Action.RESET_PASSWORD | Action.IMPORT_ROSTER | Action.MANAGE_CALENDAR
+              | Action.MANAGE_LEAVE):
             return position is Position.ADMIN
         case Action.VIEW_AUDIT:
             if position is Position.ADMIN:
@@ -109,7 +118,57 @@ def can(account, action: Action, target=None) -> bool:
             if position is Position.ADMIN:
                 return True
             return position in (Position.SECRETARY, Position.STATION_HEAD) and covers(actor, target)
+        case Action.REQUEST_LEAVE:
+            return position in ON_THE_BOARD
+        case Action.VIEW_LEAVE:
+            requester = target.person
+            if requester.id == actor.id:
+                return True
+            if position is Position.GRID_WORKER:
+                return False
+            return covers(actor, requester)
+        case Action.DECIDE_LEAVE:
+            return _decides_leave(actor, target)
+        case Action.REVOKE_LEAVE:
+            return is_first_approver(actor, target)
+        case Action.RECORD_RETURN:
+            requester = target.person
+            if requester.id == actor.id:
+                return True
+            return position in COMMUNITY_OFFICE and requester.community_id == actor.community_id
+        case Action.VIEW_LEAVE_QUEUE:
+            return position in LEAVE_APPROVERS
+        case Action.VIEW_LEAVE_CALENDAR:
+            return position is not Position.GRID_WORKER and covers(actor, target)
     return False
+
+
+COMMUNITY_HEADS = {Position.SECRETARY, Position.STATION_HEAD}
+LEAVE_APPROVERS = COMMUNITY_HEADS | {Position.STREET_LEADER}
+
+
+def is_first_approver(actor: Person, leave) -> bool:
+    """工作规范 二(四): a worker or front-desk clerk asks the community's 书记 or 站长;
+    a 书记's or 站长's own leave goes to their 街镇领导. Nobody decides their own."""
+    requester = leave.person
+    if requester.id == actor.id:
+        return False
+    if requester.position in COMMUNITY_HEADS:
+        return actor.position is Position.STREET_LEADER and actor.street_id == requester.street_id
+    return actor.position in COMMUNITY_HEADS and actor.community_id == requester.community_id
+
+
+def is_street_approver(actor: Person, leave) -> bool:
+    """Long leave of community staff needs a second decision by their 街镇."""
+    return (leave.needs_street and leave.person.id != actor.id
+            and actor.position is Position.STREET_LEADER and actor.street_id == leave.person.street_id)
+
+
+def _decides_leave(actor: Person, leave) -> bool:
+    """Whether the actor is one of the request's approvers; which stage is open
+    now, and whether it is still open, is the leave rules' business (so a late
+    second approver learns who decided, instead of a bare refusal)."""
+    return is_first_approver(actor, leave) or is_street_approver(actor, leave)
 
 
 def require(account, action: Action, target=None) -> None:

@@ -38,6 +38,7 @@ class Status(enum.StrEnum):
     ERRAND = "errand"
     MEETING = "meeting"
     OFF = "off"
+    LEAVE = "leave"
 
     @property
     def label(self) -> str:
@@ -52,6 +53,7 @@ STATUS_LABELS = {
     Status.ERRAND: "外出办事",
     Status.MEETING: "开会",
     Status.OFF: "已签退",
+    Status.LEAVE: "请假",
 }
 STATUS_OF_EVENT = {
     EventKind.CLOCK_IN: Status.IN_OFFICE,
@@ -76,6 +78,7 @@ NEXT_KINDS = {
     Status.VISIT: [EventKind.VISIT_END],
     Status.ERRAND: [EventKind.BACK],
     Status.MEETING: [EventKind.BACK],
+    Status.LEAVE: [EventKind.CLOCK_IN],
 }
 POSITION_ORDER = [Position.SECRETARY, Position.STATION_HEAD, Position.FRONT_DESK, Position.GRID_WORKER]
 
@@ -98,6 +101,9 @@ class Card:
     note: str | None = None
     set_by_name: str | None = None
     version: int = 0
+    leave_type: str | None = None    # never shown on the hall display
+    leave_back: tuple | None = None  # (date, Half) expected back at work
+    leave_overdue: bool = False      # 逾期未销假
 
     @property
     def overdue(self) -> bool:
@@ -110,7 +116,16 @@ class Card:
 
     @property
     def status_label(self) -> str:
+        if self.leave_overdue:
+            return "请假 · 逾期未销假"
         return f"{self.status.label} · {OVERDUE_LABEL}" if self.overdue else self.status.label
+
+    @property
+    def leave_back_label(self) -> str | None:
+        if self.leave_back is None:
+            return None
+        day, half = self.leave_back
+        return f"{day.month}月{day.day}日{half.label}返岗"
 
     @property
     def next_kinds(self) -> list[EventKind]:
@@ -134,10 +149,18 @@ class Card:
         return (0, POSITION_ORDER.index(p.position), p.id)
 
 
-def card_for(person: Person, current: CurrentStatus | None, today=None, set_by_name: str | None = None) -> Card:
-    """A status from an earlier day no longer holds: each day begins 未签到."""
+def card_for(person: Person, current: CurrentStatus | None, today=None, set_by_name: str | None = None,
+             leave=None) -> Card:
+    """A status from an earlier day no longer holds: each day begins 未签到, or
+    请假 for someone on approved leave (until they clock in or 销假)."""
     today = today or clock.today()
     if current is None or clock.to_local(current.since).date() != today:
+        if leave is not None:
+            from portal.leave import rules as leave_rules
+
+            return Card(person=person, status=Status.LEAVE, version=current.version if current else 0,
+                        leave_type=leave.leave_type.name, leave_back=leave_rules.return_day(leave),
+                        leave_overdue=leave_rules.is_overdue(leave))
         return Card(person=person, status=Status.NOT_IN, version=current.version if current else 0)
     return Card(
         person=person, status=STATUS_OF_EVENT[current.kind], since=current.since,
@@ -167,12 +190,20 @@ def board_cards(community_id: int, person_ids=None) -> list[Card]:
     if person_ids is not None:
         query = query.where(Person.id.in_(list(person_ids)))
     today = clock.today()
-    cards = [card_for(person, current, today, setter) for person, current, setter in db.session.execute(query)]
+    rows = db.session.execute(query).all()
+    on_leave = _leave_today([community_id], today)
+    cards = [card_for(person, current, today, setter, on_leave.get(person.id)) for person, current, setter in rows]
     return sorted(cards, key=lambda c: c.sort_grid)
 
 
+def _leave_today(community_ids, today):
+    from portal.leave.rules import leave_today
+
+    return leave_today(community_ids, today)
+
+
 STATUS_ORDER = ["overdue", Status.NOT_IN.value, Status.ERRAND.value, Status.MEETING.value, Status.PATROL.value,
-                Status.VISIT.value, Status.IN_OFFICE.value, Status.OFF.value]
+                Status.VISIT.value, Status.IN_OFFICE.value, Status.LEAVE.value, Status.OFF.value]
 
 
 def sort_cards(cards: list[Card], sort: str) -> list[Card]:
@@ -346,6 +377,9 @@ def poll(community_id: int, known_version: int, known_at: int, now: datetime | N
             (CurrentStatus.version > known_version) | _fell_due(seen, now),
         )
     ).all()
+    if not changed and version > known_version:
+        # Changed without a status row (leave approved or 销假 for today): send all.
+        return PollAnswer(version, stamp, board_cards(community_id), everything=True)
     if not changed:
         return PollAnswer(version, stamp, None)
     return PollAnswer(version, stamp, board_cards(community_id, changed))
@@ -360,9 +394,10 @@ def community_summaries(community_ids: list[int]) -> dict[int, dict[str, int]]:
                Person.position.in_(list(ON_THE_BOARD)))
     ).all()
     today = clock.today()
+    on_leave = _leave_today(community_ids, today)
     result = {cid: {key: 0 for key in STATUS_ORDER} for cid in community_ids}
     for person, current in rows:
-        result[person.community_id][card_for(person, current, today).status_key] += 1
+        result[person.community_id][card_for(person, current, today, leave=on_leave.get(person.id)).status_key] += 1
     return result
 
 

@@ -1,9 +1,11 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from portal import clock
 from portal.auth.policy import Action, require
 from portal.home import rules
 from portal.people.models import Position
+from portal.workdays.rules import missing_years
 
 bp = Blueprint("home", __name__)
 
@@ -23,4 +25,5 @@ def index():
         context["rows"] = rules.community_rows()
         if person.position is Position.ADMIN:
             context["counts"] = rules.account_counts()
+            context["missing"] = missing_years(clock.today())
     return render_template("home/index.html", **context)

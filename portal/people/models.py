@@ -1,6 +1,6 @@
 """People on the district's staff, and the positions the notice names."""
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -71,6 +71,8 @@ class Person(db.Model):
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # 参加工作时间: years of service decide the 年休假 entitlement.
+    service_start: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     street: Mapped[Street | None] = relationship()

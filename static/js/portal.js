@@ -19,6 +19,8 @@
     });
   });
   document.addEventListener("htmx:beforeRequest", function (event) {
+    // Only submissions: a GET (a poll, a preview while typing) must not lock the form.
+    if (event.detail.requestConfig && event.detail.requestConfig.verb === "get") return;
     var elt = event.detail.elt;
     var form = elt.closest("form");
     (form ? form.querySelectorAll("button, input[type=submit]") : [elt]).forEach(function (b) {

@@ -1,0 +1,634 @@
+"""请假 and 销假 (工作规范 二(四); 八个一 四): filing, balances, approval, cancellation
+and return. No request objects here; callers commit once, and every change is
+audited in the same transaction.
+"""
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload
+
+from portal import clock
+from portal.audit import rules as audit
+from portal.auth.policy import (
+    COMMUNITY_HEADS,
+    ON_THE_BOARD,
+    Action,
+    can,
+    is_first_approver,
+    is_street_approver,
+)
+from portal.extensions import db
+from portal.leave.models import Half, LeaveEntitlement, LeaveRequest, LeaveStatus, LeaveType
+from portal.people.models import Person
+from portal.workdays import rules as workdays
+
+PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+OPEN = (LeaveStatus.PENDING, LeaveStatus.PENDING_STREET, LeaveStatus.APPROVED)
+RESERVING = (*OPEN, LeaveStatus.COMPLETED)  # statuses that use up days
+MAX_REASON = 500
+
+# 《职工带薪年休假条例》第三条: 1–10 years of service 5 days, 10–20 years 10, 20 and more 15.
+ANNUAL_LEAVE_STEPS = ((20, Decimal(15)), (10, Decimal(10)), (1, Decimal(5)))
+
+SEEDED_TYPES = (
+    # code, name, advance_required, uses_balance, document_expected, counts_holidays
+    ("personal", "事假", True, False, False, False),
+    ("sick", "病假", False, False, True, False),
+    ("annual", "年休假", True, True, False, False),
+    ("marriage", "婚假", True, False, True, False),
+    ("bereavement", "丧假", False, False, False, False),
+    ("maternity", "产假", True, False, True, True),
+    ("paternity", "陪产假", False, False, True, False),
+    ("compensatory", "调休", True, False, False, False),
+    ("other", "其他", True, False, False, False),
+)
+
+
+class LeaveError(Exception):
+    """Field name → Chinese message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def seed_leave_types() -> None:
+    if db.session.scalar(select(func.count()).select_from(LeaveType)):
+        return
+    for order, (code, name, advance, balance, document, holidays) in enumerate(SEEDED_TYPES, start=1):
+        db.session.add(LeaveType(code=code, name=name, sort_order=order, advance_required=advance,
+                                 uses_balance=balance, document_expected=document, counts_holidays=holidays))
+    db.session.flush()
+
+
+def active_types() -> list[LeaveType]:
+    return list(db.session.scalars(select(LeaveType).where(LeaveType.active.is_(True)).order_by(LeaveType.sort_order)))
+
+
+# -- half days ------------------------------------------------------------------------
+
+def half_index(day: date, half: Half) -> int:
+    """A half-day as one number, so spans compare and overlap simply."""
+    return day.toordinal() * 2 + (0 if half is Half.AM else 1)
+
+
+def from_half_index(index: int) -> tuple[date, Half]:
+    return date.fromordinal(index // 2), (Half.AM if index % 2 == 0 else Half.PM)
+
+
+def now_half(now: datetime | None = None) -> int:
+    local = clock.to_local(now or clock.now())
+    return half_index(local.date(), Half.AM if local.hour < 12 else Half.PM)
+
+
+# -- balances -------------------------------------------------------------------------
+
+def service_years(person: Person, year: int) -> int:
+    if person.service_start is None:
+        return 0
+    start = person.service_start
+    years = year - start.year - (1 if (start.month, start.day) > (1, 1) else 0)
+    return max(years, 0)
+
+
+def entitlement(person: Person, year: int) -> tuple[Decimal, str]:
+    """The year's 年休假 days and where the figure comes from."""
+    override = db.session.scalar(select(LeaveEntitlement).where(
+        LeaveEntitlement.person_id == person.id, LeaveEntitlement.year == year))
+    if override is not None:
+        return Decimal(override.days), f"管理员核定：{override.reason}"
+    years = service_years(person, year)
+    for threshold, days in ANNUAL_LEAVE_STEPS:
+        if years >= threshold:
+            return days, f"累计工作 {years} 年（《职工带薪年休假条例》）"
+    return Decimal(0), "累计工作不满 1 年，无年休假（《职工带薪年休假条例》）"
+
+
+def used_days(person_id: int, type_id: int, year: int, excluding: int | None = None) -> Decimal:
+    taken = func.coalesce(LeaveRequest.days_taken, LeaveRequest.days)
+    query = select(func.coalesce(func.sum(taken), 0)).where(
+        LeaveRequest.person_id == person_id, LeaveRequest.type_id == type_id,
+        LeaveRequest.status.in_(RESERVING),
+        LeaveRequest.start_date >= date(year, 1, 1), LeaveRequest.start_date <= date(year, 12, 31),
+    )
+    if excluding is not None:
+        query = query.where(LeaveRequest.id != excluding)
+    return Decimal(db.session.scalar(query))
+
+
+@dataclass
+class Balance:
+    year: int
+    entitled: Decimal
+    source: str
+    used: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.entitled - self.used
+
+
+def annual_balance(person: Person, year: int | None = None) -> Balance | None:
+    annual = db.session.scalar(select(LeaveType).where(LeaveType.uses_balance.is_(True)).limit(1))
+    if annual is None:
+        return None
+    year = year or clock.today().year
+    entitled, source = entitlement(person, year)
+    return Balance(year, entitled, source, used_days(person.id, annual.id, year))
+
+
+def set_entitlement(actor, person: Person, year: int, days_text: str, reason: str) -> LeaveEntitlement:
+    errors = {}
+    try:
+        days = Decimal(str(days_text).strip())
+        if days < 0 or days > 60 or days * 2 != int(days * 2):
+            raise ValueError
+    except (ArithmeticError, ValueError):
+        errors["days"] = "天数应为 0–60 之间、以半天为单位的数字。"
+        days = None
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 200:
+        errors["reason"] = "请填写核定理由（不超过 200 字）。"
+    if not 2017 <= year <= 2100:
+        errors["year"] = "年份无效。"
+    if errors:
+        raise LeaveError(errors)
+    row = db.session.scalar(select(LeaveEntitlement).where(
+        LeaveEntitlement.person_id == person.id, LeaveEntitlement.year == year))
+    before = {"days": str(row.days), "reason": row.reason} if row else None
+    if row is None:
+        row = LeaveEntitlement(person_id=person.id, year=year)
+        db.session.add(row)
+    row.days, row.reason, row.set_by_id, row.set_at = days, reason, actor.id, clock.now()
+    db.session.flush()
+    audit.record(actor, "leave.entitlement_set", row, before=before,
+                 after={"person_id": person.id, "year": year, "days": str(days), "reason": reason})
+    return row
+
+
+# -- filing ---------------------------------------------------------------------------
+
+@dataclass
+class LeaveInput:
+    type_id: int | None
+    start_date: date | None
+    start_half: str | None
+    end_date: date | None
+    end_half: str | None
+    reason: str = ""
+    destination: str = ""
+    phone: str = ""
+
+
+@dataclass
+class Preview:
+    """What a request would cost, shown before it is submitted."""
+
+    days: Decimal | None = None
+    leave_type: LeaveType | None = None
+    balance: Balance | None = None
+    late_filed: bool = False
+    needs_street: bool = False
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def balance_after(self) -> Decimal | None:
+        if self.balance is None or self.days is None:
+            return None
+        return self.balance.remaining - self.days
+
+
+def _has_control(text: str, allow_newlines: bool = False) -> bool:
+    return any(unicodedata.category(ch)[0] == "C" and not (allow_newlines and ch in "\r\n\t") for ch in text)
+
+
+def _half(value) -> Half | None:
+    try:
+        return Half(value)
+    except ValueError:
+        return None
+
+
+def overlapping(person_id: int, start: int, end: int, excluding: int | None = None) -> list[LeaveRequest]:
+    """The person's own pending or approved leave that shares a half-day with [start, end]."""
+    first, _ = from_half_index(start)
+    last, _ = from_half_index(end)
+    query = select(LeaveRequest).where(
+        LeaveRequest.person_id == person_id, LeaveRequest.status.in_(OPEN),
+        LeaveRequest.start_date <= last, LeaveRequest.end_date >= first,
+    )
+    if excluding is not None:
+        query = query.where(LeaveRequest.id != excluding)
+    return [r for r in db.session.scalars(query)
+            if half_index(r.start_date, r.start_half) <= end and start <= half_index(r.end_date, r.end_half)]
+
+
+def preview(person: Person, data: LeaveInput, config, now: datetime | None = None) -> Preview:
+    """Days, balance and routing of a request, with every problem found (nothing written)."""
+    now = now or clock.now()
+    result = Preview()
+    errors = result.errors
+    leave_type = db.session.get(LeaveType, data.type_id) if data.type_id else None
+    if leave_type is None or not leave_type.active:
+        errors["type_id"] = "请选择请假类型。"
+    result.leave_type = leave_type
+    start_half, end_half = _half(data.start_half), _half(data.end_half)
+    if data.start_date is None or start_half is None:
+        errors["start_date"] = "请填写开始日期并选择上午或下午。"
+    if data.end_date is None or end_half is None:
+        errors["end_date"] = "请填写结束日期并选择上午或下午。"
+    if "start_date" in errors or "end_date" in errors:
+        return result
+    start, end = half_index(data.start_date, start_half), half_index(data.end_date, end_half)
+    if end < start:
+        errors["end_date"] = "结束时间不能早于开始时间。"
+        return result
+    if data.end_date - data.start_date > timedelta(days=400):
+        errors["end_date"] = "一次请假不能超过一年，请分段申请。"
+        return result
+    today = clock.to_local(now).date()
+    if data.start_date < today - timedelta(days=60):
+        errors["start_date"] = "只能补请 60 天以内的假。"
+        return result
+    if leave_type is not None:
+        try:
+            result.days = workdays.working_days(data.start_date, start_half.value, data.end_date, end_half.value,
+                                                count_holidays=leave_type.counts_holidays)
+        except workdays.CalendarMissing as missing:
+            years = "、".join(str(y) for y in missing.years)
+            errors["start_date"] = f"{years}年的工作日历尚未录入，暂不能计算请假天数，请联系管理员。"
+            return result
+        if result.days == 0:
+            if start == end:
+                errors["start_date"] = "所选半天是节假日或休息日，不需要请假。"
+            else:
+                errors["end_date"] = "所选时段没有工作日（都是节假日或休息日），不需要请假。"
+        result.late_filed = start < now_half(now)
+        if result.late_filed and leave_type.advance_required:
+            errors["start_date"] = f"{leave_type.name}须提前报批（八个一 四），不能补请；病假等可以补请。"
+        if leave_type.uses_balance and result.days:
+            result.balance = annual_balance(person, data.start_date.year)
+            if result.balance is not None and result.days > result.balance.remaining:
+                errors["type_id"] = (f"{leave_type.name}余额不足：{data.start_date.year}年剩余 "
+                                     f"{result.balance.remaining} 天，本次需 {result.days} 天。")
+    clash = overlapping(person.id, start, end)
+    if clash:
+        errors["start_date"] = "与已有的请假重叠：" + "；".join(f"{r.leave_type.name} {r.span_label}" for r in clash)
+    if result.days is not None and person.position not in COMMUNITY_HEADS:
+        result.needs_street = result.days > Decimal(config["LEAVE_STREET_APPROVAL_OVER_DAYS"])
+    return result
+
+
+def check_text(data: LeaveInput) -> dict[str, str]:
+    errors = {}
+    reason = (data.reason or "").strip()
+    if not reason:
+        errors["reason"] = "请填写请假事由。"
+    elif len(reason) > MAX_REASON or _has_control(reason, allow_newlines=True):
+        errors["reason"] = f"事由不能超过 {MAX_REASON} 字，且不能含控制字符。"
+    destination = (data.destination or "").strip()
+    if not destination:
+        errors["destination"] = "请填写请假期间的去向（工作规范：告知事由及去向）。"
+    elif len(destination) > 100 or _has_control(destination):
+        errors["destination"] = "去向不能超过 100 字，且不能含控制字符。"
+    phone = (data.phone or "").strip().replace(" ", "")
+    if phone and not PHONE_RE.match(phone):
+        errors["phone"] = "联系电话应为 11 位手机号码，或形如 0472-1234567 的固定电话。"
+    return errors
+
+
+def submit(actor, person: Person, data: LeaveInput, config, attachment=None,
+           now: datetime | None = None) -> LeaveRequest:
+    """File a request (caller commits). `attachment` is a portal.leave.files.Stored
+    already checked. Raises PermissionError or LeaveError; nothing written then."""
+    if actor.person_id != person.id or not can(actor, Action.REQUEST_LEAVE):
+        raise PermissionError("only one's own leave")
+    now = now or clock.now()
+    result = preview(person, data, config, now)
+    errors = {**check_text(data), **result.errors}
+    if errors:
+        raise LeaveError(errors)
+    leave = LeaveRequest(
+        person_id=person.id, community_id=person.community_id, street_id=person.street_id,
+        type_id=result.leave_type.id, start_date=data.start_date, start_half=Half(data.start_half),
+        end_date=data.end_date, end_half=Half(data.end_half), days=result.days,
+        reason=data.reason.strip(), destination=data.destination.strip(),
+        phone=(data.phone or "").strip().replace(" ", "") or None,
+        late_filed=result.late_filed, needs_street=result.needs_street, status=LeaveStatus.PENDING,
+        created_at=now, created_by_id=actor.id,
+    )
+    if attachment is not None:
+        leave.attachment_file, leave.attachment_name, leave.attachment_type = (
+            attachment.stored_name, attachment.original_name, attachment.content_type)
+    db.session.add(leave)
+    db.session.flush()
+    audit.record(actor, "leave.requested", leave, after=snapshot(leave))
+    return leave
+
+
+def snapshot(leave: LeaveRequest) -> dict:
+    return {
+        "person_id": leave.person_id, "type": leave.leave_type.name if leave.leave_type else leave.type_id,
+        "start": f"{leave.start_date.isoformat()} {leave.start_half.value}",
+        "end": f"{leave.end_date.isoformat()} {leave.end_half.value}",
+        "days": str(leave.days), "status": leave.status.value,
+    }
+
+
+# -- decisions ------------------------------------------------------------------------
+
+class AlreadyDecided(LeaveError):
+    """Someone else got there first; the message says who and when."""
+
+
+def _decided_message(leave: LeaveRequest) -> str:
+    db.session.refresh(leave)
+    who, when = None, None
+    if leave.status in (LeaveStatus.PENDING_STREET,) or (leave.first_decided_by and not leave.street_decided_by):
+        who, when = leave.first_decided_by, leave.first_decided_at
+    if leave.street_decided_by is not None:
+        who, when = leave.street_decided_by, leave.street_decided_at
+    if leave.status is LeaveStatus.WITHDRAWN:
+        return "该申请已由本人撤回。"
+    if who is None:
+        return f"该申请当前状态为“{leave.status.label}”，不能再处理。"
+    return f"该申请已由{who.person.name}于{clock.format_datetime(when)}处理（{leave.status.label}）。"
+
+
+def _compare_and_set(leave: LeaveRequest, expected: LeaveStatus, **values) -> None:
+    """The decision happens once: UPDATE … WHERE status = expected, one row or none,
+    on SQLite and PostgreSQL alike (SELECT … FOR UPDATE is dropped on SQLite)."""
+    result = db.session.execute(
+        update(LeaveRequest).where(LeaveRequest.id == leave.id, LeaveRequest.status == expected)
+        .values(**values).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise AlreadyDecided({"decision": _decided_message(leave)})
+    db.session.refresh(leave)
+
+
+def decide(actor, leave: LeaveRequest, approve: bool, comment: str | None,
+           now: datetime | None = None) -> LeaveRequest:
+    """Approve or reject at the request's open stage (caller commits)."""
+    if not can(actor, Action.DECIDE_LEAVE, leave):
+        raise PermissionError("not an approver of this request")
+    now = now or clock.now()
+    comment = (comment or "").strip()
+    if len(comment) > MAX_REASON or _has_control(comment, allow_newlines=True):
+        raise LeaveError({"comment": f"意见不能超过 {MAX_REASON} 字，且不能含控制字符。"})
+    if not approve and not comment:
+        raise LeaveError({"comment": "驳回时请写明理由。"})
+    expected = leave.status
+    before = snapshot(leave)
+    street_stage = expected is LeaveStatus.PENDING_STREET
+    if expected not in (LeaveStatus.PENDING, LeaveStatus.PENDING_STREET):
+        raise AlreadyDecided({"decision": _decided_message(leave)})
+    if street_stage and not is_street_approver(actor.person, leave):
+        raise LeaveError({"decision": "社区已批准，等待街镇领导审批。"})
+    if not street_stage and not is_first_approver(actor.person, leave):
+        raise LeaveError({"decision": "须先由社区书记或站长审批。"})
+    if approve:
+        new = LeaveStatus.PENDING_STREET if (not street_stage and leave.needs_street) else LeaveStatus.APPROVED
+    else:
+        new = LeaveStatus.REJECTED
+    if street_stage:
+        values = {"street_decided_by_id": actor.id, "street_decided_at": now, "street_comment": comment or None}
+    else:
+        values = {"first_decided_by_id": actor.id, "first_decided_at": now, "first_comment": comment or None}
+    _compare_and_set(leave, expected, status=new, **values)
+    audit.record(actor, "leave.approved" if approve else "leave.rejected", leave,
+                 before=before, after={**snapshot(leave), "comment": comment or None})
+    if new is LeaveStatus.APPROVED:
+        _touch_board(leave, now)
+    return leave
+
+
+def withdraw(actor, leave: LeaveRequest, now: datetime | None = None) -> None:
+    if leave.person_id != actor.person_id:
+        raise PermissionError("only the requester withdraws")
+    if leave.status not in (LeaveStatus.PENDING, LeaveStatus.PENDING_STREET):
+        raise AlreadyDecided({"decision": _decided_message(leave)})
+    before = snapshot(leave)
+    _compare_and_set(leave, leave.status, status=LeaveStatus.WITHDRAWN)
+    audit.record(actor, "leave.withdrawn", leave, before=before, after=snapshot(leave))
+
+
+def revoke(actor, leave: LeaveRequest, reason: str, now: datetime | None = None) -> str:
+    """Approved leave that has not started: the approver revokes it; the requester
+    asks, and the approver's revoke is the consent. Returns what happened."""
+    now = now or clock.now()
+    reason = (reason or "").strip()
+    if not reason or len(reason) > MAX_REASON or _has_control(reason, allow_newlines=True):
+        raise LeaveError({"revoke_reason": f"请写明撤销理由（不超过 {MAX_REASON} 字）。"})
+    if leave.status is not LeaveStatus.APPROVED:
+        raise AlreadyDecided({"revoke_reason": _decided_message(leave)})
+    if half_index(leave.start_date, leave.start_half) <= now_half(now):
+        raise LeaveError({"revoke_reason": "假期已经开始，不能撤销；返岗后请办理销假。"})
+    if leave.person_id == actor.person_id:
+        leave.revoke_requested_at = now
+        leave.revoke_reason = reason
+        audit.record(actor, "leave.revoke_requested", leave, after={"reason": reason})
+        return "requested"
+    if not can(actor, Action.REVOKE_LEAVE, leave):
+        raise PermissionError("not the approver")
+    before = snapshot(leave)
+    _compare_and_set(leave, LeaveStatus.APPROVED, status=LeaveStatus.REVOKED, revoked_by_id=actor.id,
+                     revoked_at=now, revoke_reason=reason)
+    audit.record(actor, "leave.revoked", leave, before=before, after={**snapshot(leave), "reason": reason})
+    _touch_board(leave, now)
+    return "revoked"
+
+
+def record_return(actor, leave: LeaveRequest, returned_date: date | None, returned_half: str | None,
+                  now: datetime | None = None) -> LeaveRequest:
+    """销假: the first half-day back at work. An early return gives back the unused
+    days; the board shows the person 在岗 again."""
+    if not can(actor, Action.RECORD_RETURN, leave):
+        raise PermissionError("may not record this return")
+    now = now or clock.now()
+    half = _half(returned_half)
+    if returned_date is None or half is None:
+        raise LeaveError({"returned_date": "请填写返岗日期并选择上午或下午。"})
+    if leave.status is not LeaveStatus.APPROVED:
+        raise AlreadyDecided({"returned_date": _decided_message(leave)})
+    back = half_index(returned_date, half)
+    start = half_index(leave.start_date, leave.start_half)
+    if back <= start:
+        raise LeaveError({"returned_date": "返岗时间应晚于请假开始时间；未开始的假请撤销。"})
+    if back > now_half(now):
+        raise LeaveError({"returned_date": "返岗时间不能晚于现在：请在返岗后办理销假。"})
+    last_day, last_half = from_half_index(min(back - 1, half_index(leave.end_date, leave.end_half)))
+    try:
+        taken = workdays.working_days(leave.start_date, leave.start_half.value, last_day, last_half.value,
+                                      count_holidays=leave.leave_type.counts_holidays)
+    except workdays.CalendarMissing:
+        taken = leave.days
+    before = snapshot(leave)
+    _compare_and_set(leave, LeaveStatus.APPROVED, status=LeaveStatus.COMPLETED, returned_date=returned_date,
+                     returned_half=half, returned_recorded_by_id=actor.id, returned_recorded_at=now,
+                     days_taken=min(taken, leave.days))
+    audit.record(actor, "leave.returned", leave, before=before,
+                 after={**snapshot(leave), "returned": f"{returned_date.isoformat()} {half.value}",
+                        "days_taken": str(leave.days_taken)},
+                 on_behalf_of=leave.person if actor.person_id != leave.person_id else None)
+    if returned_date == clock.to_local(now).date():
+        from portal.board.rules import record_event
+
+        record_event(actor, leave.person, "back", note="销假返岗", now=now)
+    else:
+        _touch_board(leave, now)
+    return leave
+
+
+def _touch_board(leave: LeaveRequest, now: datetime) -> None:
+    """Leave that covers today changes the board: bump its version so polls see it."""
+    if leave.community_id is None:
+        return
+    today = clock.to_local(now).date()
+    if leave.start_date <= today:
+        from portal.board.rules import bump_board_version
+
+        bump_board_version(leave.community_id, now)
+
+
+def is_overdue(leave: LeaveRequest, now: datetime | None = None) -> bool:
+    """逾期未销假: approved leave whose last half-day is over, with no return recorded."""
+    return leave.status is LeaveStatus.APPROVED and half_index(leave.end_date, leave.end_half) < now_half(now)
+
+
+# -- what people see ------------------------------------------------------------------
+
+def my_requests(person_id: int) -> list[LeaveRequest]:
+    return list(db.session.scalars(
+        select(LeaveRequest).where(LeaveRequest.person_id == person_id)
+        .options(joinedload(LeaveRequest.leave_type)).order_by(LeaveRequest.start_date.desc(), LeaveRequest.id.desc())
+    ))
+
+
+def queue_for(account) -> list[LeaveRequest]:
+    """Requests waiting for this approver's decision, and revocations they were asked for."""
+    person = account.person
+    query = (select(LeaveRequest).join(Person, Person.id == LeaveRequest.person_id)
+             .options(joinedload(LeaveRequest.leave_type), joinedload(LeaveRequest.person))
+             .order_by(LeaveRequest.start_date, LeaveRequest.id))
+    if person.position in COMMUNITY_HEADS:
+        query = query.where(
+            LeaveRequest.community_id == person.community_id, Person.id != person.id,
+            Person.position.not_in(list(COMMUNITY_HEADS)),
+            or_(LeaveRequest.status == LeaveStatus.PENDING,
+                (LeaveRequest.status == LeaveStatus.APPROVED) & LeaveRequest.revoke_requested_at.is_not(None)),
+        )
+    elif person.street_id is not None:
+        query = query.where(
+            LeaveRequest.street_id == person.street_id, Person.id != person.id,
+            or_(LeaveRequest.status == LeaveStatus.PENDING_STREET,
+                (LeaveRequest.status == LeaveStatus.PENDING) & Person.position.in_(list(COMMUNITY_HEADS)),
+                (LeaveRequest.status == LeaveStatus.APPROVED) & LeaveRequest.revoke_requested_at.is_not(None)
+                & Person.position.in_(list(COMMUNITY_HEADS))),
+        )
+    else:
+        return []
+    return list(db.session.scalars(query))
+
+
+def overdue_for(account, now: datetime | None = None) -> list[LeaveRequest]:
+    """逾期未销假 that this approver should chase (or one's own)."""
+    person = account.person
+    today = clock.to_local(now or clock.now()).date()
+    query = (select(LeaveRequest).join(Person, Person.id == LeaveRequest.person_id)
+             .where(LeaveRequest.status == LeaveStatus.APPROVED, LeaveRequest.end_date <= today)
+             .options(joinedload(LeaveRequest.leave_type), joinedload(LeaveRequest.person)))
+    if person.position in COMMUNITY_HEADS:
+        query = query.where(LeaveRequest.community_id == person.community_id)
+    elif person.street_id is not None and person.community_id is None:
+        query = query.where(LeaveRequest.street_id == person.street_id)
+    else:
+        query = query.where(LeaveRequest.person_id == person.id)
+    return [r for r in db.session.scalars(query) if is_overdue(r, now)]
+
+
+@dataclass
+class Staffing:
+    """Who else in the community is away during a request, and who remains."""
+
+    staff: int
+    away: list[LeaveRequest]
+    on_duty_min: int
+    minimum: int
+
+    @property
+    def below_minimum(self) -> bool:
+        return self.on_duty_min < self.minimum
+
+
+def staffing(leave: LeaveRequest, config) -> Staffing | None:
+    if leave.community_id is None:
+        return None
+    staff = db.session.scalar(select(func.count()).select_from(Person).where(
+        Person.community_id == leave.community_id, Person.active.is_(True),
+        Person.position.in_(list(ON_THE_BOARD))))
+    others = list(db.session.scalars(
+        select(LeaveRequest).where(
+            LeaveRequest.community_id == leave.community_id, LeaveRequest.id != leave.id,
+            LeaveRequest.person_id != leave.person_id,
+            LeaveRequest.status.in_((*OPEN, LeaveStatus.COMPLETED)),
+            LeaveRequest.start_date <= leave.end_date, LeaveRequest.end_date >= leave.start_date,
+        ).options(joinedload(LeaveRequest.person), joinedload(LeaveRequest.leave_type))
+    ))
+    others = [o for o in others if o.status is not LeaveStatus.COMPLETED
+              or (o.returned_date and o.returned_date > leave.start_date)]
+    busiest = 0
+    day = leave.start_date
+    while day <= leave.end_date:
+        busiest = max(busiest, sum(1 for o in others if o.start_date <= day <= o.end_date))
+        day += timedelta(days=1)
+    minimum = int(staff * config["LEAVE_MIN_ON_DUTY_RATIO"] + 0.999)
+    return Staffing(staff=staff, away=others, on_duty_min=staff - 1 - busiest, minimum=minimum)
+
+
+def leave_today(community_ids: list[int], today: date) -> dict[int, LeaveRequest]:
+    """Approved leave covering today (or overdue, not yet 销假) by person, for the board."""
+    rows = db.session.scalars(
+        select(LeaveRequest).where(
+            LeaveRequest.community_id.in_(community_ids), LeaveRequest.status == LeaveStatus.APPROVED,
+            LeaveRequest.start_date <= today,
+        ).options(joinedload(LeaveRequest.leave_type))
+    )
+    return {r.person_id: r for r in rows}
+
+
+def return_day(leave: LeaveRequest) -> tuple[date, Half]:
+    """The first working half-day after the leave (its expected 返岗)."""
+    after = half_index(leave.end_date, leave.end_half) + 1
+    day, half = from_half_index(after)
+    try:
+        calendar = workdays.load_calendar(day, day + timedelta(days=60))
+    except workdays.CalendarMissing:
+        return day, half  # the calendar cannot say: the next half-day, unadjusted
+    while not calendar.is_workday(day) and day < calendar.end:
+        day, half = day + timedelta(days=1), Half.AM
+    return day, half
+
+
+def month_leave(community_id: int, first: date, last: date) -> list[LeaveRequest]:
+    return list(db.session.scalars(
+        select(LeaveRequest).where(
+            LeaveRequest.community_id == community_id,
+            LeaveRequest.status.in_((*OPEN, LeaveStatus.COMPLETED)),
+            LeaveRequest.start_date <= last, LeaveRequest.end_date >= first,
+        ).options(joinedload(LeaveRequest.person), joinedload(LeaveRequest.leave_type))
+        .order_by(LeaveRequest.start_date)
+    ))
+
+
+def update_type(actor, leave_type: LeaveType, flags: dict[str, bool]) -> None:
+    before = {name: getattr(leave_type, name) for name in flags}
+    for name, value in flags.items():
+        setattr(leave_type, name, value)
+    changed_before, changed_after = audit.diff(before, flags)
+    if changed_after:
+        audit.record(actor, "leave.type_updated", leave_type, before=changed_before, after=changed_after)

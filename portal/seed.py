@@ -1,0 +1,42 @@
+"""What every install needs (the notice's organisation, leave types, the work
+calendar where the package has it), and the demo district on top."""
+from sqlalchemy import func, select
+
+from portal.extensions import db
+
+
+def seed_reference_data() -> list[str]:
+    """Idempotent; returns what it did, for the CLI to print."""
+    from portal.leave.rules import seed_leave_types
+    from portal.org.rules import district_seeded, seed_district
+    from portal.workdays.rules import prefill_from_package
+
+    done = []
+    if not district_seeded():
+        seed_district()
+        done.append("已按青府办发〔2017〕72号建立 10 个街镇、49 个社区、529 个网格。")
+    seed_leave_types()
+    years = prefill_from_package()
+    if years:
+        done.append(f"已从 chinese-calendar 导入 {years[0]}–{years[-1]} 年的节假日和调休。")
+    db.session.flush()
+    return done
+
+
+def seed_demo(with_day: bool = True) -> list[str]:
+    """People for every position, and (optionally) a living board and some leave."""
+    from portal.auth.models import Account
+    from portal.demo import seed_demo_day, seed_demo_leave, seed_demo_people
+
+    done = seed_reference_data()
+    if db.session.scalar(select(func.count()).select_from(Account)) == 0:
+        done.append(f"已生成演示人员 {seed_demo_people()} 名，密码 demo-pass-2026。")
+    if with_day:
+        events = seed_demo_day()
+        if events:
+            done.append(f"已生成今天的去向记录 {events} 条。")
+        leave = seed_demo_leave()
+        if leave:
+            done.append(f"已生成演示请假 {leave} 条。")
+    db.session.flush()
+    return done
