@@ -266,6 +266,28 @@ def test_an_early_return_gives_back_the_unused_days_and_the_board_shows_it(app):
         assert card.status is board_rules.Status.IN_OFFICE
 
 
+def test_the_home_page_and_the_hall_show_leave_without_its_type(app, auth):
+    with app.app_context():
+        worker = account("fuyuan_worker11")
+        leave = rules.submit(worker, worker.person, request_input("sick", start=date(2026, 11, 23),
+                                                                 end=date(2026, 11, 24)), app.config)
+        rules.decide(account("fuyuan_secretary"), leave, True, "")
+        name = worker.person.name
+        current = rules.submit(account("fuyuan_worker12"), account("fuyuan_worker12").person,
+                               request_input("sick", start=date(2026, 11, 25), end=date(2026, 11, 26)), app.config)
+        rules.decide(account("fuyuan_secretary"), current, True, "")
+        db.session.commit()
+    auth.login("fuyuan_secretary")
+    home = auth.client.get("/").get_data(as_text=True)
+    assert "逾期未销假" in home and name in home
+    board = auth.client.get("/board/", follow_redirects=True).get_data(as_text=True)
+    links = re.search(r'action="(/board/\d+)/display-links"', board).group(1)
+    created = auth.post(links + "/display-links", {"label": "大厅"}, token_from=links)
+    hall = app.test_client().get(re.search(r"<code>http://localhost(/hall/[^<]+)</code>",
+                                           created.get_data(as_text=True)).group(1)).get_data(as_text=True)
+    assert "请假" in hall and "11月27日上午返岗" in hall and "病假" not in hall
+
+
 def test_leave_past_its_end_without_return_is_overdue(app):
     with app.app_context():
         worker = account("fuyuan_worker11")

@@ -2,8 +2,9 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from portal import clock
-from portal.auth.policy import Action, require
+from portal.auth.policy import Action, can, require
 from portal.home import rules
+from portal.leave import rules as leave_rules
 from portal.people.models import Position
 from portal.workdays.rules import missing_years
 
@@ -16,6 +17,10 @@ def index():
     require(current_user, Action.VIEW_HOME)
     person = current_user.person
     context = {"person": person, "duties": rules.DUTIES[person.position]}
+    if can(current_user, Action.VIEW_LEAVE_QUEUE):
+        context["leave_queue"] = leave_rules.queue_for(current_user)
+    if can(current_user, Action.VIEW_LEAVE_QUEUE) or can(current_user, Action.REQUEST_LEAVE):
+        context["leave_overdue"] = leave_rules.overdue_for(current_user)
     if person.position in (Position.SECRETARY, Position.STATION_HEAD, Position.FRONT_DESK):
         context["row"] = rules.community_rows(community_id=person.community_id)[0]
         context["vacant"] = rules.vacant_grids(person.community_id)
