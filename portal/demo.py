@@ -204,8 +204,20 @@ def seed_demo_leave(now=None) -> int:
         ("fangzhi_worker04", "annual", 10, 16, ("am", "pm"), -1, "community", "年休假，探亲"),
         ("fuda_worker05", "personal", 3, 3, ("am", "am"), -1, "pending", "办理不动产登记"),
     ]
+    def workday_from(day):
+        """Future demo leave starts and ends on working days, whatever today is."""
+        while day.weekday() >= 5 or day in holidays:
+            day += timedelta(days=1)
+        return day
+
+    from portal.workdays.models import CalendarDay, DayKind
+
+    holidays = set(db.session.scalars(select(CalendarDay.day).where(CalendarDay.kind == DayKind.HOLIDAY)))
     for username, code, start_off, end_off, halves, filed_off, outcome, reason in plans:
         start, end = today + timedelta(days=start_off), today + timedelta(days=end_off)
+        if start_off > 0:
+            start = workday_from(start)
+            end = max(workday_from(end), start)
         filed = today + timedelta(days=filed_off)
         try:
             with db.session.begin_nested():  # a plan the calendar cannot serve is skipped alone
