@@ -3,7 +3,7 @@ import sqlite3
 from datetime import UTC
 
 from flask import has_request_context, request
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, Enum, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -59,3 +59,10 @@ def _sqlite_on_begin(conn):
         return
     conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
 
+
+
+def str_enum(cls, name: str, length: int = 20) -> Enum:
+    """A StrEnum stored as its values in a VARCHAR with a named CHECK constraint:
+    portable across SQLite and PostgreSQL, and readable in the raw tables."""
+    return Enum(cls, native_enum=False, length=length, name=name, create_constraint=True,
+                values_callable=lambda members: [m.value for m in members])

@@ -72,7 +72,7 @@ def test_the_front_desk_sets_a_worker_on_their_behalf_and_the_card_says_who(app)
         assert card.status is rules.Status.MEETING and card.set_by_name == desk.person.name
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "board.status_set"))
         assert entry.on_behalf_of_id == worker.person.id and entry.account_id == desk.id
-        log = rules.events_of_person(worker.person.id, clock.today())
+        log = rules.events_on(clock.today(), person_id=worker.person.id)
         assert [e.entered_by_id for e in log] == [desk.id]
 
 
@@ -150,7 +150,7 @@ def test_the_later_write_wins_and_both_are_logged(app):
         rules.record_event(worker, worker.person, "patrol_start", now=NOON)
         db.session.commit()
         assert card_of("fuyuan_worker06").status is rules.Status.PATROL
-        assert len(rules.events_of_person(worker.person.id, clock.today())) == 2
+        assert len(rules.events_on(clock.today(), person_id=worker.person.id)) == 2
 
 
 def test_a_poll_reports_only_what_changed(app):
@@ -314,7 +314,7 @@ def test_two_people_changing_one_card_at_once_both_succeed(app):
         t.join()
     assert statuses == [200, 200]
     with app.app_context():
-        log = rules.events_of_person(pid, clock.today())
+        log = rules.events_on(clock.today(), person_id=pid)
         assert len(log) == 2
         last = max(log, key=lambda e: e.id)
         assert db.session.get(CurrentStatus, pid).event_id == last.id

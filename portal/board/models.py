@@ -2,11 +2,11 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
-from portal.database import UTCDateTime
+from portal.database import UTCDateTime, str_enum
 from portal.extensions import db
 
 
@@ -39,10 +39,6 @@ EVENT_LABELS = {
 }
 
 
-def _enum(cls, name):
-    return Enum(cls, native_enum=False, length=20, name=name, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e])
-
 
 class ActivityEvent(db.Model):
     """One entry of a worker's day. `entered_by` is the account that typed it: the
@@ -57,7 +53,7 @@ class ActivityEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
-    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind, "event_kind"))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     destination: Mapped[str | None] = mapped_column(String(100))
     expected_return: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -80,7 +76,7 @@ class CurrentStatus(db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
     event_id: Mapped[int] = mapped_column(ForeignKey("activity_events.id"))
-    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "status_kind"))
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind, "status_kind"))
     since: Mapped[datetime] = mapped_column(UTCDateTime)
     destination: Mapped[str | None] = mapped_column(String(100))
     expected_return: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -407,24 +407,17 @@ def summary_version(community_ids: list[int]) -> int:
     )
 
 
-def events_of_person(person_id: int, day) -> list[ActivityEvent]:
+def events_on(day, *, person_id: int | None = None, community_id: int | None = None) -> list[ActivityEvent]:
+    """One day's log, of a person or of a whole community, in order."""
     start, end = _day_bounds(day)
-    return list(db.session.scalars(
-        select(ActivityEvent).where(ActivityEvent.person_id == person_id, ActivityEvent.at >= start,
-                                    ActivityEvent.at < end)
-        .options(joinedload(ActivityEvent.entered_by), joinedload(ActivityEvent.person))
-        .order_by(ActivityEvent.at, ActivityEvent.id)
-    ))
-
-
-def events_of_community(community_id: int, day) -> list[ActivityEvent]:
-    start, end = _day_bounds(day)
-    return list(db.session.scalars(
-        select(ActivityEvent).where(ActivityEvent.community_id == community_id, ActivityEvent.at >= start,
-                                    ActivityEvent.at < end)
-        .options(joinedload(ActivityEvent.entered_by), joinedload(ActivityEvent.person))
-        .order_by(ActivityEvent.at, ActivityEvent.id)
-    ))
+    query = (select(ActivityEvent).where(ActivityEvent.at >= start, ActivityEvent.at < end)
+             .options(joinedload(ActivityEvent.entered_by), joinedload(ActivityEvent.person))
+             .order_by(ActivityEvent.at, ActivityEvent.id))
+    if person_id is not None:
+        query = query.where(ActivityEvent.person_id == person_id)
+    if community_id is not None:
+        query = query.where(ActivityEvent.community_id == community_id)
+    return list(db.session.scalars(query))
 
 
 def _day_bounds(day):

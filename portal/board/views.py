@@ -176,7 +176,7 @@ def person_history(person_id: int):
     require(current_user, Action.VIEW_HISTORY, person)
     day, error = _day_arg()
     return render("board/history.html", person=person, community=person.community, day=day, date_error=error,
-                  events=rules.events_of_person(person.id, day))
+                  events=rules.events_on(day, person_id=person.id))
 
 
 @bp.get("/<int:community_id>/log")
@@ -186,7 +186,7 @@ def community_log(community_id: int):
     require(current_user, Action.VIEW_HISTORY, community)
     day, error = _day_arg()
     return render("board/history.html", person=None, community=community, day=day, date_error=error,
-                  events=rules.events_of_community(community.id, day))
+                  events=rules.events_on(day, community_id=community.id))
 
 
 def _day_arg():

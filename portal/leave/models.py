@@ -3,17 +3,12 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
-from portal.database import UTCDateTime
+from portal.database import UTCDateTime, str_enum
 from portal.extensions import db
-
-
-def _enum(cls, name, length=20):
-    return Enum(cls, native_enum=False, length=length, name=name, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e])
 
 
 class Half(enum.StrEnum):
@@ -95,16 +90,16 @@ class LeaveRequest(db.Model):
     street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"))
     type_id: Mapped[int] = mapped_column(ForeignKey("leave_types.id"))
     start_date: Mapped[date]
-    start_half: Mapped[Half] = mapped_column(_enum(Half, "half_start", 2))
+    start_half: Mapped[Half] = mapped_column(str_enum(Half, "half_start", 2))
     end_date: Mapped[date]
-    end_half: Mapped[Half] = mapped_column(_enum(Half, "half_end", 2))
+    end_half: Mapped[Half] = mapped_column(str_enum(Half, "half_end", 2))
     days: Mapped[Decimal] = mapped_column(Numeric(5, 1))
     reason: Mapped[str] = mapped_column(String(500))
     destination: Mapped[str | None] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(20))
     late_filed: Mapped[bool] = mapped_column(default=False)  # 补请假: filed after it began
     needs_street: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[LeaveStatus] = mapped_column(_enum(LeaveStatus, "leave_status"))
+    status: Mapped[LeaveStatus] = mapped_column(str_enum(LeaveStatus, "leave_status"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
 
@@ -125,7 +120,7 @@ class LeaveRequest(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     returned_date: Mapped[date | None]      # 销假: the first half-day back at work
-    returned_half: Mapped[Half | None] = mapped_column(_enum(Half, "half_returned", 2))
+    returned_half: Mapped[Half | None] = mapped_column(str_enum(Half, "half_returned", 2))
     returned_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     returned_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     days_taken: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))

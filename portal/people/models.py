@@ -2,11 +2,11 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
-from portal.database import UTCDateTime
+from portal.database import UTCDateTime, str_enum
 from portal.extensions import db
 from portal.org.models import Community, Grid, Street
 
@@ -63,10 +63,7 @@ class Person(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50))
     phone: Mapped[str | None] = mapped_column(String(20))
-    position: Mapped[Position] = mapped_column(
-        Enum(Position, native_enum=False, length=20, name="position", create_constraint=True,
-             values_callable=lambda e: [m.value for m in e])
-    )
+    position: Mapped[Position] = mapped_column(str_enum(Position, "position"))
     street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), index=True)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), unique=True)

@@ -8,11 +8,11 @@ other year the calendar refuses to answer instead of guessing.
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, String
+from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
-from portal.database import UTCDateTime
+from portal.database import UTCDateTime, str_enum
 from portal.extensions import db
 
 
@@ -40,20 +40,15 @@ class CalendarSource(enum.StrEnum):
 SOURCE_LABELS = {CalendarSource.PACKAGE: "chinese-calendar", CalendarSource.ADMIN: "管理员录入"}
 
 
-def _enum(cls, name):
-    return Enum(cls, native_enum=False, length=20, name=name, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e])
-
-
 class CalendarDay(db.Model):
     """One day that differs from the plain Monday–Friday week."""
 
     __tablename__ = "calendar_days"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    kind: Mapped[DayKind] = mapped_column(_enum(DayKind, "calendar_day_kind"))
+    kind: Mapped[DayKind] = mapped_column(str_enum(DayKind, "calendar_day_kind"))
     name: Mapped[str | None] = mapped_column(String(40))
-    source: Mapped[CalendarSource] = mapped_column(_enum(CalendarSource, "calendar_day_source"))
+    source: Mapped[CalendarSource] = mapped_column(str_enum(CalendarSource, "calendar_day_source"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
 
@@ -66,7 +61,7 @@ class CalendarYear(db.Model):
     __tablename__ = "calendar_years"
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    source: Mapped[CalendarSource] = mapped_column(_enum(CalendarSource, "calendar_year_source"))
+    source: Mapped[CalendarSource] = mapped_column(str_enum(CalendarSource, "calendar_year_source"))
     confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
 

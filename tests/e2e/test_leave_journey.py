@@ -15,8 +15,9 @@ from portal.extensions import db
 from .conftest import PHONE
 from .test_journeys import logged_in, screenshot
 
-WED_MORNING = datetime(2026, 11, 25, 0, 30, tzinfo=UTC)   # 08:30 in Baotou
-FRI_MORNING = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)    # 09:00, the day after the leave
+# A week after the other journeys' real "today", so their board events are old news.
+WED_MORNING = datetime(2026, 12, 2, 0, 30, tzinfo=UTC)   # Wednesday 08:30 in Baotou
+FRI_MORNING = datetime(2026, 12, 4, 1, 0, tzinfo=UTC)    # 09:00, the day after the leave
 
 
 @pytest.fixture
@@ -46,8 +47,8 @@ def file_leave(page, kind, start, start_half, end, end_half, reason):
 def test_leave_from_request_to_return(pages, live_app, frozen, screenshots_dir):
     frozen(WED_MORNING)
     worker = pages.new("phone", **PHONE)
-    logged_in(worker, "fuyuan_worker04")
-    file_leave(worker, "事假", "2026-11-25", "am", "2026-11-26", "pm", "家中老人住院，需陪护")
+    logged_in(worker, "fuyuan_worker01")
+    file_leave(worker, "事假", "2026-12-02", "am", "2026-12-03", "pm", "家中老人住院，需陪护")
     # The cost appears before submitting (htmx preview on change).
     expect(worker.locator(".preview")).to_contain_text("2 个工作日")
     screenshot(worker, screenshots_dir, "leave-request-phone")
@@ -64,7 +65,7 @@ def test_leave_from_request_to_return(pages, live_app, frozen, screenshots_dir):
     secretary = pages.new("desk")
     logged_in(secretary, "fuyuan_secretary")
     expect(secretary.locator("#queue-badge")).not_to_have_text("0")
-    secretary.get_by_role("link", name=re.compile("请假审批")).click()
+    secretary.get_by_role("navigation", name="主导航").get_by_role("link", name=re.compile("请假审批")).click()
     secretary.get_by_role("link", name="审批", exact=True).first.click()
     expect(secretary.get_by_role("heading", name="在岗情况")).to_be_visible()
     expect(secretary.locator("main")).to_contain_text("人在岗")
@@ -73,16 +74,16 @@ def test_leave_from_request_to_return(pages, live_app, frozen, screenshots_dir):
     secretary.get_by_role("button", name="批准").click()
     expect(secretary.locator(".flash-success")).to_contain_text("已批准")
 
-    card = f"#card-{person_id(live_app, 'fuyuan_worker04')}"
+    card = f"#card-{person_id(live_app, 'fuyuan_worker01')}"
     secretary.goto("/board/")
     expect(secretary.locator(card)).to_contain_text("请假")
-    expect(secretary.locator(card)).to_contain_text("11月27日上午返岗")
+    expect(secretary.locator(card)).to_contain_text("12月4日上午返岗")
     screenshot(secretary, screenshots_dir, "leave-board-desktop")
 
     # Friday morning (yesterday's logins have expired): the leave is over, not yet 销假 …
     frozen(FRI_MORNING)
     logged_in(secretary, "fuyuan_secretary")
-    logged_in(worker, "fuyuan_worker04")
+    logged_in(worker, "fuyuan_worker01")
     secretary.goto("/board/")
     expect(secretary.locator(card)).to_contain_text("逾期未销假")
     # … until the worker records the return.
@@ -97,7 +98,7 @@ def test_five_working_days_need_the_street(pages, live_app, frozen):
     frozen(WED_MORNING)
     worker = pages.new("desk")
     logged_in(worker, "fuyuan_worker06")
-    file_leave(worker, "事假", "2026-11-30", "am", "2026-12-04", "pm", "外地参加亲属婚礼")
+    file_leave(worker, "事假", "2026-12-07", "am", "2026-12-11", "pm", "外地参加亲属婚礼")
     worker.get_by_role("button", name="提交申请").click()
     expect(worker.locator(".flash-success")).to_contain_text("5 个工作日")
     leave_url = worker.url
@@ -111,7 +112,7 @@ def test_five_working_days_need_the_street(pages, live_app, frozen):
 
     leader = pages.new("desk")
     logged_in(leader, "fuqiang_leader")
-    leader.get_by_role("link", name=re.compile("请假审批")).click()
+    leader.get_by_role("navigation", name="主导航").get_by_role("link", name=re.compile("请假审批")).click()
     leader.get_by_role("link", name="审批", exact=True).first.click()
     leader.get_by_role("button", name="批准").click()
     leader.goto(leave_url)
