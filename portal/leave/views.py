@@ -121,8 +121,7 @@ def _detail(leave, status=200, **forms):
     }
     if can(current_user, Action.DECIDE_LEAVE, leave) or can(current_user, Action.REVOKE_LEAVE, leave):
         context["staffing"] = rules.staffing(leave, current_app.config)
-        if leave.leave_type.uses_balance:
-            context["balance"] = rules.annual_balance(leave.person, leave.start_date.year)
+        context["balance"] = rules.annual_balance(leave.person, leave.start_date.year)
     return render_template("leave/detail.html", **context), status
 
 
