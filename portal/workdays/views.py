@@ -87,22 +87,28 @@ def day_delete_POST(year: int, iso: str):
     return redirect(url_for("workdays.year", year=year), 303)
 
 
-@bp.post("/<int:year>/confirm")
-@login_required
-def confirm_POST(year: int):
-    require(current_user, Action.MANAGE_CALENDAR)
-    year = _year(year)
+def _year_action(year: int, action, conflict: str, success: str):
+    """Confirm or import a whole year: one transaction, a clear message on a race."""
     try:
-        rules.confirm_year(current_user, year)
+        action(current_user, year)
         db.session.commit()
     except rules.CalendarError as error:
         db.session.rollback()
         return _year_page(year, errors=error.errors, status=400)
     except IntegrityError:
         db.session.rollback()
-        return _year_page(year, errors={"year": f"{year}年刚被他人确认。"}, status=400)
-    flash(f"已确认{year}年的法定节假日和调休安排录入完整，系统将据此计算工作日。", "success")
+        return _year_page(year, errors={"year": conflict}, status=400)
+    flash(success, "success")
     return redirect(url_for("workdays.year", year=year), 303)
+
+
+@bp.post("/<int:year>/confirm")
+@login_required
+def confirm_POST(year: int):
+    require(current_user, Action.MANAGE_CALENDAR)
+    year = _year(year)
+    return _year_action(year, rules.confirm_year, f"{year}年刚被他人确认。",
+                        f"已确认{year}年的法定节假日和调休安排录入完整，系统将据此计算工作日。")
 
 
 @bp.post("/<int:year>/prefill")
@@ -110,14 +116,5 @@ def confirm_POST(year: int):
 def prefill_POST(year: int):
     require(current_user, Action.MANAGE_CALENDAR)
     year = _year(year)
-    try:
-        rules.prefill_year(current_user, year)
-        db.session.commit()
-    except rules.CalendarError as error:
-        db.session.rollback()
-        return _year_page(year, errors=error.errors, status=400)
-    except IntegrityError:
-        db.session.rollback()
-        return _year_page(year, errors={"year": f"{year}年刚被他人导入或确认。"}, status=400)
-    flash(f"已从 chinese-calendar 导入{year}年的法定节假日和调休上班日。", "success")
-    return redirect(url_for("workdays.year", year=year), 303)
+    return _year_action(year, rules.prefill_year, f"{year}年刚被他人导入或确认。",
+                        f"已从 chinese-calendar 导入{year}年的法定节假日和调休上班日。")
