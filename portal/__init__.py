@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register_models() -> None:
+    from portal.attendance import models as _attendance  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.board import models as _board  # noqa: F401

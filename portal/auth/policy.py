@@ -35,6 +35,10 @@ class Action(enum.StrEnum):
     VIEW_LEAVE_QUEUE = "leave.queue"
     VIEW_LEAVE_CALENDAR = "leave.calendar"  # a community's leave month, and its export
     MANAGE_LEAVE = "leave.manage"      # leave types and 年休假 entitlements
+    MANAGE_SCHEDULE = "attendance.schedule"  # the district default (target None) or a street's hours
+    LOCK_MONTH = "attendance.lock"     # 封帐 and unlocking a street's month
+    REQUEST_CORRECTION = "attendance.correction_request"  # one's own 补卡
+    DECIDE_CORRECTION = "attendance.correction_decide"
 
 
 COMMUNITY_OFFICE = {Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD}
@@ -138,6 +142,15 @@ def can(account, action: Action, target=None) -> bool:
             return position in COMMUNITY_OFFICE and requester.community_id == actor.community_id
         case Action.VIEW_LEAVE_QUEUE:
             return position in LEAVE_APPROVERS
+        case Action.MANAGE_SCHEDULE | Action.LOCK_MONTH:
+            if position is Position.ADMIN:
+                return True
+            return position is Position.STREET_LEADER and target is not None and covers(actor, target)
+        case Action.REQUEST_CORRECTION:
+            return position in ON_THE_BOARD
+        case Action.DECIDE_CORRECTION:
+            # 工作规范 二(四): 考勤 is the 书记's and 站长's; their own goes to the 街镇.
+            return is_first_approver(actor, target)
         case Action.VIEW_LEAVE_CALENDAR:
             return position is not Position.GRID_WORKER and covers(actor, target)
     return False

@@ -58,6 +58,8 @@ class ActivityEvent(db.Model):
     destination: Mapped[str | None] = mapped_column(String(100))
     expected_return: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(String(200))
+    # 入户: which household (楼-单元-室); never ID numbers or sensitive categories.
+    household: Mapped[str | None] = mapped_column(String(30))
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 

@@ -282,6 +282,11 @@ def record_event(actor, person: Person, kind_value: str, *, destination=None, no
     except ValueError:
         kind = None
         errors["kind"] = "未知的状态，请从按钮中选择。"
+    day = clock.to_local(now).date()
+    from portal.attendance import locks
+
+    if locks.is_locked(person.street_id, day):
+        errors["kind"] = locks.LOCKED_MESSAGE.format(year=day.year, month=day.month)
     destination = _clean_text(destination, MAX_DESTINATION, "destination", "去向", errors)
     note = _clean_text(note, MAX_NOTE, "note", "备注", errors)
     if kind is not None and STATUS_OF_EVENT[kind] not in AWAY:

@@ -1,0 +1,76 @@
+"""封帐: a 街镇 closes a month for payroll; changes dated in it are refused until
+the 街镇 unlocks it with a reason (issue: 考勤 part 8)."""
+from datetime import date
+
+from sqlalchemy import select
+
+from portal import clock
+from portal.attendance.models import MonthLock
+from portal.audit import rules as audit
+from portal.auth.policy import Action, can
+from portal.extensions import db
+
+LOCKED_MESSAGE = "{year}年{month}月的考勤已由街镇封帐，不能再修改；如确需更正，请街镇先解除封帐。"
+
+
+class LockError(Exception):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def first_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def lock_of(street_id: int | None, day: date) -> MonthLock | None:
+    if street_id is None:
+        return None
+    return db.session.scalar(select(MonthLock).where(MonthLock.street_id == street_id,
+                                                     MonthLock.month == first_of(day)))
+
+
+def is_locked(street_id: int | None, day: date) -> bool:
+    lock = lock_of(street_id, day)
+    return lock is not None and lock.is_locked
+
+
+def refuse_if_locked(street_id: int | None, day: date, field: str = "day") -> None:
+    if is_locked(street_id, day):
+        raise LockError({field: LOCKED_MESSAGE.format(year=day.year, month=day.month)})
+
+
+def lock(actor, street, month: date) -> MonthLock:
+    if not can(actor, Action.LOCK_MONTH, street):
+        raise PermissionError("not this street's leader")
+    month = first_of(month)
+    if month > first_of(clock.today()):
+        raise LockError({"month": "不能封帐尚未开始的月份。"})
+    row = lock_of(street.id, month)
+    if row is not None and row.is_locked:
+        raise LockError({"month": f"{month.year}年{month.month}月已封帐。"})
+    now = clock.now()
+    if row is None:
+        row = MonthLock(street_id=street.id, month=month, locked_at=now, locked_by_id=actor.id)
+        db.session.add(row)
+    else:
+        row.locked_at, row.locked_by_id = now, actor.id
+        row.unlocked_at = row.unlocked_by_id = row.unlock_reason = None
+    db.session.flush()
+    audit.record(actor, "attendance.month_locked", row, after={"street_id": street.id, "month": month.isoformat()})
+    return row
+
+
+def unlock(actor, street, month: date, reason: str) -> MonthLock:
+    if not can(actor, Action.LOCK_MONTH, street):
+        raise PermissionError("not this street's leader")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 200:
+        raise LockError({"reason": "解除封帐须写明理由（不超过 200 字）。"})
+    row = lock_of(street.id, first_of(month))
+    if row is None or not row.is_locked:
+        raise LockError({"month": "该月份没有封帐。"})
+    row.unlocked_at, row.unlocked_by_id, row.unlock_reason = clock.now(), actor.id, reason
+    audit.record(actor, "attendance.month_unlocked", row, before={"locked": True},
+                 after={"street_id": street.id, "month": row.month.isoformat(), "reason": reason})
+    return row

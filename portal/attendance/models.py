@@ -1,0 +1,95 @@
+"""考勤 tables: schedule settings (district default, per-街镇 overrides), 补卡
+corrections, and the 街镇's month locks (封帐). Day results are never stored:
+they are computed from the activity log, leave and the work calendar."""
+import enum
+from datetime import date, datetime, time
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal import clock
+from portal.database import UTCDateTime, str_enum
+from portal.extensions import db
+
+
+class AttendanceSettings(db.Model):
+    """The schedule a 街镇 works to; the row with no street is the district default.
+    The notice leaves hours to each 街镇; patrol minimum and visit target come from
+    工作规范 二(二) (1.5 h per patrol; 八个一 六 says 1 h) and the 弹性入户 5 h a week."""
+
+    __tablename__ = "attendance_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), unique=True)
+    morning_start: Mapped[time]
+    morning_end: Mapped[time]
+    summer_afternoon_start: Mapped[time]
+    summer_afternoon_end: Mapped[time]
+    winter_afternoon_start: Mapped[time]
+    winter_afternoon_end: Mapped[time]
+    summer_from: Mapped[str] = mapped_column(String(5))   # "05-01": summer hours from this day
+    winter_from: Mapped[str] = mapped_column(String(5))   # "10-01": winter hours from this day
+    late_grace_minutes: Mapped[int]
+    early_grace_minutes: Mapped[int]
+    patrols_per_day: Mapped[int]
+    patrol_min_minutes: Mapped[int]
+    weekly_visit_minutes: Mapped[int]
+    corrections_per_month: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+    street = relationship("Street")
+
+
+class CorrectionStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "待审批", "approved": "已批准", "rejected": "已驳回"}[self.value]
+
+
+class AttendanceCorrection(db.Model):
+    """补卡: a person asks for a missing 签到 or 签退; their 书记/站长 decides. An
+    approval writes the clock event into the activity log, entered by the approver."""
+
+    __tablename__ = "attendance_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # clock_in or clock_out
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(200))
+    status: Mapped[CorrectionStatus] = mapped_column(str_enum(CorrectionStatus, "correction_status"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    comment: Mapped[str | None] = mapped_column(String(200))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("activity_events.id"))
+
+    person = relationship("Person")
+    decided_by = relationship("Account")
+
+
+class MonthLock(db.Model):
+    """封帐: a 街镇 has closed a month for payroll. While locked_at is set and
+    unlocked_at is not, nothing dated in that month may change for its people."""
+
+    __tablename__ = "month_locks"
+    __table_args__ = (UniqueConstraint("street_id", "month", name="uq_month_locks_street_month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"))
+    month: Mapped[date]  # the first day of the month
+    locked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    unlocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unlocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    unlock_reason: Mapped[str | None] = mapped_column(String(200))
+
+    @property
+    def is_locked(self) -> bool:
+        return self.unlocked_at is None

@@ -1,0 +1,153 @@
+"""考勤 records that people change: schedule settings, 补卡 and 封帐."""
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.attendance import corrections, locks, settings
+from portal.attendance.models import AttendanceCorrection, AttendanceSettings
+from portal.audit.models import AuditEntry
+from portal.auth.models import Account
+from portal.board import rules as board_rules
+from portal.board.models import ActivityEvent
+from portal.extensions import db
+from portal.org.models import Street
+
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Baotou
+
+
+@pytest.fixture(autouse=True)
+def frozen(app):
+    app.config["CLOCK_NOW"] = NOW
+
+
+def account(username) -> Account:
+    return db.session.scalar(select(Account).where(Account.username == username))
+
+
+def street(slug) -> Street:
+    return db.session.scalar(select(Street).where(Street.slug == slug))
+
+
+def counts():
+    return tuple(db.session.scalar(select(func.count()).select_from(m))
+                 for m in (AttendanceCorrection, ActivityEvent, AuditEntry, AttendanceSettings))
+
+
+GOOD = {name: str(value)[:5] if "time" in type(value).__name__ else str(value)
+        for name, value in settings.DEFAULTS.items()}
+
+
+def test_the_district_default_cites_the_stricter_patrol_minimum(app):
+    with app.app_context():
+        default = settings.settings_for(None)
+        assert default.patrol_min_minutes == 90 and default.weekly_visit_minutes == 300
+        assert settings.settings_for(street("fuqiang").id).id == default.id
+
+
+def test_a_street_overrides_the_default_and_can_go_back(app):
+    with app.app_context():
+        leader = account("fuqiang_leader")
+        own = settings.save(leader, street("fuqiang").id, {**GOOD, "patrol_min_minutes": "60"})
+        db.session.commit()
+        assert settings.settings_for(street("fuqiang").id).patrol_min_minutes == 60
+        assert settings.settings_for(street("kexue").id).patrol_min_minutes == 90
+        assert own.updated_by_id == leader.id
+        settings.reset_to_default(leader, street("fuqiang").id)
+        db.session.commit()
+        assert settings.settings_for(street("fuqiang").id).patrol_min_minutes == 90
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"morning_start": "8点半"}, "morning_start"),
+    ({"morning_end": "15:00"}, "summer_afternoon_start"),
+    ({"summer_from": "13-01"}, "summer_from"),
+    ({"winter_from": "05-01"}, "winter_from"),
+    ({"patrol_min_minutes": "10"}, "patrol_min_minutes"),
+    ({"late_grace_minutes": "-1"}, "late_grace_minutes"),
+])
+def test_bad_settings_are_refused_and_nothing_written(app, change, field):
+    with app.app_context():
+        before = counts()
+        with pytest.raises(settings.SettingsError) as refused:
+            settings.save(account("admin"), None, {**GOOD, **change})
+        db.session.rollback()
+        assert field in refused.value.errors
+        assert counts() == before
+
+
+def test_a_worker_asks_for_a_missed_clock_in_and_the_secretary_approves(app):
+    with app.app_context():
+        worker = account("fuyuan_worker01")
+        correction = corrections.request(worker, worker.person, "clock_in", date(2026, 11, 24), "08:20",
+                                         "手机没电，未能签到")
+        db.session.commit()
+        with pytest.raises(PermissionError):
+            corrections.decide(account("fuda_secretary"), correction, True, "")
+        with pytest.raises(PermissionError):
+            corrections.decide(worker, correction, True, "")
+        corrections.decide(account("fuyuan_stationhead"), correction, True, "情况属实")
+        db.session.commit()
+        event = db.session.get(ActivityEvent, correction.event_id)
+        assert event.kind.value == "clock_in" and event.entered_by_id == account("fuyuan_stationhead").id
+        assert event.at == datetime(2026, 11, 24, 0, 20, tzinfo=UTC)
+        with pytest.raises(corrections.CorrectionError, match="已由"):
+            corrections.decide(account("fuyuan_secretary"), correction, False, "不同意")
+
+
+@pytest.mark.parametrize("kind, day, at, reason, field", [
+    ("clock_in", date(2026, 11, 26), "08:00", "忘了", "day"),        # tomorrow
+    ("clock_in", date(2026, 9, 1), "08:00", "忘了", "day"),          # too long ago
+    ("lunch", date(2026, 11, 24), "08:00", "忘了", "kind"),
+    ("clock_in", date(2026, 11, 24), "25:00", "忘了", "time"),
+    ("clock_out", date(2026, 11, 25), "17:30", "忘了", "time"),      # later than now
+    ("clock_in", date(2026, 11, 24), "08:00", "", "reason"),
+])
+def test_bad_corrections_are_refused_and_nothing_written(app, kind, day, at, reason, field):
+    with app.app_context():
+        before = counts()
+        worker = account("fuyuan_worker02")
+        with pytest.raises(corrections.CorrectionError) as refused:
+            corrections.request(worker, worker.person, kind, day, at, reason)
+        db.session.rollback()
+        assert field in refused.value.errors
+        assert counts() == before
+
+
+def test_the_monthly_limit_of_corrections(app):
+    with app.app_context():
+        worker = account("fuyuan_worker03")
+        for day in (2, 3, 4):
+            corrections.request(worker, worker.person, "clock_in", date(2026, 11, day), "08:10", "忘记签到")
+        with pytest.raises(corrections.CorrectionError, match="每月最多 3 次"):
+            corrections.request(worker, worker.person, "clock_in", date(2026, 11, 5), "08:10", "忘记签到")
+
+
+def test_a_locked_month_refuses_corrections_and_events_until_unlocked(app):
+    with app.app_context():
+        leader, fuqiang = account("fuqiang_leader"), street("fuqiang")
+        with pytest.raises(PermissionError):
+            locks.lock(account("kexue_leader"), fuqiang, date(2026, 11, 1))
+        locks.lock(leader, fuqiang, date(2026, 11, 1))
+        db.session.commit()
+        worker = account("fuyuan_worker04")
+        with pytest.raises(corrections.CorrectionError, match="封帐"):
+            corrections.request(worker, worker.person, "clock_in", date(2026, 11, 20), "08:10", "忘记签到")
+        with pytest.raises(board_rules.BoardError, match="封帐"):
+            board_rules.record_event(worker, worker.person, "clock_in")
+        # Another street's month is untouched.
+        fangzhi = account("fangzhi_worker01")
+        board_rules.record_event(fangzhi, fangzhi.person, "clock_in")
+        with pytest.raises(locks.LockError, match="理由"):
+            locks.unlock(leader, fuqiang, date(2026, 11, 1), " ")
+        locks.unlock(leader, fuqiang, date(2026, 11, 1), "补录11月20日病假")
+        db.session.commit()
+        board_rules.record_event(worker, worker.person, "clock_in")
+        actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("attendance.month%"))).all()
+        assert actions == ["attendance.month_locked", "attendance.month_unlocked"]
+
+
+def test_a_month_not_yet_begun_cannot_be_locked(app):
+    with app.app_context():
+        with pytest.raises(locks.LockError, match="尚未开始"):
+            locks.lock(account("fuqiang_leader"), street("fuqiang"), date(2026, 12, 1))
