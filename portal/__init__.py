@@ -67,6 +67,7 @@ def _register_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
+    from portal.attendance.views import bp as attendance_bp
     from portal.auth.views import bp as auth_bp
     from portal.board.views import bp as board_bp
     from portal.board.views import hall_bp
@@ -83,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(hall_bp)
     app.register_blueprint(workdays_bp)
     app.register_blueprint(leave_bp)
+    app.register_blueprint(attendance_bp)
 
 
 def _register_templates(app: Flask) -> None:

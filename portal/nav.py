@@ -29,6 +29,11 @@ def navigation(account) -> list[tuple[str, str]]:
         items.append(("我的请假", url_for("leave.mine")))
     if can(account, Action.VIEW_LEAVE_QUEUE):
         items.append(("请假审批", url_for("leave.queue")))
+    if can(account, Action.REQUEST_CORRECTION) or person.position.value == "street_leader":
+        items.append(("补卡", url_for("attendance.corrections_page")))
+    if person.position.value in ("admin", "street_leader"):
+        items.append(("考勤规则", url_for("attendance.settings_page")))
+        items.append(("封帐", url_for("attendance.locks_page")))
     if can(account, Action.MANAGE_LEAVE):
         items.append(("请假类型", url_for("leave.types")))
     if can(account, Action.MANAGE_PEOPLE):

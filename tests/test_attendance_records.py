@@ -151,3 +151,53 @@ def test_a_month_not_yet_begun_cannot_be_locked(app):
     with app.app_context():
         with pytest.raises(locks.LockError, match="尚未开始"):
             locks.lock(account("fuqiang_leader"), street("fuqiang"), date(2026, 12, 1))
+
+
+# -- pages ----------------------------------------------------------------------------
+
+def test_a_street_leader_sets_the_streets_hours_on_the_page(app, auth):
+    auth.login("fuqiang_leader")
+    page = auth.client.get("/attendance/settings")
+    assert page.status_code == 200 and "富强路街道" in page.get_data(as_text=True)
+    with app.app_context():
+        fuqiang_id, before = street("fuqiang").id, counts()
+    bad = auth.post(f"/attendance/settings?street={fuqiang_id}", {**GOOD, "patrol_min_minutes": "abc"},
+                    token_from="/attendance/settings")
+    assert bad.status_code == 400 and "每次巡查最少分钟应为 30–240" in bad.get_data(as_text=True)
+    with app.app_context():
+        assert counts() == before
+    good = auth.post(f"/attendance/settings?street={fuqiang_id}", {**GOOD, "patrol_min_minutes": "60"},
+                     token_from="/attendance/settings")
+    assert good.status_code == 302
+    with app.app_context():
+        assert settings.settings_for(fuqiang_id).patrol_min_minutes == 60
+    assert auth.post("/attendance/settings", GOOD, token_from="/attendance/settings").status_code == 403
+
+
+def test_correction_and_lock_pages(app, auth):
+    auth.login("fuyuan_worker05")
+    filed = auth.post("/attendance/corrections", {"kind": "clock_in", "day": "2026-11-24", "time": "08:15",
+                                                  "reason": "签到时系统故障"}, token_from="/attendance/corrections")
+    assert filed.status_code == 302
+    refused = auth.post("/attendance/corrections", {"kind": "clock_in", "day": "2026-11-24", "time": "",
+                                                    "reason": ""}, token_from="/attendance/corrections")
+    assert refused.status_code == 400 and "请写明补卡理由" in refused.get_data(as_text=True)
+    auth.logout()
+    auth.login("fuyuan_secretary")
+    page = auth.client.get("/attendance/corrections").get_data(as_text=True)
+    assert "签到时系统故障" in page
+    with app.app_context():
+        correction_id = db.session.scalar(select(AttendanceCorrection.id))
+    decided = auth.post(f"/attendance/corrections/{correction_id}/decide", {"decision": "approve"},
+                        token_from="/attendance/corrections")
+    assert decided.status_code == 302
+    auth.logout()
+    auth.login("fuqiang_leader")
+    locked = auth.post(f"/attendance/locks?street={street_id(app)}", {"month": "2026-11-01", "action": "lock"},
+                       token_from="/attendance/locks")
+    assert locked.status_code == 302 and "已封帐" in auth.client.get("/attendance/locks").get_data(as_text=True)
+
+
+def street_id(app):
+    with app.app_context():
+        return street("fuqiang").id

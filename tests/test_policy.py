@@ -29,6 +29,7 @@ ROLES = {
 FROZEN = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 STREET_OF = {"fuyuan": "fuqiang", "fuda": "fuqiang", "fangzhi": "kexue"}
 FUYUAN_OFFICE = ("fuyuan_secretary", "fuyuan_stationhead", "fuyuan_frontdesk")
+STREET_OR_ADMIN = ("admin", "fuqiang_leader")
 APPROVERS = ("fuyuan_secretary", "fuyuan_stationhead", "fuqiang_leader", "fangzhi_secretary")
 
 
@@ -122,6 +123,20 @@ MATRIX = [
     ("POST", "/calendar/2026/days/2026-11-25/delete", "workdays.day_delete_POST", admin_only, {}),
     ("POST", "/calendar/2027/confirm", "workdays.confirm_POST", admin_only, {}),
     ("POST", "/calendar/2026/prefill", "workdays.prefill_POST", admin_only, {}),
+    ("GET", "/attendance/settings", "attendance.settings_page", lambda role: role in STREET_OR_ADMIN, None),
+    ("POST", "/attendance/settings", "attendance.settings_POST", admin_only, {}),
+    ("POST", "/attendance/settings?street={street:fuqiang}", "attendance.settings_POST",
+     lambda role: role in STREET_OR_ADMIN, {}),
+    ("POST", "/attendance/settings/reset?street={street:fuqiang}", "attendance.settings_reset_POST",
+     lambda role: role in STREET_OR_ADMIN, {}),
+    ("GET", "/attendance/locks", "attendance.locks_page", lambda role: role in STREET_OR_ADMIN, None),
+    ("POST", "/attendance/locks?street={street:fuqiang}", "attendance.lock_POST",
+     lambda role: role in STREET_OR_ADMIN, {}),
+    ("GET", "/attendance/corrections", "attendance.corrections_page",
+     lambda role: on_a_board(role) or role == "fuqiang_leader", None),
+    ("POST", "/attendance/corrections", "attendance.correction_new_POST", lambda role: on_a_board(role), {}),
+    ("POST", "/attendance/corrections/{correction:fuyuan_worker02}/decide", "attendance.correction_decide_POST",
+     lambda role: role in ("fuyuan_secretary", "fuyuan_stationhead"), {}),
     ("GET", "/admin/people", "admin.people", admin_only, None),
     ("GET", "/admin/people/new", "admin.person_new", admin_only, None),
     ("POST", "/admin/people/new", "admin.person_new_POST", admin_only, {}),
@@ -150,6 +165,8 @@ def resolve(app, path: str) -> str:
                 obj_id = db.session.scalar(select(Account.person_id).where(Account.username == slug))
             elif kind == "leave":
                 obj_id = pending_leave_of(slug)
+            elif kind == "correction":
+                obj_id = pending_correction_of(slug)
             else:
                 model = Street if kind == "street" else Community
                 obj_id = db.session.scalar(select(model.id).where(model.slug == slug))
@@ -181,6 +198,25 @@ def pending_leave_of(username) -> int:
     return leave.id
 
 
+def pending_correction_of(username) -> int:
+    """A pending 补签到 for yesterday of this person, filed once per test database."""
+    from datetime import timedelta
+
+    from portal import clock
+    from portal.attendance import corrections
+    from portal.attendance.models import AttendanceCorrection
+
+    person_id = db.session.scalar(select(Account.person_id).where(Account.username == username))
+    existing = db.session.scalar(select(AttendanceCorrection.id).where(AttendanceCorrection.person_id == person_id))
+    if existing:
+        return existing
+    account = db.session.scalar(select(Account).where(Account.username == username))
+    correction = corrections.request(account, account.person, "clock_in", clock.today() - timedelta(days=1),
+                                     "08:20", "忘记签到")
+    db.session.commit()
+    return correction.id
+
+
 def test_the_matrix_covers_every_route(app):
     """A new route must be added to MATRIX (with who may use it) before it lands."""
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
@@ -200,7 +236,7 @@ def test_each_role_sees_and_does_only_what_its_position_allows(app, auth, role):
         else:
             response = auth.client.post(path, data={**data, "csrf_token": token})
         if allowed(role):
-            assert response.status_code in (200, 204, 302, 303, 400, 404), (role, method, path, response.status_code)
+            assert response.status_code in (200, 204, 302, 303, 400, 404, 409), (role, method, path, response.status_code)
             assert response.status_code != 403
         else:
             assert response.status_code == 403, (role, method, path, response.status_code)

@@ -1,0 +1,177 @@
+"""考勤 pages: schedule settings, 补卡, 封帐."""
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal import clock
+from portal.attendance import corrections, locks, settings
+from portal.attendance.models import AttendanceCorrection
+from portal.auth.policy import Action, can, require
+from portal.extensions import db
+from portal.org.models import Street
+from portal.people.models import Position
+
+bp = Blueprint("attendance", __name__, url_prefix="/attendance")
+
+
+def _street_arg(default_own: bool = True) -> Street | None:
+    """?street=<id>, or the leader's own street; None means the district default."""
+    raw = request.values.get("street", "")
+    if raw.isdigit() and len(raw) < 10:
+        return db.session.get(Street, int(raw)) or abort(404)
+    person = current_user.person
+    if default_own and person.position is Position.STREET_LEADER:
+        return person.street
+    return None
+
+
+# -- schedule settings ----------------------------------------------------------------
+
+def _settings_page(street, form=None, errors=None, status=200):
+    row = settings.settings_for(street.id if street else None)
+    values = form or {name: (getattr(row, name).strftime("%H:%M") if name in settings.TIMES else getattr(row, name))
+                      for name in settings.DEFAULTS}
+    streets = db.session.scalars(select(Street).order_by(Street.sort_order)).all()
+    own = street is not None and row.street_id == street.id
+    return render_template("attendance/settings.html", street=street, values=values, errors=errors or {},
+                           labels=settings.LABELS, own=own, streets=streets), status
+
+
+@bp.get("/settings")
+@login_required
+def settings_page():
+    street = _street_arg()
+    require(current_user, Action.MANAGE_SCHEDULE, street)
+    return _settings_page(street)
+
+
+@bp.post("/settings")
+@login_required
+def settings_POST():
+    street = _street_arg(default_own=False)
+    require(current_user, Action.MANAGE_SCHEDULE, street)
+    form = {name: request.form.get(name, "") for name in settings.DEFAULTS}
+    try:
+        settings.save(current_user, street.id if street else None, form)
+    except settings.SettingsError as error:
+        db.session.rollback()
+        return _settings_page(street, form, error.errors, 400)
+    db.session.commit()
+    flash(f"已保存{street.name if street else '全区默认'}的作息与考勤规则。", "success")
+    return redirect(url_for("attendance.settings_page", street=street.id if street else None))
+
+
+@bp.post("/settings/reset")
+@login_required
+def settings_reset_POST():
+    street = _street_arg(default_own=False)
+    require(current_user, Action.MANAGE_SCHEDULE, street)
+    if street is None:
+        abort(400)  # the district default has nothing to fall back to
+    settings.reset_to_default(current_user, street.id)
+    db.session.commit()
+    flash(f"{street.name}已恢复使用全区默认规则。", "success")
+    return redirect(url_for("attendance.settings_page", street=street.id))
+
+
+# -- 封帐 -----------------------------------------------------------------------------
+
+def _recent_months(count: int = 6) -> list[date]:
+    month = clock.today().replace(day=1)
+    months = []
+    for _ in range(count):
+        months.append(month)
+        month = (month - timedelta(days=1)).replace(day=1)
+    return months
+
+
+def _locks_page(street, errors=None, status=200):
+    months = [(m, locks.lock_of(street.id, m)) for m in _recent_months()]
+    return render_template("attendance/locks.html", street=street, months=months, errors=errors or {}), status
+
+
+@bp.get("/locks")
+@login_required
+def locks_page():
+    street = _street_arg()
+    if street is None:
+        street = db.session.scalar(select(Street).order_by(Street.sort_order))
+    require(current_user, Action.LOCK_MONTH, street)
+    return _locks_page(street)
+
+
+@bp.post("/locks")
+@login_required
+def lock_POST():
+    street = _street_arg(default_own=False)
+    require(current_user, Action.LOCK_MONTH, street)
+    month = clock.parse_date(request.form.get("month"))
+    try:
+        if month is None:
+            raise locks.LockError({"month": "月份无效。"})
+        if request.form.get("action") == "unlock":
+            locks.unlock(current_user, street, month, request.form.get("reason", ""))
+            message = f"已解除{month.year}年{month.month}月的封帐。"
+        else:
+            locks.lock(current_user, street, month)
+            message = f"已封帐{month.year}年{month.month}月：该月考勤不能再修改。"
+    except locks.LockError as error:
+        db.session.rollback()
+        return _locks_page(street, error.errors, 400)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("attendance.locks_page", street=street.id))
+
+
+# -- 补卡 -----------------------------------------------------------------------------
+
+def _corrections_page(form=None, errors=None, status=200):
+    person = current_user.person
+    mine = db.session.scalars(select(AttendanceCorrection).where(AttendanceCorrection.person_id == person.id)
+                              .order_by(AttendanceCorrection.at.desc()).limit(50)).all()
+    return render_template(
+        "attendance/corrections.html", mine=mine, pending=corrections.pending_for(current_user),
+        can_request=can(current_user, Action.REQUEST_CORRECTION), form=form or {}, errors=errors or {},
+        kinds=corrections.KINDS, today=clock.today()), status
+
+
+@bp.get("/corrections")
+@login_required
+def corrections_page():
+    if not (can(current_user, Action.REQUEST_CORRECTION) or current_user.person.position is Position.STREET_LEADER):
+        abort(403)
+    return _corrections_page()
+
+
+@bp.post("/corrections")
+@login_required
+def correction_new_POST():
+    require(current_user, Action.REQUEST_CORRECTION)
+    form = {name: request.form.get(name, "") for name in ("kind", "day", "time", "reason")}
+    try:
+        corrections.request(current_user, current_user.person, form["kind"], clock.parse_date(form["day"]),
+                            form["time"], form["reason"])
+    except corrections.CorrectionError as error:
+        db.session.rollback()
+        return _corrections_page(form, error.errors, 400)
+    db.session.commit()
+    flash("补卡申请已提交，等待书记或站长审批。", "success")
+    return redirect(url_for("attendance.corrections_page"))
+
+
+@bp.post("/corrections/<int:correction_id>/decide")
+@login_required
+def correction_decide_POST(correction_id: int):
+    correction = db.session.get(AttendanceCorrection, correction_id) or abort(404)
+    require(current_user, Action.DECIDE_CORRECTION, correction)
+    approve = request.form.get("decision") == "approve"
+    try:
+        corrections.decide(current_user, correction, approve, request.form.get("comment", ""))
+    except corrections.CorrectionError as error:
+        db.session.rollback()
+        return _corrections_page(errors={f"c{correction_id}": " ".join(error.errors.values())}, status=409)
+    db.session.commit()
+    flash(("已批准" if approve else "已驳回") + f"{correction.person.name}的补卡申请。", "success")
+    return redirect(url_for("attendance.corrections_page"))
