@@ -435,3 +435,15 @@ def test_only_the_secretary_station_head_or_admin_make_display_links(app, auth):
     auth.login("fuyuan_frontdesk")
     response = auth.post(f"{board_path(app)}/display-links", {"label": "x"}, token_from=board_path(app))
     assert response.status_code == 403
+
+
+def test_a_visit_records_its_household_but_never_an_id_number(app):
+    with app.app_context():
+        worker = account("fuyuan_worker11")
+        with pytest.raises(rules.BoardError, match="身份证号"):
+            rules.record_event(worker, worker.person, "visit_start", household="150204199001011234")
+        db.session.rollback()
+        event = rules.record_event(worker, worker.person, "visit_start", household="12-3-402",
+                                   expected_return=NOON + timedelta(minutes=60))
+        db.session.commit()
+        assert event.household == "12-3-402"

@@ -6,6 +6,7 @@ caller's one transaction.
 """
 import enum
 import hashlib
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -268,7 +269,10 @@ def bump_board_version(community_id: int, now: datetime) -> int:
     return board_version(community_id)
 
 
-def record_event(actor, person: Person, kind_value: str, *, destination=None, note=None,
+ID_LIKE = re.compile(r"\d{15,}|\d{17}[\dXx]")
+
+
+def record_event(actor, person: Person, kind_value: str, *, destination=None, note=None, household=None,
                  expected_return: datetime | None = None, now: datetime | None = None) -> ActivityEvent:
     """Record one event and move the person's card (caller commits). Raises
     PermissionError when the actor may not set this person's status, BoardError
@@ -289,6 +293,11 @@ def record_event(actor, person: Person, kind_value: str, *, destination=None, no
         errors["kind"] = locks.LOCKED_MESSAGE.format(year=day.year, month=day.month)
     destination = _clean_text(destination, MAX_DESTINATION, "destination", "去向", errors)
     note = _clean_text(note, MAX_NOTE, "note", "备注", errors)
+    household = _clean_text(household, 30, "household", "入户门牌", errors)
+    if household and ID_LIKE.search(household):
+        errors["household"] = "入户门牌只填楼-单元-室，不要填写身份证号等个人信息。"
+    if kind is not EventKind.VISIT_START:
+        household = None
     if kind is not None and STATUS_OF_EVENT[kind] not in AWAY:
         expected_return = None  # only someone who is away comes back
     if expected_return is not None:
@@ -305,7 +314,7 @@ def record_event(actor, person: Person, kind_value: str, *, destination=None, no
     on_behalf = actor.person_id != person.id
     event = ActivityEvent(person_id=person.id, community_id=community_id, kind=kind, at=now,
                           destination=destination, expected_return=expected_return, note=note,
-                          entered_by_id=actor.id)
+                          household=household, entered_by_id=actor.id)
     db.session.add(event)
     db.session.flush()
     current = db.session.get(CurrentStatus, person.id)

@@ -108,7 +108,7 @@ def set_status_POST(community_id: int, person_id: int):
                                                clock.now())
         rules.record_event(current_user, person, request.form.get("kind", ""),
                            destination=request.form.get("destination"), note=request.form.get("note"),
-                           expected_return=expected)
+                           household=request.form.get("household"), expected_return=expected)
     except CSRFError:
         db.session.rollback()
         return _status_error(community, person, source, {"csrf": "页面已过期（安全校验未通过），请刷新页面后重试。"})
