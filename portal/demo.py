@@ -233,3 +233,85 @@ def seed_demo_leave(now=None) -> int:
         made += 1
     db.session.flush()
     return made
+
+
+def seed_demo_history(days: int = 28, now=None) -> int:
+    """Several weeks of plausible 考勤 before today for every board member: clock-in
+    and out around the schedule (a few late or early), the two daily patrols (some
+    too short), household visits in the evening and at weekends, the odd absence.
+    Bulk-inserted into the log (past days never move today's board). Returns rows."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from sqlalchemy import insert
+
+    from portal import clock
+    from portal.attendance.settings import settings_for
+    from portal.board.models import ActivityEvent, EventKind
+    from portal.leave.models import LeaveRequest, LeaveStatus
+    from portal.workdays import rules as workdays
+
+    now = now or clock.now()
+    today = clock.to_local(now).date()
+    first = today - timedelta(days=days)
+    if db.session.scalar(select(ActivityEvent.id).where(
+            ActivityEvent.kind == EventKind.CLOCK_IN,
+            ActivityEvent.at < datetime.combine(today, time(0), tzinfo=clock.LOCAL_TZ)).limit(1)):
+        return 0
+    try:
+        calendar = workdays.load_calendar(first, today)
+    except workdays.CalendarMissing:
+        return 0
+    rng = random.Random(f"history-{today.isoformat()}")
+    schedule = settings_for(None)
+    board_positions = [Position.GRID_WORKER, Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD]
+    people = db.session.scalars(select(Person).where(Person.active.is_(True),
+                                                     Person.position.in_(board_positions))).all()
+    accounts = {a.person_id: a.id for a in db.session.scalars(select(Account))}
+    leave = db.session.scalars(select(LeaveRequest).where(
+        LeaveRequest.status.in_((LeaveStatus.APPROVED, LeaveStatus.COMPLETED)), LeaveRequest.end_date >= first)).all()
+    on_leave = {(r.person_id, first + timedelta(days=n)) for r in leave for n in range(days + 1)
+                if r.start_date <= first + timedelta(days=n) <= r.end_date}
+
+    def summer(day):
+        key = f"{day.month:02d}-{day.day:02d}"
+        return schedule.summer_from <= key < schedule.winter_from
+
+    def at(day, clock_time, minutes=0):
+        local = datetime.combine(day, clock_time, tzinfo=clock.LOCAL_TZ) + timedelta(minutes=minutes)
+        return local.astimezone(UTC)
+
+    rows = []
+    for person in people:
+        entered = accounts.get(person.id)
+        worker = person.position is Position.GRID_WORKER
+        for n in range(days):
+            day = first + timedelta(days=n)
+            workday = calendar.is_workday(day)
+
+            def add(kind, moment, person=person, entered=entered, **extra):
+                rows.append({"person_id": person.id, "community_id": person.community_id, "kind": kind,
+                             "at": moment, "entered_by_id": entered, "created_at": moment, **extra})
+
+            if worker and (not workday or rng.random() < 0.35):
+                # 弹性入户: at noon, in the evening or at the weekend.
+                start = at(day, time(19, 0) if workday else time(9, 30), rng.randint(0, 40))
+                household = f"{rng.randint(1, 30)}-{rng.randint(1, 6)}-{rng.randint(1, 6)}0{rng.randint(1, 4)}"
+                add(EventKind.VISIT_START, start, household=household)
+                add(EventKind.VISIT_END, start + timedelta(minutes=rng.randint(50, 140)))
+            if not workday or (person.id, day) in on_leave or rng.random() < 0.03:
+                continue
+            afternoon = (schedule.summer_afternoon_start, schedule.summer_afternoon_end) if summer(day) \
+                else (schedule.winter_afternoon_start, schedule.winter_afternoon_end)
+            late = rng.random() < 0.08
+            add(EventKind.CLOCK_IN, at(day, schedule.morning_start, rng.randint(8, 40) if late else -rng.randint(0, 20)))
+            if worker:
+                for block_start in (time(9, 0), afternoon[0]):
+                    start = at(day, block_start, rng.randint(0, 30))
+                    length = rng.randint(55, 85) if rng.random() < 0.12 else rng.randint(90, 120)
+                    add(EventKind.PATROL_START, start, destination=f"第{person.grid.number}网格")
+                    add(EventKind.PATROL_END, start + timedelta(minutes=length))
+            early = rng.random() < 0.05
+            add(EventKind.CLOCK_OUT, at(day, afternoon[1], -rng.randint(10, 40) if early else rng.randint(0, 25)))
+    if rows:
+        db.session.execute(insert(ActivityEvent), rows)
+    return len(rows)
