@@ -29,6 +29,10 @@ def navigation(account) -> list[tuple[str, str]]:
         items.append(("我的请假", url_for("leave.mine")))
     if can(account, Action.VIEW_LEAVE_QUEUE):
         items.append(("请假审批", url_for("leave.queue")))
+    if can(account, Action.REQUEST_CORRECTION):
+        items.append(("我的考勤", url_for("attendance.me")))
+    if person.position.value in ("secretary", "station_head", "street_leader", "inspector", "admin"):
+        items.append(("考勤表", url_for("attendance.sheet_page")))
     if can(account, Action.REQUEST_CORRECTION) or person.position.value == "street_leader":
         items.append(("补卡", url_for("attendance.corrections_page")))
     if person.position.value in ("admin", "street_leader"):

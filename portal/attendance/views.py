@@ -1,16 +1,18 @@
 """考勤 pages: schedule settings, 补卡, 封帐."""
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal import clock
-from portal.attendance import corrections, locks, settings
+from portal.attendance import corrections, locks, settings, sheet
+from portal.attendance import rules as attendance_rules
 from portal.attendance.models import AttendanceCorrection
 from portal.auth.policy import Action, can, require
+from portal.board.models import ActivityEvent
 from portal.extensions import db
-from portal.org.models import Street
+from portal.org.models import Community, Street
 from portal.people.models import Position
 
 bp = Blueprint("attendance", __name__, url_prefix="/attendance")
@@ -175,3 +177,90 @@ def correction_decide_POST(correction_id: int):
     db.session.commit()
     flash(("已批准" if approve else "已驳回") + f"{correction.person.name}的补卡申请。", "success")
     return redirect(url_for("attendance.corrections_page"))
+
+
+# -- the monthly 考勤表 and a worker's own page ------------------------------------------
+
+def _month_arg() -> tuple[date, str | None]:
+    raw = request.args.get("month", "")
+    if not raw:
+        return clock.today().replace(day=1), None
+    try:
+        year, month = (int(part) for part in raw.split("-")[:2])
+        if not 2017 <= year <= 2100:
+            raise ValueError
+        return date(year, month, 1), None
+    except ValueError:
+        return clock.today().replace(day=1), "月份无效，已显示本月。"
+
+
+def _sheet_scope():
+    """(title, community ids, target) from ?community= or ?street=, else one's own unit."""
+    community_raw, street_raw = request.args.get("community", ""), request.args.get("street", "")
+    person = current_user.person
+    if community_raw.isdigit() and len(community_raw) < 10:
+        community = db.session.get(Community, int(community_raw)) or abort(404)
+    elif street_raw.isdigit() and len(street_raw) < 10:
+        street = db.session.get(Street, int(street_raw)) or abort(404)
+        require(current_user, Action.VIEW_ATTENDANCE, street)
+        return street.name, [c.id for c in street.communities], street
+    elif person.community is not None:
+        community = person.community
+    elif person.street is not None:
+        street = person.street
+        require(current_user, Action.VIEW_ATTENDANCE, street)
+        return street.name, [c.id for c in street.communities], street
+    else:
+        community = db.session.scalar(select(Community).order_by(Community.id)) or abort(404)
+    require(current_user, Action.VIEW_ATTENDANCE, community)
+    return community.name, [community.id], community
+
+
+@bp.get("/sheet")
+@login_required
+def sheet_page():
+    name, community_ids, target = _sheet_scope()
+    first, error = _month_arg()
+    built = sheet.build(f"{name}{first.year}年{first.month}月考勤表", community_ids, first)
+    query = {"street": target.id} if isinstance(target, Street) else {"community": target.id}
+    return render_template("attendance/sheet.html", sheet=built, month_error=error, query=query,
+                           legend=attendance_rules.LEGEND, pending=sheet.PENDING,
+                           cell_text=sheet.cell_text, summary_text=sheet.summary_text,
+                           prev=(first - timedelta(days=1)).replace(day=1),
+                           next=(first + timedelta(days=32)).replace(day=1))
+
+
+@bp.get("/sheet.xlsx")
+@login_required
+def sheet_xlsx():
+    name, community_ids, _target = _sheet_scope()
+    first, _error = _month_arg()
+    built = sheet.build(f"{name}{first.year}年{first.month}月考勤表", community_ids, first)
+    return send_file(sheet.workbook(built), as_attachment=True, download_name=f"{built.title}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/me")
+@login_required
+def me():
+    """A worker's own 考勤: today, this week's 入户 against the target, this month."""
+    require(current_user, Action.REQUEST_CORRECTION)
+    person = current_user.person
+    today = clock.today()
+    week_start, week_end = attendance_rules.week_of(today)
+    start = datetime.combine(min(week_start, today.replace(day=1)), time(0), tzinfo=clock.LOCAL_TZ)
+    events = db.session.scalars(select(ActivityEvent).where(
+        ActivityEvent.person_id == person.id, ActivityEvent.at >= start).order_by(ActivityEvent.at)).all()
+    schedule = attendance_rules.Schedule.from_settings(settings.settings_for(person.street_id))
+    visits = attendance_rules.pair_intervals(
+        [e for e in events if clock.to_local(e.at).date() >= week_start], "visit_start", "visit_end", None)
+    week = attendance_rules.week_visit_progress(visits, schedule)
+    todays = [e for e in events if clock.to_local(e.at).date() == today]
+    patrols = attendance_rules.patrol_result(
+        attendance_rules.pair_intervals(todays, "patrol_start", "patrol_end", None), schedule, today)
+    month = sheet.person_days(person, today.replace(day=1), today, today)
+    results = [cell for _day, cell in month if cell is not None]
+    return render_template("attendance/me.html", person=person, todays=todays, patrols=patrols, week=week,
+                           schedule=schedule, month=month, summary=attendance_rules.month_summary(results),
+                           summary_text=sheet.summary_text, cell_text=sheet.cell_text,
+                           columns=attendance_rules.SUMMARY_COLUMNS)

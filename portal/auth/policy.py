@@ -39,6 +39,7 @@ class Action(enum.StrEnum):
     LOCK_MONTH = "attendance.lock"     # 封帐 and unlocking a street's month
     REQUEST_CORRECTION = "attendance.correction_request"  # one's own 补卡
     DECIDE_CORRECTION = "attendance.correction_decide"
+    VIEW_ATTENDANCE = "attendance.sheet"  # a community's or a 街镇's monthly 考勤表
 
 
 COMMUNITY_OFFICE = {Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD}
@@ -146,6 +147,11 @@ def can(account, action: Action, target=None) -> bool:
             if position is Position.ADMIN:
                 return True
             return position is Position.STREET_LEADER and target is not None and covers(actor, target)
+        case Action.VIEW_ATTENDANCE:
+            # 工作规范 二(四): 考勤 is kept by the 书记 and 站长, watched by the 街镇 and district.
+            if position in (Position.GRID_WORKER, Position.FRONT_DESK):
+                return False
+            return covers(actor, target)
         case Action.REQUEST_CORRECTION:
             return position in ON_THE_BOARD
         case Action.DECIDE_CORRECTION:

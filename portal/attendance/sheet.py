@@ -1,0 +1,163 @@
+"""The monthly 考勤表 of a community or a 街镇: a row per person, a column per day,
+summary columns. Built from a fixed number of bulk queries (people, the month's
+events, its leave, the calendar, the settings), whatever the number of people."""
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from portal import clock
+from portal.attendance import rules
+from portal.attendance.models import AttendanceSettings
+from portal.attendance.settings import ensure_default
+from portal.auth.policy import ON_THE_BOARD
+from portal.board.models import ActivityEvent
+from portal.extensions import db
+from portal.leave.models import LeaveRequest, LeaveStatus
+from portal.people.models import Person
+from portal.workdays import rules as workdays
+
+PENDING = "·"  # today, still under way: not judged yet
+
+
+@dataclass
+class Row:
+    person: Person
+    cells: list            # DayResult, or None for days not yet judged
+    summary: dict
+
+
+@dataclass
+class Sheet:
+    title: str
+    first: date
+    days: list[date]
+    rows: list[Row]
+    calendar_missing: list[int]
+
+    @property
+    def summary_columns(self):
+        return rules.SUMMARY_COLUMNS
+
+
+def month_span(first: date) -> list[date]:
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def build(title: str, community_ids: list[int], first: date, today: date | None = None) -> Sheet:
+    today = today or clock.today()
+    days = month_span(first)
+    people = db.session.scalars(
+        select(Person).where(Person.community_id.in_(community_ids), Person.active.is_(True),
+                             Person.position.in_(list(ON_THE_BOARD)))
+        .options(joinedload(Person.grid), joinedload(Person.community))
+    ).all()
+    people = sorted(people, key=lambda p: (p.community.sort_order, p.grid.number if p.grid else 0, p.id))
+    judged = [d for d in days if d < today]
+    try:
+        calendar = workdays.load_calendar(days[0], days[-1])
+    except workdays.CalendarMissing as missing:
+        return Sheet(title, first, days, [Row(p, [None] * len(days), {}) for p in people], missing.years)
+    start = datetime.combine(days[0], time(0), tzinfo=clock.LOCAL_TZ)
+    end = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ)
+    ids = [p.id for p in people]
+    events = defaultdict(list)
+    for event in db.session.scalars(select(ActivityEvent).where(
+            ActivityEvent.person_id.in_(ids), ActivityEvent.at >= start, ActivityEvent.at < end)
+            .order_by(ActivityEvent.at, ActivityEvent.id)):
+        events[(event.person_id, clock.to_local(event.at).date())].append(event)
+    spans = defaultdict(list)
+    for leave in db.session.scalars(select(LeaveRequest).where(
+            LeaveRequest.person_id.in_(ids), LeaveRequest.status.in_((LeaveStatus.APPROVED, LeaveStatus.COMPLETED)),
+            LeaveRequest.start_date <= days[-1], LeaveRequest.end_date >= days[0])
+            .options(joinedload(LeaveRequest.leave_type))):
+        span = rules.leave_span(leave)
+        if span:
+            spans[leave.person_id].append(span)
+    default = ensure_default()
+    streets = {p.street_id for p in people}
+    overrides = {row.street_id: row for row in db.session.scalars(select(AttendanceSettings).where(
+        or_(AttendanceSettings.street_id.in_(streets), AttendanceSettings.street_id.is_(None))))}
+    schedules = {sid: rules.Schedule.from_settings(overrides.get(sid, default)) for sid in streets}
+    rows = []
+    for person in people:
+        results = [rules.day_result(day, events.get((person.id, day), ()), spans.get(person.id, ()),
+                                    calendar, schedules[person.street_id]) for day in judged]
+        cells = results + [None] * (len(days) - len(results))
+        rows.append(Row(person, cells, rules.month_summary(results)))
+    return Sheet(title, first, days, rows, [])
+
+
+def person_days(person: Person, first: date, last: date, today: date | None = None) -> list:
+    """One person's results over a span (the worker's own page)."""
+    sheet = build("", [person.community_id], first, today)
+    row = next((r for r in sheet.rows if r.person.id == person.id), None)
+    if row is None:
+        return []
+    return [(day, cell) for day, cell in zip(sheet.days, row.cells, strict=True) if day <= last]
+
+
+def cell_text(cell) -> str:
+    return PENDING if cell is None else cell.symbol
+
+
+def summary_text(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value * 100:.0f}%"
+    text = str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def workbook(sheet: Sheet) -> BytesIO:
+    """The same layout as the page: Chinese headers, frozen panes, landscape print."""
+    book = Workbook()
+    ws = book.active
+    ws.title = f"{sheet.first.year}年{sheet.first.month}月"
+    ws.append([sheet.title])
+    ws["A1"].font = Font(bold=True, size=14)
+    header = ["姓名", "网格/职务", *[str(d.day) for d in sheet.days], *sheet.summary_columns]
+    ws.append(header)
+    thin = Side(style="thin", color="999999")
+    rest = PatternFill("solid", fgColor="EEEEEE")
+    for row in sheet.rows:
+        p = row.person
+        ws.append([p.name, p.grid.label if p.grid else p.position.label,
+                   *[cell_text(c) for c in row.cells],
+                   *[summary_text(row.summary.get(col)) if row.summary else "" for col in sheet.summary_columns]])
+    for r in ws.iter_rows(min_row=2, max_row=ws.max_row):
+        for cell in r:
+            cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+            cell.alignment = Alignment(horizontal="center", vertical="center")
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for index, day in enumerate(sheet.days, start=3):
+        if day.weekday() >= 5:
+            for r in range(2, ws.max_row + 1):
+                ws.cell(row=r, column=index).fill = rest
+        ws.column_dimensions[get_column_letter(index)].width = 4.5
+    ws.column_dimensions["A"].width = 10
+    ws.column_dimensions["B"].width = 14
+    for offset in range(len(sheet.summary_columns)):
+        ws.column_dimensions[get_column_letter(3 + len(sheet.days) + offset)].width = 9
+    ws.append([])
+    ws.append(["图例：" + "  ".join(f"{s} {label}" for s, label in rules.LEGEND) + f"  {PENDING} 未结束"])
+    ws.freeze_panes = "C3"
+    ws.print_title_rows = "2:2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    buffer = BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return buffer
