@@ -1,0 +1,117 @@
+"""The monthly 考勤表 as the 书记 reads it, the xlsx the 街镇 files, a worker's own page."""
+import re
+from datetime import UTC, datetime, timedelta
+from io import BytesIO
+
+import openpyxl
+import pytest
+from sqlalchemy import event, select
+
+from portal.auth.models import Account
+from portal.board import rules as board_rules
+from portal.demo import seed_demo_history
+from portal.extensions import db
+from portal.org.models import Community, Street
+
+NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # Thursday 10:00 in Baotou: Wednesday is judged
+WED = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)  # Wednesday 08:00 in Baotou
+
+
+@pytest.fixture(autouse=True)
+def frozen(app):
+    app.config["CLOCK_NOW"] = NOW
+
+
+def account(username) -> Account:
+    return db.session.scalar(select(Account).where(Account.username == username))
+
+
+def a_day_of_worker01(app):
+    """Late in, two patrols (the afternoon one too short), 2 h of visits in the evening."""
+    with app.app_context():
+        worker = account("fuyuan_worker01")
+        for kind, minutes in (("clock_in", 45), ("patrol_start", 60), ("patrol_end", 160), ("patrol_start", 390),
+                              ("patrol_end", 450), ("clock_out", 605), ("visit_start", 660), ("visit_end", 780)):
+            board_rules.record_event(worker, worker.person, kind, now=WED + timedelta(minutes=minutes),
+                                     household="3-2-301" if kind == "visit_start" else None)
+        db.session.commit()
+        return worker.person.community_id
+
+
+def test_the_secretary_sees_late_and_the_patrols_and_the_xlsx_matches_the_page(app, auth):
+    community_id = a_day_of_worker01(app)
+    auth.login("fuyuan_secretary")
+    page = auth.client.get(f"/attendance/sheet?community={community_id}&month=2026-11").get_data(as_text=True)
+    assert "富源社区2026年11月考勤表" in page
+    row = re.search(r"<tr><td class=\"sticky nowrap\">[^<]+</td><td class=\"nowrap\">第1网格</td>(.*?)</tr>", page, re.S)
+    cells = re.findall(r"<td class=\"num[^\"]*\"[^>]*>([^<]*)</td>", row.group(1))
+    assert cells[24] == "迟" and cells[25] == "·"   # 25 November late; 26th not judged yet
+    assert "迟到 15 分钟" in page and "巡查 1/2" in page
+    response = auth.client.get(f"/attendance/sheet.xlsx?community={community_id}&month=2026-11")
+    sheet = openpyxl.load_workbook(BytesIO(response.data)).active
+    grid = [[str(c) if c is not None else "" for c in r] for r in sheet.iter_rows(min_row=3, max_row=2 + 17,
+                                                                                   values_only=True)]
+    page_rows = re.findall(r"<tr><td class=\"sticky nowrap\">([^<]+)</td><td class=\"nowrap\">([^<]+)</td>(.*?)</tr>",
+                           page, re.S)
+    assert len(page_rows) == len(grid) == 17
+    for (name, role, rest), xlsx_row in zip(page_rows, grid, strict=True):
+        page_cells = [name, role, *re.findall(r"<td class=\"num[^\"]*\"[^>]*>([^<]*)</td>", rest)]
+        assert page_cells == xlsx_row
+    assert sheet.freeze_panes == "C3" and sheet.page_setup.orientation == "landscape"
+
+
+def test_a_workers_own_page_shows_the_week_of_visits(app, auth):
+    a_day_of_worker01(app)
+    auth.login("fuyuan_worker01")
+    page = auth.client.get("/attendance/me").get_data(as_text=True)
+    assert "本周入户" in page and "<b>2.0</b> 小时" in page and "迟" in page
+
+
+def count_statements(app, client, path):
+    statements = []
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def test_the_street_sheet_costs_a_fixed_number_of_statements(app, auth):
+    """科学路街道 (87 grids) costs what 乌素图街道 (28) costs, with or without weeks of history."""
+    with app.app_context():
+        kexue = db.session.scalar(select(Street.id).where(Street.slug == "kexue"))
+        wusutu = db.session.scalar(select(Street.id).where(Street.slug == "wusutu"))
+    auth.login("inspector")
+    small = count_statements(app, auth.client, f"/attendance/sheet?street={wusutu}&month=2026-11")
+    large = count_statements(app, auth.client, f"/attendance/sheet?street={kexue}&month=2026-11")
+    with app.app_context():
+        assert seed_demo_history(now=NOW) > 10_000
+        db.session.commit()
+    busy = count_statements(app, auth.client, f"/attendance/sheet?street={kexue}&month=2026-11")
+    assert small == large == busy, (small, large, busy)
+    assert busy <= 15
+
+
+@pytest.mark.parametrize("username, allowed", [
+    ("fuyuan_secretary", True), ("fuqiang_leader", True), ("fuda_secretary", False),
+    ("fuyuan_worker02", False), ("fuyuan_frontdesk", False),
+])
+def test_who_sees_a_communitys_sheet(app, auth, username, allowed):
+    with app.app_context():
+        fuyuan = db.session.scalar(select(Community.id).where(Community.slug == "fuyuan"))
+    auth.login(username)
+    status = auth.client.get(f"/attendance/sheet?community={fuyuan}").status_code
+    assert status == (200 if allowed else 403)
+
+
+def test_a_bad_month_falls_back_with_a_message(auth):
+    auth.login("fuyuan_secretary")
+    page = auth.client.get("/attendance/sheet?month=2026-13").get_data(as_text=True)
+    assert "月份无效" in page and "2026年11月考勤表" in page
