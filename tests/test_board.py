@@ -295,7 +295,7 @@ def test_two_people_changing_one_card_at_once_both_succeed(app):
     pid = person_id(app, "fuyuan_worker08")
     path = f"{board_path(app)}/people/{pid}/status"
     clients = []
-    for username, kind in (("fuyuan_frontdesk", "meeting"), ("fuyuan_worker08", "patrol_start")):
+    for username, kind in (("fuyuan_frontdesk", "meeting"), ("fuyuan_worker08", "errand")):
         auth = Auth(app.test_client())
         auth.login(username)
         clients.append((auth, kind, auth.token(board_path(app))))
@@ -447,3 +447,37 @@ def test_a_visit_records_its_household_but_never_an_id_number(app):
                                    expected_return=NOON + timedelta(minutes=60))
         db.session.commit()
         assert event.household == "12-3-402"
+
+
+@pytest.mark.parametrize("earlier, kind, message", [
+    ([], "clock_out", "还没有签到"),
+    (["clock_in"], "clock_in", "已经签到"),
+    (["clock_in"], "patrol_end", "没有进行中的巡查"),
+    (["clock_in", "patrol_start"], "meeting", "请先结束巡查"),
+])
+def test_a_clock_sequence_that_makes_no_sense_is_refused_at_the_card(app, earlier, kind, message):
+    with app.app_context():
+        worker = account("fuyuan_worker12")
+        for n, previous in enumerate(earlier):
+            rules.record_event(worker, worker.person, previous, now=NOON - timedelta(minutes=30 - n))
+        db.session.commit()
+        before = counts()
+        with pytest.raises(rules.BoardError, match=message):
+            rules.record_event(worker, worker.person, kind)
+        db.session.rollback()
+        assert counts() == before
+
+
+def test_a_visit_over_twelve_hours_is_refused(app):
+    """A 入户 begun at 00:30 and ended at 13:00 is a forgotten 入户结束, not work."""
+    with app.app_context():
+        worker = account("fuyuan_worker12")
+        rules.record_event(worker, worker.person, "visit_start", household="1-1-101",
+                           now=NOON - timedelta(hours=9, minutes=30))
+        db.session.commit()
+        before = counts()
+        with pytest.raises(rules.BoardError, match="12"):
+            rules.record_event(worker, worker.person, "visit_end", now=NOON + timedelta(hours=3))
+        db.session.rollback()
+        assert counts() == before
+        rules.record_event(worker, worker.person, "visit_end", now=NOON)

@@ -72,7 +72,7 @@ OVERDUE_LABEL = "超时未归"
 # The buttons a person most likely needs next, by current status (two taps at most).
 NEXT_KINDS = {
     Status.NOT_IN: [EventKind.CLOCK_IN, EventKind.PATROL_START, EventKind.VISIT_START],
-    Status.OFF: [EventKind.CLOCK_IN],
+    Status.OFF: [EventKind.VISIT_START],  # 弹性入户 in the evening
     Status.IN_OFFICE: [EventKind.PATROL_START, EventKind.VISIT_START, EventKind.ERRAND, EventKind.MEETING,
                        EventKind.CLOCK_OUT],
     Status.PATROL: [EventKind.PATROL_END],
@@ -272,6 +272,13 @@ def bump_board_version(community_id: int, now: datetime) -> int:
 ID_LIKE = re.compile(r"\d{15,}|\d{17}[\dXx]")
 
 
+def _events_before(person_id: int, day, now: datetime) -> list[ActivityEvent]:
+    start, _end = _day_bounds(day)
+    return list(db.session.scalars(
+        select(ActivityEvent).where(ActivityEvent.person_id == person_id, ActivityEvent.at >= start,
+                                    ActivityEvent.at <= now).order_by(ActivityEvent.at, ActivityEvent.id)))
+
+
 def record_event(actor, person: Person, kind_value: str, *, destination=None, note=None, household=None,
                  expected_return: datetime | None = None, now: datetime | None = None) -> ActivityEvent:
     """Record one event and move the person's card (caller commits). Raises
@@ -288,9 +295,20 @@ def record_event(actor, person: Person, kind_value: str, *, destination=None, no
         errors["kind"] = "未知的状态，请从按钮中选择。"
     day = clock.to_local(now).date()
     from portal.attendance import locks
+    from portal.attendance import rules as attendance
 
     if locks.is_locked(person.street_id, day):
         errors["kind"] = locks.LOCKED_MESSAGE.format(year=day.year, month=day.month)
+    elif kind is not None:
+        # 考勤 needs a sane sequence: one 签到 a day, no 签退 before it, no end without a start.
+        earlier = _events_before(person.id, day, now)
+        problem = attendance.check_clock_event(kind, [e.kind for e in earlier])
+        if problem is None and kind is EventKind.VISIT_END:
+            start = next((e for e in reversed(earlier) if e.kind is EventKind.VISIT_START), None)
+            if start is not None:
+                problem = attendance.check_visit_duration(attendance.minutes_between(start.at, now))
+        if problem:
+            errors["kind"] = problem
     destination = _clean_text(destination, MAX_DESTINATION, "destination", "去向", errors)
     note = _clean_text(note, MAX_NOTE, "note", "备注", errors)
     household = _clean_text(household, 30, "household", "入户门牌", errors)
