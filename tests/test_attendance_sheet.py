@@ -47,6 +47,7 @@ def test_the_secretary_sees_late_and_the_patrols_and_the_xlsx_matches_the_page(a
     cells = re.findall(r"<td class=\"num[^\"]*\"[^>]*>([^<]*)</td>", row.group(1))
     assert cells[24] == "迟" and cells[25] == "·"   # 25 November late; 26th not judged yet
     assert "迟到 15 分钟" in page and "巡查 1/2" in page
+    assert "本周入户进度" in page and re.search(r"第1网格</td>\s*<td class=\"num warn\">2.0 / 5.0", page)
     response = auth.client.get(f"/attendance/sheet.xlsx?community={community_id}&month=2026-11")
     sheet = openpyxl.load_workbook(BytesIO(response.data)).active
     grid = [[str(c) if c is not None else "" for c in r] for r in sheet.iter_rows(min_row=3, max_row=2 + 17,

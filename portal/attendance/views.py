@@ -223,7 +223,8 @@ def sheet_page():
     first, error = _month_arg()
     built = sheet.build(f"{name}{first.year}年{first.month}月考勤表", community_ids, first)
     query = {"street": target.id} if isinstance(target, Street) else {"community": target.id}
-    return render_template("attendance/sheet.html", sheet=built, month_error=error, query=query,
+    week = sheet.week_visits(community_ids) if first == clock.today().replace(day=1) else None
+    return render_template("attendance/sheet.html", sheet=built, month_error=error, query=query, week=week,
                            legend=attendance_rules.LEGEND, pending=sheet.PENDING,
                            cell_text=sheet.cell_text, summary_text=sheet.summary_text,
                            prev=(first - timedelta(days=1)).replace(day=1),

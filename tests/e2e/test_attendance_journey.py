@@ -52,11 +52,13 @@ def test_a_late_day_with_a_short_patrol_reaches_the_month_sheet(pages, live_app,
         logged_in(desk, "fuyuan_secretary")
         desk.get_by_role("navigation", name="主导航").get_by_role("link", name="考勤表").click()
         desk.goto("/attendance/sheet?month=2026-12")
-        row = desk.locator("tr", has=desk.locator("td", has_text=re.compile("^第1网格$")))
+        row = desk.locator(".attendance-sheet tr", has=desk.locator("td", has_text=re.compile("^第1网格$")))
         tuesday = row.locator("td").nth(2 + 14)
         expect(tuesday).to_have_text("迟")
         title = tuesday.get_attribute("title")
         assert "迟到 15 分钟" in title and "巡查 1/2" in title
+        # The 书记 sees the week's 入户 move too (2 h of the 5 h target).
+        expect(desk.locator(".week-visits tr", has_text="第1网格")).to_contain_text("2.0 / 5.0")
         screenshot(desk, screenshots_dir, "attendance-sheet-desktop")
 
         page_cells = row.locator("td").all_inner_texts()
