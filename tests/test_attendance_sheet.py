@@ -42,7 +42,7 @@ def test_the_secretary_sees_late_and_the_patrols_and_the_xlsx_matches_the_page(a
     community_id = a_day_of_worker01(app)
     auth.login("fuyuan_secretary")
     page = auth.client.get(f"/attendance/sheet?community={community_id}&month=2026-11").get_data(as_text=True)
-    assert "富源社区2026年11月考勤表" in page
+    assert "<title>富源社区2026年11月考勤表 · 青山区社区网格工作门户</title>" in page
     row = re.search(r"<tr><td class=\"sticky nowrap\">[^<]+</td><td class=\"nowrap\">第1网格</td>(.*?)</tr>", page, re.S)
     cells = re.findall(r"<td class=\"num[^\"]*\"[^>]*>([^<]*)</td>", row.group(1))
     assert cells[24] == "迟" and cells[25] == "·"   # 25 November late; 26th not judged yet
@@ -116,3 +116,25 @@ def test_a_bad_month_falls_back_with_a_message(auth):
     auth.login("fuyuan_secretary")
     page = auth.client.get("/attendance/sheet?month=2026-13").get_data(as_text=True)
     assert "月份无效" in page and "2026年11月考勤表" in page
+
+
+def test_approved_field_work_is_wai_not_leave(app, auth):
+    from portal.leave import rules as leave_rules
+    from portal.leave.models import LeaveType
+
+    app.config["CLOCK_NOW"] = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 08:00
+    with app.app_context():
+        worker = account("fuyuan_worker02")
+        field = db.session.scalar(select(LeaveType.id).where(LeaveType.code == "field"))
+        data = leave_rules.LeaveInput(field, datetime(2026, 11, 24).date(), "am", datetime(2026, 11, 24).date(),
+                                      "pm", "区民政局网格员培训", "区政府", "")
+        leave = leave_rules.submit(worker, worker.person, data, app.config)
+        leave_rules.decide(account("fuyuan_secretary"), leave, True, "")
+        db.session.commit()
+        community_id = worker.person.community_id
+    app.config["CLOCK_NOW"] = NOW
+    auth.login("fuyuan_secretary")
+    page = auth.client.get(f"/attendance/sheet?community={community_id}&month=2026-11").get_data(as_text=True)
+    row = re.search(r"第2网格</td>(.*?)</tr>", page, re.S).group(1)
+    cells = re.findall(r"<td class=\"num[^\"]*\"[^>]*>([^<]*)</td>", row)
+    assert cells[23] == "外"

@@ -20,6 +20,7 @@ from portal.auth.policy import ON_THE_BOARD
 from portal.board.models import ActivityEvent
 from portal.extensions import db
 from portal.leave.models import LeaveRequest, LeaveStatus
+from portal.leave.rules import FIELD_WORK
 from portal.people.models import Person
 from portal.workdays import rules as workdays
 
@@ -73,13 +74,21 @@ def build(title: str, community_ids: list[int], first: date, today: date | None 
             ActivityEvent.person_id.in_(ids), ActivityEvent.at >= start, ActivityEvent.at < end)
             .order_by(ActivityEvent.at, ActivityEvent.id)):
         events[(event.person_id, clock.to_local(event.at).date())].append(event)
-    spans = defaultdict(list)
+    spans, field_days = defaultdict(list), set()
     for leave in db.session.scalars(select(LeaveRequest).where(
             LeaveRequest.person_id.in_(ids), LeaveRequest.status.in_((LeaveStatus.APPROVED, LeaveStatus.COMPLETED)),
             LeaveRequest.start_date <= days[-1], LeaveRequest.end_date >= days[0])
             .options(joinedload(LeaveRequest.leave_type))):
         span = rules.leave_span(leave)
-        if span:
+        if not span:
+            continue
+        if leave.leave_type.code == FIELD_WORK:
+            # 公务外出 is work: 外 on the sheet, whole days as approved.
+            day = span[0]
+            while day <= span[2]:
+                field_days.add((leave.person_id, day))
+                day += timedelta(days=1)
+        else:
             spans[leave.person_id].append(span)
     default = ensure_default()
     streets = {p.street_id for p in people}
@@ -89,7 +98,8 @@ def build(title: str, community_ids: list[int], first: date, today: date | None 
     rows = []
     for person in people:
         results = [rules.day_result(day, events.get((person.id, day), ()), spans.get(person.id, ()),
-                                    calendar, schedules[person.street_id]) for day in judged]
+                                    calendar, schedules[person.street_id],
+                                    approved_field_work=(person.id, day) in field_days) for day in judged]
         cells = results + [None] * (len(days) - len(results))
         rows.append(Row(person, cells, rules.month_summary(results)))
     return Sheet(title, first, days, rows, [])

@@ -117,6 +117,8 @@ class Card:
 
     @property
     def status_label(self) -> str:
+        if self.leave_type == "公务外出":
+            return "公务外出"
         if self.leave_overdue:
             return "请假 · 逾期未销假"
         return f"{self.status.label} · {OVERDUE_LABEL}" if self.overdue else self.status.label

@@ -45,7 +45,10 @@ SEEDED_TYPES = (
     ("paternity", "陪产假", False, False, True, False),
     ("compensatory", "调休", True, False, False, False),
     ("other", "其他", True, False, False, False),
+    # Approved field work away from the grid (培训、外出开会): 外 on the 考勤表, not 假.
+    ("field", "公务外出", True, False, False, False),
 )
+FIELD_WORK = "field"
 
 
 class LeaveError(Exception):
@@ -57,9 +60,11 @@ class LeaveError(Exception):
 
 
 def seed_leave_types() -> None:
-    if db.session.scalar(select(func.count()).select_from(LeaveType)):
-        return
+    """The types above, adding any an older install lacks; admins' edits are kept."""
+    existing = set(db.session.scalars(select(LeaveType.code)))
     for order, (code, name, advance, balance, document, holidays) in enumerate(SEEDED_TYPES, start=1):
+        if code in existing:
+            continue
         db.session.add(LeaveType(code=code, name=name, sort_order=order, advance_required=advance,
                                  uses_balance=balance, document_expected=document, counts_holidays=holidays))
     db.session.flush()
