@@ -72,3 +72,16 @@ def parse_date(text: str | None) -> date | None:
         return date.fromisoformat((text or "").strip()[:10])
     except ValueError:
         return None
+
+
+def parse_month(text: str | None) -> tuple[date, str | None]:
+    """A "YYYY-MM" month (its first day), or this month with a Chinese message."""
+    if not text:
+        return today().replace(day=1), None
+    try:
+        year, month = (int(part) for part in text.split("-")[:2])
+        if not 2017 <= year <= 2100:
+            raise ValueError
+        return date(year, month, 1), None
+    except ValueError:
+        return today().replace(day=1), "月份无效，已显示本月。"

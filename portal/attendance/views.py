@@ -182,16 +182,7 @@ def correction_decide_POST(correction_id: int):
 # -- the monthly 考勤表 and a worker's own page ------------------------------------------
 
 def _month_arg() -> tuple[date, str | None]:
-    raw = request.args.get("month", "")
-    if not raw:
-        return clock.today().replace(day=1), None
-    try:
-        year, month = (int(part) for part in raw.split("-")[:2])
-        if not 2017 <= year <= 2100:
-            raise ValueError
-        return date(year, month, 1), None
-    except ValueError:
-        return clock.today().replace(day=1), "月份无效，已显示本月。"
+    return clock.parse_month(request.args.get("month", ""))
 
 
 def _sheet_scope():

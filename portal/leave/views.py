@@ -240,15 +240,7 @@ def badge():
 
 
 def _month_arg() -> tuple[date, str | None]:
-    raw = request.args.get("month", "")
-    today = clock.today()
-    if not raw:
-        return today.replace(day=1), None
-    try:
-        year, month = (int(part) for part in raw.split("-")[:2])
-        return date(year, month, 1), None
-    except ValueError:
-        return today.replace(day=1), "月份无效，已显示本月。"
+    return clock.parse_month(request.args.get("month", ""))
 
 
 @bp.get("/communities/<int:community_id>/calendar")
