@@ -59,6 +59,7 @@ def _register_models() -> None:
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.board import models as _board  # noqa: F401
+    from portal.inspections import models as _inspections  # noqa: F401
     from portal.leave import models as _leave  # noqa: F401
     from portal.org import models as _org  # noqa: F401
     from portal.people import models as _people  # noqa: F401
@@ -72,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.board.views import bp as board_bp
     from portal.board.views import hall_bp
     from portal.home.views import bp as home_bp
+    from portal.inspections.views import bp as inspections_bp
     from portal.leave.views import bp as leave_bp
     from portal.org.views import bp as org_bp
     from portal.workdays.views import bp as workdays_bp
@@ -85,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(workdays_bp)
     app.register_blueprint(leave_bp)
     app.register_blueprint(attendance_bp)
+    app.register_blueprint(inspections_bp)
 
 
 def _register_templates(app: Flask) -> None:

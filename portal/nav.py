@@ -38,6 +38,12 @@ def navigation(account) -> list[tuple[str, str]]:
     if person.position.value in ("admin", "street_leader"):
         items.append(("考勤规则", url_for("attendance.settings_page")))
         items.append(("封帐", url_for("attendance.locks_page")))
+    if can(account, Action.INSPECT):
+        items.append(("督查检查", url_for("inspections.index")))
+    elif can(account, Action.FOLLOW_INSPECTIONS) and person.community_id is not None:
+        items.append(("督查整改", url_for("inspections.community", community_id=person.community_id)))
+    if can(account, Action.FOLLOW_INSPECTIONS):
+        items.append(("通报", url_for("inspections.bulletin_list")))
     if can(account, Action.MANAGE_LEAVE):
         items.append(("请假类型", url_for("leave.types")))
     if can(account, Action.MANAGE_PEOPLE):

@@ -8,6 +8,7 @@ from portal.extensions import db
 def seed_reference_data() -> list[str]:
     """Idempotent; returns what it did, for the CLI to print."""
     from portal.attendance.settings import ensure_default
+    from portal.inspections import checklist
     from portal.leave.rules import seed_leave_types
     from portal.org.rules import district_seeded, seed_district
     from portal.workdays.rules import prefill_from_package
@@ -18,6 +19,7 @@ def seed_reference_data() -> list[str]:
         done.append("已按青府办发〔2017〕72号建立 10 个街镇、49 个社区、529 个网格。")
     seed_leave_types()
     ensure_default()
+    checklist.ensure_default()
     years = prefill_from_package()
     if years:
         done.append(f"已从 chinese-calendar 导入 {years[0]}–{years[-1]} 年的节假日和调休。")

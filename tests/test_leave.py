@@ -16,6 +16,7 @@ from portal.board import rules as board_rules
 from portal.extensions import db
 from portal.leave import rules
 from portal.leave.models import LeaveEntitlement, LeaveRequest, LeaveStatus, LeaveType
+from tests import images
 from tests.conftest import Auth
 
 # Wednesday 25 November 2026, 10:00 in Baotou.
@@ -359,6 +360,7 @@ def test_a_late_second_approver_sees_who_decided(app, auth):
     ("证明.exe", b"%PDF-1.4", "只能是 pdf"),
     ("证明.png", b"%PDF-1.4 a pdf called png", "与扩展名"),
     ("证明.pdf", b"%PDF-" + b"0" * (5 * 1024 * 1024), "5 MB"),
+    ("证明.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "已损坏"),
 ])
 def test_a_bad_attachment_is_refused_and_nothing_written(app, auth, filename, content, message):
     auth.login("fuyuan_worker02")
@@ -380,7 +382,7 @@ def test_an_attachment_is_served_only_to_those_who_may_see_the_request(app, auth
         type_id = leave_type("sick").id
     form = {"type_id": type_id, "start_date": MON.isoformat(), "start_half": "am", "end_date": MON.isoformat(),
             "end_half": "pm", "reason": "复诊", "destination": "医院", "action": "submit",
-            "attachment": (BytesIO(b"\x89PNG\r\n\x1a\n" + b"0" * 100), "诊断证明.png")}
+            "attachment": (BytesIO(images.png()), "诊断证明.png")}
     response = auth.post("/leave/new", form, token_from="/leave/new", content_type="multipart/form-data")
     path = response.headers["Location"] + "/attachment"
     assert auth.client.get(path).data.startswith(b"\x89PNG")

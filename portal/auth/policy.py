@@ -40,6 +40,18 @@ class Action(enum.StrEnum):
     REQUEST_CORRECTION = "attendance.correction_request"  # one's own 补卡
     DECIDE_CORRECTION = "attendance.correction_decide"
     VIEW_ATTENDANCE = "attendance.sheet"  # a community's or a 街镇's monthly 考勤表
+    MANAGE_CHECKLIST = "inspection.checklist"  # the 八个统一 checklist and the spot-check settings
+    INSPECT = "inspection.conduct"     # start (target: community) or answer and submit (target: inspection)
+    VIEW_INSPECTION = "inspection.view"  # an inspection and its photos, or a community's inspections
+    FIX_ACTION = "inspection.fix"      # record the 整改 of a corrective action
+    REVIEW_ACTION = "inspection.review"  # verify or reopen it
+    DRAW_SAMPLE = "inspection.sample"  # 抽查 within a street (target) or the district (None)
+    PUBLISH_BULLETIN = "inspection.publish"  # 通报 of a street (target) or the district (None)
+    VIEW_BULLETIN = "inspection.bulletin"
+    LODGE_OBJECTION = "inspection.object"  # 申诉 against a published 通报
+    ANSWER_OBJECTION = "inspection.answer_objection"
+    FOLLOW_INSPECTIONS = "inspection.follow"  # 整改 lists, 通报 and the checklist of one's scope
+    VIEW_DRAW = "inspection.draw"      # a 抽查 draw: its inspector's
 
 
 COMMUNITY_OFFICE = {Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD}
@@ -159,6 +171,65 @@ def can(account, action: Action, target=None) -> bool:
             return is_first_approver(actor, target)
         case Action.VIEW_LEAVE_CALENDAR:
             return position is not Position.GRID_WORKER and covers(actor, target)
+        case Action.MANAGE_CHECKLIST:
+            return position in (Position.ADMIN, Position.INSPECTOR)
+        case Action.INSPECT:
+            return _inspects(actor, target)
+        case Action.VIEW_INSPECTION:
+            return _views_inspection(actor, target)
+        case Action.FIX_ACTION:
+            return position in COMMUNITY_HEADS and actor.community_id == target.community_id
+        case Action.REVIEW_ACTION:
+            return _inspects_community(actor, target.community)
+        case Action.FOLLOW_INSPECTIONS:
+            return position in INSPECTORS | COMMUNITY_HEADS | {Position.ADMIN}
+        case Action.VIEW_DRAW:
+            return position is Position.ADMIN or target.drawn_by_id == actor.id
+        case Action.DRAW_SAMPLE | Action.PUBLISH_BULLETIN:
+            return position in INSPECTORS and covers(actor, target)
+        case Action.VIEW_BULLETIN:
+            if position in INSPECTORS | {Position.ADMIN}:
+                return target.street_id is None or covers(actor, target.street)
+            return (position in COMMUNITY_HEADS and actor.community is not None
+                    and (target.street_id is None or target.street_id == actor.street_id))
+        case Action.LODGE_OBJECTION:
+            return (position in COMMUNITY_HEADS and actor.community is not None
+                    and (target.street_id is None or target.street_id == actor.street_id))
+        case Action.ANSWER_OBJECTION:
+            return position in INSPECTORS and covers(actor, target.bulletin.street)
+    return False
+
+
+# 工作规范 三(三): the district's 社区办 with the 督查股/效能股 checks every community;
+# a 街镇's leaders check the communities they are responsible for (通知 三(一)).
+INSPECTORS = {Position.INSPECTOR, Position.STREET_LEADER}
+
+
+def _inspects_community(actor: Person, community) -> bool:
+    return actor.position in INSPECTORS and isinstance(community, Community) and covers(actor, community)
+
+
+def _inspects(actor: Person, target) -> bool:
+    """Starting needs the community in scope; answering and submitting also needs
+    the inspection to be one's own. Without a target: whether one inspects at all."""
+    if target is None:
+        return actor.position in INSPECTORS
+    if isinstance(target, Community):
+        return _inspects_community(actor, target)
+    community = getattr(target, "community", None)
+    return target is not None and target.inspector_id == actor.id and _inspects_community(actor, community)
+
+
+def _views_inspection(actor: Person, target) -> bool:
+    """Inspectors in scope and the admin see everything; the community's 书记/站长
+    see their own community's submitted inspections."""
+    community = target if isinstance(target, Community) else getattr(target, "community", None)
+    if community is None:
+        return False
+    if actor.position is Position.ADMIN or _inspects_community(actor, community):
+        return True
+    if actor.position in COMMUNITY_HEADS and actor.community_id == community.id:
+        return isinstance(target, Community) or target.submitted
     return False
 
 

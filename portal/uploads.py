@@ -1,0 +1,85 @@
+"""Uploaded files (病假条, inspection photos …): recognised by their content, not their
+name, stored under instance/uploads/<kind>/ with a random name, never served directly."""
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+SIGNATURES = {
+    "application/pdf": (b"%PDF-",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+}
+EXTENSIONS = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg"}
+SUFFIX = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+DOCUMENTS = ("application/pdf", "image/png", "image/jpeg")
+IMAGES = ("image/png", "image/jpeg")
+
+
+class UploadError(Exception):
+    pass
+
+
+@dataclass
+class Stored:
+    stored_name: str
+    original_name: str
+    content_type: str
+    size: int
+
+
+def _names(allowed) -> str:
+    return "、".join(SUFFIX[kind] for kind in allowed).replace("、png", " 或 png")
+
+
+def check(filename: str, data: bytes, max_bytes: int, allowed=DOCUMENTS) -> str:
+    """The content type, or UploadError with a Chinese message."""
+    noun = "照片" if set(allowed) <= set(IMAGES) else "附件"
+    if not data:
+        raise UploadError("上传的文件是空的。")
+    if len(data) > max_bytes:
+        raise UploadError(f"{noun}不能超过 {max_bytes // (1024 * 1024)} MB。")
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    claimed = EXTENSIONS.get(extension)
+    if claimed not in allowed:
+        raise UploadError(f"{noun}只能是 {_names(allowed)} 文件。")
+    actual = next((kind for kind, heads in SIGNATURES.items() if data.startswith(heads)), None)
+    if actual not in allowed:
+        raise UploadError(f"{noun}内容不是 {_names(allowed)} 文件。")
+    if actual != claimed:
+        raise UploadError(f"{noun}内容与扩展名“.{extension}”不符，请上传原始文件。")
+    if actual in IMAGES:
+        _verify_image(data, noun)
+    return actual
+
+
+def _verify_image(data: bytes, noun: str) -> None:
+    """A right header on a broken or disguised file is not an image."""
+    from io import BytesIO
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(BytesIO(data)) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise UploadError(f"{noun}文件已损坏或不是图片，请重新拍摄或选择原始文件。") from None
+
+
+def directory(kind: str) -> Path:
+    path = Path(current_app.instance_path) / "uploads" / kind
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store(kind: str, filename: str, data: bytes, max_bytes: int, allowed=DOCUMENTS) -> Stored:
+    content_type = check(filename, data, max_bytes, allowed)
+    name = f"{secrets.token_hex(16)}.{SUFFIX[content_type]}"
+    (directory(kind) / name).write_bytes(data)
+    clean = "".join(ch for ch in filename if ch.isprintable())[-120:] or f"附件.{SUFFIX[content_type]}"
+    return Stored(stored_name=name, original_name=clean, content_type=content_type, size=len(data))
+
+
+def path_of(kind: str, stored_name: str) -> Path:
+    return directory(kind) / Path(stored_name).name
