@@ -315,3 +315,79 @@ def seed_demo_history(days: int = 28, now=None) -> int:
     if rows:
         db.session.execute(insert(ActivityEvent), rows)
     return len(rows)
+
+
+FINDINGS = ("一名工作人员未佩戴胸卡", "办事指南张贴位置不明显", "便民服务手册缺页", "入户“三本”未及时更新",
+            "背包内缺少鞋套", "去向指示牌未及时标明外出人员", "宣传资料不全", "电子显示屏信息过期",
+            "服务台面杂物较多", "未接来电超过 1 小时未回拨")
+
+
+def seed_demo_inspections(months: int = 4, now=None) -> int:
+    """A few months of 八个统一 checks through the same rules the pages use: about ten
+    communities a month by the district inspector or their 街镇, most items 符合,
+    整改 mostly closed, a few still open or overdue, and a published district 通报 for
+    each finished month. Returns the number of inspections."""
+    from datetime import datetime, time, timedelta
+
+    from portal import clock
+    from portal.inspections import actions, bulletins, conduct
+    from portal.inspections.models import CorrectiveAction, Inspection
+
+    if db.session.scalar(select(Inspection.id).limit(1)):
+        return 0
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (16, 12), (90, 140, 90)).save(buffer, "PNG")
+    photo = buffer.getvalue()
+    now = now or clock.now()
+    today = clock.to_local(now).date()
+    rng = random.Random("inspections")
+    accounts = {a.username: a for a in db.session.scalars(select(Account))}
+    communities = list(db.session.scalars(select(Community).order_by(Community.id)))
+    streets = {s.id: s.slug for s in db.session.scalars(select(Street))}
+    month = today.replace(day=1)
+    firsts = []
+    for _ in range(months):
+        month = (month - timedelta(days=1)).replace(day=1)
+        firsts.append(month)
+    firsts.reverse()
+    firsts.append(today.replace(day=1))
+    count = 0
+    for first in firsts:
+        last = min((first + timedelta(days=32)).replace(day=1) - timedelta(days=1), today - timedelta(days=1))
+        if last < first:
+            continue
+        for community in rng.sample(communities, 10 if first < today.replace(day=1) else 4):
+            leader = accounts.get(f"{streets[community.street_id]}_leader")
+            actor = leader if leader is not None and rng.random() < 0.3 else accounts["inspector"]
+            day = first + timedelta(days=rng.randint(0, (last - first).days))
+            while day.weekday() >= 5 and day > first:
+                day -= timedelta(days=1)
+            at = datetime.combine(day, time(9, rng.randint(0, 59)), tzinfo=clock.LOCAL_TZ)
+            inspection = conduct.start(actor, community, now=at)
+            for item in conduct.sheet(inspection).items:
+                roll = rng.random()
+                verdict = "fail" if roll < 0.07 else "na" if roll < 0.09 else "pass"
+                conduct.answer(actor, inspection.id, str(item.id), None, verdict,
+                               rng.choice(FINDINGS) if verdict == "fail" else "", now=at)
+            conduct.submit(actor, inspection.id, now=at + timedelta(hours=1))
+            count += 1
+            secretary = accounts.get(f"{community.slug}_secretary")
+            for action in db.session.scalars(select(CorrectiveAction).where(
+                    CorrectiveAction.inspection_id == inspection.id)):
+                roll = rng.random()
+                if secretary is None or action.due_on >= today and roll < 0.5 or roll < 0.12:
+                    continue  # still open (overdue once its date has passed)
+                fixed_at = datetime.combine(min(action.due_on - timedelta(days=1), today), time(15),
+                                            tzinfo=clock.LOCAL_TZ)
+                actions.record_fix(secretary, action, "已整改到位", ("整改.png", photo), now=fixed_at)
+                if roll > 0.25:
+                    actions.review(actor, action, True, "复核通过", now=fixed_at + timedelta(days=1))
+        if first < today.replace(day=1):
+            published = datetime.combine(last + timedelta(days=2), time(10), tzinfo=clock.LOCAL_TZ)
+            bulletins.publish(accounts["inspector"], f"{first:%Y-%m}", None, now=min(published, now))
+    db.session.flush()
+    return count

@@ -30,7 +30,13 @@ def seed_reference_data() -> list[str]:
 def seed_demo(with_day: bool = True) -> list[str]:
     """People for every position, and (optionally) a living board and some leave."""
     from portal.auth.models import Account
-    from portal.demo import seed_demo_day, seed_demo_history, seed_demo_leave, seed_demo_people
+    from portal.demo import (
+        seed_demo_day,
+        seed_demo_history,
+        seed_demo_inspections,
+        seed_demo_leave,
+        seed_demo_people,
+    )
 
     done = seed_reference_data()
     if db.session.scalar(select(func.count()).select_from(Account)) == 0:
@@ -45,5 +51,8 @@ def seed_demo(with_day: bool = True) -> list[str]:
         history = seed_demo_history()
         if history:
             done.append(f"已生成最近四周的考勤记录 {history} 条。")
+        inspections = seed_demo_inspections()
+        if inspections:
+            done.append(f"已生成最近几个月的督查检查 {inspections} 次。")
     db.session.flush()
     return done

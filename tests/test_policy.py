@@ -43,6 +43,19 @@ def sees_fuyuan_leave(role):
     return role in FUYUAN_OFFICE or ROLES[role][0] == "district" or role == "fuqiang_leader"
 
 
+INSPECTING = ("inspector", "fuqiang_leader")  # 工作规范 三(三): district 督查; a 街镇 checks its own
+COMMUNITY_HEADS = ("fuyuan_secretary", "fuyuan_stationhead", "fangzhi_secretary")
+
+
+def sees_fuyuan_inspections(role):
+    """富源's submitted inspections: its 书记/站长, its street, the district's inspector and admin."""
+    return role in ("admin", "inspector", "fuqiang_leader", "fuyuan_secretary", "fuyuan_stationhead")
+
+
+def follows_inspections(role):
+    return role in ("admin", *INSPECTING, *COMMUNITY_HEADS)
+
+
 def anyone(role, **_):
     return True
 
@@ -155,6 +168,55 @@ MATRIX = [
     ("GET", "/admin/roster/import", "admin.roster_import", admin_only, None),
     ("POST", "/admin/roster/import", "admin.roster_import_POST", admin_only, {}),
     ("GET", "/admin/audit", "admin.audit_log", admin_only, None),
+    ("GET", "/inspections/", "inspections.index", lambda role: role in INSPECTING + COMMUNITY_HEADS, None),
+    ("POST", "/inspections/", "inspections.start_POST", lambda role: role in INSPECTING, {}),
+    ("GET", "/inspections/{inspection:submitted}", "inspections.detail", sees_fuyuan_inspections, None),
+    ("GET", "/inspections/{inspection:draft}", "inspections.detail",
+     lambda role: role in ("admin", *INSPECTING), None),
+    ("POST", "/inspections/{inspection:draft}/present", "inspections.present_POST",
+     lambda role: role == "inspector", {}),
+    ("POST", "/inspections/{inspection:draft}/items/1/answer", "inspections.answer_POST",
+     lambda role: role == "inspector", {}),
+    ("POST", "/inspections/{inspection:draft}/items/1/photos", "inspections.photo_POST",
+     lambda role: role == "inspector", {}),
+    ("POST", "/inspections/{inspection:draft}/submit", "inspections.submit_POST", lambda role: role == "inspector", {}),
+    ("GET", "/inspections/photos/{inspection:photo}", "inspections.photo", sees_fuyuan_inspections, None),
+    ("GET", "/inspections/communities/{community:fuyuan}", "inspections.community", sees_fuyuan_inspections, None),
+    ("GET", "/inspections/communities/{community:fangzhi}", "inspections.community",
+     lambda role: role in ("admin", "inspector", "fangzhi_secretary"), None),
+    ("GET", "/inspections/actions", "inspections.action_list", follows_inspections, None),
+    ("GET", "/inspections/actions/{inspection:action}", "inspections.action_detail", sees_fuyuan_inspections, None),
+    ("POST", "/inspections/actions/{inspection:action}/fix", "inspections.action_fix_POST",
+     lambda role: role in ("fuyuan_secretary", "fuyuan_stationhead"), {}),
+    ("POST", "/inspections/actions/{inspection:action}/review", "inspections.action_review_POST",
+     lambda role: role in INSPECTING, {}),
+    ("GET", "/inspections/sampling", "inspections.sampling_page", lambda role: role in INSPECTING, None),
+    ("POST", "/inspections/sampling", "inspections.sampling_POST", lambda role: role in INSPECTING, {}),
+    ("GET", "/inspections/sampling/{inspection:draw}", "inspections.draw_detail",
+     lambda role: role in ("admin", "inspector"), None),
+    ("POST", "/inspections/sampling/{inspection:draw}/swap", "inspections.draw_swap_POST",
+     lambda role: role == "inspector", {}),
+    ("POST", "/inspections/sampling/{inspection:draw}/accept", "inspections.draw_accept_POST",
+     lambda role: role == "inspector", {}),
+    ("GET", "/inspections/bulletins", "inspections.bulletin_list", follows_inspections, None),
+    ("GET", "/inspections/bulletins/preview?period=2026-11", "inspections.bulletin_preview",
+     lambda role: role in INSPECTING, None),
+    ("POST", "/inspections/bulletins", "inspections.bulletin_POST", lambda role: role in INSPECTING, {}),
+    ("GET", "/inspections/bulletins/{inspection:bulletin}", "inspections.bulletin_detail", follows_inspections, None),
+    ("GET", "/inspections/bulletins/{inspection:bulletin}/print", "inspections.bulletin_print",
+     follows_inspections, None),
+    ("GET", "/inspections/bulletins/{inspection:bulletin}/bulletin.xlsx", "inspections.bulletin_xlsx",
+     follows_inspections, None),
+    ("POST", "/inspections/bulletins/{inspection:bulletin}/objections", "inspections.objection_POST",
+     lambda role: role in COMMUNITY_HEADS, {}),
+    ("POST", "/inspections/objections/{inspection:objection}/answer", "inspections.objection_answer_POST",
+     lambda role: role == "inspector", {}),
+    ("GET", "/inspections/checklist", "inspections.checklist_page", follows_inspections, None),
+    ("GET", "/inspections/checklist/edit", "inspections.checklist_edit", lambda role: role in ("admin", "inspector"),
+     None),
+    ("POST", "/inspections/checklist/edit", "inspections.checklist_edit_POST",
+     lambda role: role in ("admin", "inspector"), {}),
+    ("POST", "/inspections/settings", "inspections.settings_POST", lambda role: role in ("admin", "inspector"), {}),
 ]
 # Not role-dependent: reachable before login, or the way out.
 OUTSIDE_MATRIX = {"static", "auth.login", "auth.login_POST", "auth.logout_POST",
@@ -172,6 +234,8 @@ def resolve(app, path: str) -> str:
                 obj_id = pending_leave_of(slug)
             elif kind == "correction":
                 obj_id = pending_correction_of(slug)
+            elif kind == "inspection":
+                obj_id = inspection_objects()[slug]
             else:
                 model = Street if kind == "street" else Community
                 obj_id = db.session.scalar(select(model.id).where(model.slug == slug))
@@ -220,6 +284,41 @@ def pending_correction_of(username) -> int:
                                      "08:20", "忘记签到")
     db.session.commit()
     return correction.id
+
+
+def inspection_objects() -> dict[str, int]:
+    """In 富源: a submitted inspection (one failed item with a photo, so an action), a
+    draft, a district 通报 with a 申诉, and a 抽查 draw — made once per test database."""
+    from portal.inspections import bulletins, conduct, sampling
+    from portal.inspections.models import Bulletin, CorrectiveAction, Inspection, InspectionPhoto, Objection
+    from tests import images
+
+    existing = db.session.scalar(select(Bulletin.id))
+    if existing is None:
+        inspector, secretary = account("inspector"), account("fuyuan_secretary")
+        fuyuan = community("fuyuan")
+        done = conduct.start(inspector, fuyuan)
+        sheet = conduct.sheet(done)
+        for index, item in enumerate(sheet.items):
+            conduct.answer(inspector, done.id, str(item.id), None, "fail" if index == 0 else "pass",
+                           "未佩戴" if index == 0 else "")
+        conduct.add_photo(inspector, done.id, str(sheet.items[0].id), None, "p.png", images.png())
+        conduct.submit(inspector, done.id)
+        db.session.commit()
+        conduct.start(inspector, fuyuan)
+        bulletin = bulletins.publish(inspector, "2026-11", None)
+        bulletins.lodge_objection(secretary, bulletin, "异议")
+        sampling.new_draw(inspector, None, "3", "7")
+        db.session.commit()
+    return {
+        "submitted": db.session.scalar(select(Inspection.id).where(Inspection.status == "submitted")),
+        "draft": db.session.scalar(select(Inspection.id).where(Inspection.status == "draft")),
+        "action": db.session.scalar(select(CorrectiveAction.id)),
+        "photo": db.session.scalar(select(InspectionPhoto.id)),
+        "bulletin": db.session.scalar(select(Bulletin.id)),
+        "objection": db.session.scalar(select(Objection.id)),
+        "draw": db.session.scalar(select(sampling.SamplingDraw.id)),
+    }
 
 
 def test_the_matrix_covers_every_route(app):

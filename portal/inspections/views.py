@@ -143,7 +143,7 @@ def _item_card(inspection: Inspection, item_id: int, errors=None, status=200):
     """The item's card alone (htmx), or the whole page at the item (no script)."""
     if not is_htmx():
         if errors:
-            return _detail(inspection, {f"item-{item_id}": errors}, status)
+            return _detail(inspection, {f"item-{item_id}": errors}, 400)
         return redirect(url_for("inspections.detail", inspection_id=inspection.id, _anchor=f"item-{item_id}"))
     sheet = conduct.sheet(inspection)
     item = next((i for i in sheet.items if i.id == item_id), None)
