@@ -13,8 +13,8 @@ SIGNATURES = {
 }
 EXTENSIONS = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg"}
 SUFFIX = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
-DOCUMENTS = ("application/pdf", "image/png", "image/jpeg")
-IMAGES = ("image/png", "image/jpeg")
+DOCUMENTS = ("application/pdf", "image/jpeg", "image/png")
+IMAGES = ("image/jpeg", "image/png")
 
 
 class UploadError(Exception):
@@ -30,7 +30,8 @@ class Stored:
 
 
 def _names(allowed) -> str:
-    return "、".join(SUFFIX[kind] for kind in allowed).replace("、png", " 或 png")
+    names = [SUFFIX[kind] for kind in allowed]
+    return names[0] if len(names) == 1 else "、".join(names[:-1]) + " 或 " + names[-1]
 
 
 def check(filename: str, data: bytes, max_bytes: int, allowed=DOCUMENTS) -> str:

@@ -212,6 +212,10 @@ class Sheet:
             return list(self.present)
         return [None]
 
+    def subject_keys(self, item: ChecklistItem) -> list[str]:
+        """How the answer form names each subject ("" for the office)."""
+        return [str(who.id) if who else "" for who in self.subjects(item)]
+
     def missing(self) -> list[tuple[int, int | None]]:
         return rules.missing(self.rule_items(), self.inspection.present_ids or [], self.rule_answers())
 
@@ -230,7 +234,7 @@ def sheet(inspection: Inspection) -> Sheet:
                                     .order_by(InspectionPhoto.id)):
         photos.setdefault(photo.answer_id, []).append(photo)
     ids = inspection.present_ids or []
-    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
+    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(ids)))}
     return Sheet(inspection, items, answers, photos, [people[i] for i in ids if i in people])
 
 

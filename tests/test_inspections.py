@@ -1,0 +1,562 @@
+"""八个统一 spot checks as the inspector, the community and the district use them."""
+import re
+from datetime import UTC, date, datetime, timedelta
+from io import BytesIO
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from portal.audit.models import AuditEntry
+from portal.auth.models import Account
+from portal.extensions import db
+from portal.inspections import bulletins, checklist, conduct, sampling
+from portal.inspections.models import (
+    Bulletin,
+    ChecklistItem,
+    ChecklistVersion,
+    CorrectiveAction,
+    Inspection,
+    InspectionAnswer,
+    InspectionPhoto,
+    Objection,
+    SamplingDraw,
+)
+from portal.org.models import Community
+from tests import images
+from tests.conftest import Auth
+from tests.test_attendance_sheet import count_statements
+
+NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)  # Wednesday 18 Nov 2026, 10:00 in Baotou
+TABLES = (Inspection, InspectionAnswer, InspectionPhoto, CorrectiveAction, ChecklistVersion, ChecklistItem,
+          Bulletin, Objection, SamplingDraw, AuditEntry)
+
+
+@pytest.fixture(autouse=True)
+def frozen(app):
+    app.config["CLOCK_NOW"] = NOW
+
+
+def account(username) -> Account:
+    return db.session.scalar(select(Account).where(Account.username == username))
+
+
+def community(slug) -> Community:
+    return db.session.scalar(select(Community).where(Community.slug == slug))
+
+
+def counts() -> dict:
+    """Rows of every table an inspection writes (the audit log without logins)."""
+    found = {model.__name__: db.session.scalar(select(func.count()).select_from(model)) for model in TABLES}
+    found["AuditEntry"] = db.session.scalar(select(func.count()).select_from(AuditEntry)
+                                            .where(AuditEntry.action.not_like("auth.%")))
+    return found
+
+
+def uploaded(app) -> set[str]:
+    folder = Path(app.instance_path) / "uploads" / "inspections"
+    return {p.name for p in folder.iterdir()} if folder.exists() else set()
+
+
+def inspect(username="inspector", slug="fuyuan", fail=(0, 1), submit=True, present=()) -> int:
+    """An inspection answered through the rules: the items at the `fail` positions fail."""
+    actor = account(username)
+    inspection = conduct.start(actor, community(slug))
+    if present:
+        conduct.set_present(actor, inspection.id, [str(account(u).person_id) for u in present])
+    current = conduct.sheet(inspection)
+    for index, item in enumerate(current.items):
+        for who in current.subjects(item):
+            verdict = "fail" if index in fail else "pass"
+            conduct.answer(actor, inspection.id, str(item.id), str(who.id) if who else None, verdict,
+                           f"问题{index}" if verdict == "fail" else "")
+    if submit:
+        conduct.submit(actor, inspection.id)
+    db.session.commit()
+    return inspection.id
+
+
+def page_of(auth, path):
+    response = auth.client.get(path)
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
+
+
+# -- carrying out an inspection -------------------------------------------------------------
+
+def test_each_answer_is_saved_as_it_is_given_and_the_check_can_be_finished_later(app, auth):
+    auth.login("inspector")
+    with app.app_context():
+        fuyuan = community("fuyuan").id
+    response = auth.post("/inspections/", {"community": fuyuan}, token_from="/inspections/")
+    path = response.headers["Location"]
+    html = page_of(auth, path)
+    items = list(dict.fromkeys(re.findall(r"/items/(\d+)/answer", html)))
+    assert len(items) == len(checklist.DEFAULT_ITEMS)
+    card = auth.post(f"{path}/items/{items[0]}/answer", {"verdict": "fail", "note": "未佩戴胸卡"}, token_from=path,
+                     headers={"HX-Request": "true"})
+    assert card.status_code == 200 and card.headers["Vary"] == "Cookie, HX-Request" or "HX-Request" in card.headers["Vary"]
+    body = card.get_data(as_text=True)
+    assert body.startswith("<article") and f'id="item-{items[0]}"' in body and "未佩戴胸卡" in body
+    assert "<html" not in body
+    # The connection drops; starting again from the desk opens the same draft with the answer kept.
+    again = auth.post("/inspections/", {"community": fuyuan}, token_from="/inspections/")
+    assert again.headers["Location"] == path
+    assert 'aria-pressed="true">不符合' in page_of(auth, path)
+
+
+def test_submitting_scores_the_check_and_opens_a_corrective_action_per_failed_item(app, auth):
+    with app.app_context():
+        inspection_id = inspect(fail=(0, 5))
+        inspection = db.session.get(Inspection, inspection_id)
+        items = conduct.sheet(inspection).items
+        total = sum(i.points for i in items)
+        failed = items[0].points + items[5].points
+        assert float(inspection.score) == round((total - failed) * 100 / total, 1)
+        assert inspection.section_scores["1"] == round((10 - 3) * 100 / 10, 1)  # 仪容仪表: 3 of 10 points failed
+        action_rows = db.session.scalars(select(CorrectiveAction).where(
+            CorrectiveAction.inspection_id == inspection_id)).all()
+        assert {a.item_id for a in action_rows} == {items[0].id, items[5].id}
+        assert {a.due_on for a in action_rows} == {date(2026, 11, 25)}  # 7 days, the default setting
+        assert "问题0" in action_rows[0].finding or "问题0" in action_rows[1].finding
+    auth.login("inspector")
+    html = page_of(auth, f"/inspections/{inspection_id}")
+    assert "已提交" in html and "/answer" not in html
+
+
+def test_per_person_items_are_answered_for_each_person_present(app):
+    with app.app_context():
+        people = ("fuyuan_frontdesk", "fuyuan_worker01")
+        inspection_id = inspect(fail=(), submit=False, present=people)
+        inspection = db.session.get(Inspection, inspection_id)
+        badge = conduct.sheet(inspection).items[0]
+        assert badge.per_person
+        worker = account("fuyuan_worker01")
+        conduct.answer(account("inspector"), inspection_id, str(badge.id), str(worker.person_id), "fail", "无胸卡")
+        conduct.submit(account("inspector"), inspection_id)
+        db.session.commit()
+        action = db.session.scalar(select(CorrectiveAction).where(CorrectiveAction.inspection_id == inspection_id))
+        assert action.item_id == badge.id and worker.person.name in action.finding
+        # half the badge points: one of the two people complied
+        total = sum(i.points for i in conduct.sheet(inspection).items)
+        assert float(inspection.score) == round((total - 1.5) * 100 / total, 1)
+
+
+def test_submitting_with_unanswered_items_is_refused_and_nothing_changes(app, auth):
+    with app.app_context():
+        inspection_id = inspect(submit=False)
+        inspection = db.session.get(Inspection, inspection_id)
+        last = conduct.sheet(inspection).items[-1]
+        db.session.delete(db.session.scalar(select(InspectionAnswer).where(
+            InspectionAnswer.inspection_id == inspection_id, InspectionAnswer.item_id == last.id)))
+        db.session.commit()
+        before = counts()
+    auth.login("inspector")
+    path = f"/inspections/{inspection_id}"
+    response = auth.post(path + "/submit", token_from=path)
+    assert response.status_code == 400 and "还有 1 项未检查" in response.get_data(as_text=True)
+    with app.app_context():
+        assert counts() == before
+        assert db.session.get(Inspection, inspection_id).status == "draft"
+
+
+def test_a_submitted_inspection_is_read_only(app, auth):
+    with app.app_context():
+        inspection_id = inspect()
+        item_id = conduct.sheet(db.session.get(Inspection, inspection_id)).items[3].id
+        before = counts()
+    auth.login("inspector")
+    path = f"/inspections/{inspection_id}"
+    response = auth.post(f"{path}/items/{item_id}/answer", {"verdict": "fail", "note": "改判"}, token_from=path,
+                         headers={"HX-Request": "true"})
+    assert response.status_code == 422 and "已提交，不能再修改" in response.get_data(as_text=True)
+    again = auth.post(path + "/submit", token_from=path)
+    assert again.status_code == 400
+    with app.app_context():
+        assert counts() == before
+
+
+@pytest.mark.parametrize("form, message", [
+    ({"verdict": "fail", "note": ""}, "请写明发现的问题"),
+    ({"verdict": "maybe", "note": ""}, "请选择符合、不符合或不适用"),
+    ({"verdict": "pass", "note": "长" * 501}, "不能超过 500 字"),
+    ({"verdict": "pass", "person": "999999"}, "按社区整体检查"),
+])
+def test_a_bad_answer_is_refused_next_to_the_item(app, auth, form, message):
+    with app.app_context():
+        inspection_id = inspect(submit=False, fail=())
+        item_id = conduct.sheet(db.session.get(Inspection, inspection_id)).items[6].id
+        before = counts()
+    auth.login("inspector")
+    path = f"/inspections/{inspection_id}"
+    response = auth.post(f"{path}/items/{item_id}/answer", form, token_from=path, headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in body and f'id="item-{item_id}"' in body
+    with app.app_context():
+        assert counts() == before
+
+
+def test_an_answer_for_an_item_of_another_checklist_version_is_refused(app, auth):
+    with app.app_context():
+        inspection_id = inspect(submit=False, fail=())
+        rows = [{"section": i.section, "text": i.text, "points": i.points} for i in checklist.current_version().items]
+        rows.append({"section": 8, "text": "新增：便民雨伞可借用", "points": 2})
+        checklist.new_version(account("admin"), rows, "增加便民雨伞")
+        db.session.commit()
+        new_item = db.session.scalar(select(ChecklistItem.id).where(ChecklistItem.text == "新增：便民雨伞可借用"))
+        before = counts()
+    auth.login("inspector")
+    path = f"/inspections/{inspection_id}"
+    response = auth.post(f"{path}/items/{new_item}/answer", {"verdict": "pass"}, token_from=path,
+                         headers={"HX-Request": "true"})
+    assert response.status_code == 422 and "不属于本次检查所用的检查表版本" in response.get_data(as_text=True)
+    with app.app_context():
+        assert counts() == before
+
+
+def test_inspecting_outside_ones_scope_is_refused(app, auth):
+    """A 街镇 checks only its own communities; the district checks all."""
+    with app.app_context():
+        fangzhi = community("fangzhi").id
+        before = counts()
+    auth.login("fuqiang_leader")
+    response = auth.post("/inspections/", {"community": fangzhi}, token_from="/inspections/")
+    assert response.status_code == 403 and "不在您的督查范围内" in response.get_data(as_text=True)
+    with app.app_context():
+        assert counts() == before
+        assert can_start("fuqiang_leader", "fuda") and can_start("inspector", "fangzhi")
+
+
+def can_start(username, slug):
+    from portal.auth.policy import Action, can
+
+    return can(account(username), Action.INSPECT, community(slug))
+
+
+def test_only_the_inspections_own_inspector_answers_it(app, auth):
+    with app.app_context():
+        inspection_id = inspect(submit=False, fail=())
+        item_id = conduct.sheet(db.session.get(Inspection, inspection_id)).items[0].id
+    auth.login("fuqiang_leader")  # may see 富源's inspections, but this one is the district's
+    path = f"/inspections/{inspection_id}"
+    assert auth.client.get(path).status_code == 200
+    assert auth.post(f"{path}/items/{item_id}/answer", {"verdict": "pass"}, token_from="/").status_code == 403
+
+
+def test_the_inspection_page_costs_a_fixed_number_of_statements(app, auth):
+    with app.app_context():
+        small = inspect(submit=False, fail=())
+        crowded = inspect(slug="fuda", submit=False, fail=(0, 1, 2),
+                          present=("fuda_frontdesk", "fuda_worker01", "fuda_worker02", "fuda_worker03"))
+    auth.login("inspector")
+    assert count_statements(app, auth.client, f"/inspections/{small}") == \
+        count_statements(app, auth.client, f"/inspections/{crowded}")
+
+
+# -- photos ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("filename, content, message", [
+    ("现场.png", b"%PDF-1.4 not an image", "不是 jpg 或 png"),
+    ("现场.pdf", images.png(), "只能是 jpg 或 png"),
+    ("现场.jpg", images.png(), "与扩展名"),
+    ("现场.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "已损坏"),
+    ("现场.png", b"\x89PNG\r\n\x1a\n" + b"\0" * (5 * 1024 * 1024), "5 MB"),
+    ("现场.png", b"", "上传的文件是空的"),
+])
+def test_a_photo_that_is_not_a_proper_image_is_refused_and_nothing_written(app, auth, filename, content, message):
+    with app.app_context():
+        inspection_id = inspect(submit=False)
+        item_id = conduct.sheet(db.session.get(Inspection, inspection_id)).items[0].id
+        before, files = counts(), uploaded(app)
+    auth.login("inspector")
+    path = f"/inspections/{inspection_id}"
+    response = auth.post(f"{path}/items/{item_id}/photos", {"photo": (BytesIO(content), filename)}, token_from=path,
+                         headers={"HX-Request": "true"}, content_type="multipart/form-data")
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    with app.app_context():
+        assert counts() == before and uploaded(app) == files
+
+
+def test_a_photo_is_kept_with_its_answer_and_shown_only_to_those_who_may_see_the_inspection(app, auth):
+    with app.app_context():
+        inspection_id = inspect(submit=False)
+        item_id = conduct.sheet(db.session.get(Inspection, inspection_id)).items[0].id
+    auth.login("inspector")
+    path = f"/inspections/{inspection_id}"
+    card = auth.post(f"{path}/items/{item_id}/photos", {"photo": (BytesIO(images.jpeg()), "现场.JPG")},
+                     token_from=path, headers={"HX-Request": "true"}, content_type="multipart/form-data")
+    photo_path = re.search(r'href="(/inspections/photos/\d+)"', card.get_data(as_text=True)).group(1)
+    assert auth.client.get(photo_path).data.startswith(b"\xff\xd8\xff")
+    secretary = Auth(app.test_client())
+    secretary.login("fuyuan_secretary")
+    assert secretary.client.get(photo_path).status_code == 403  # a draft is the inspector's until submitted
+    with app.app_context():
+        conduct.submit(account("inspector"), inspection_id)
+        db.session.commit()
+    assert secretary.client.get(photo_path).status_code == 200
+    outsider = Auth(app.test_client())
+    outsider.login("fuda_secretary")
+    assert outsider.client.get(photo_path).status_code == 403
+
+
+# -- 整改 -------------------------------------------------------------------------------------
+
+def test_the_secretary_records_a_fix_with_a_photo_and_the_inspector_verifies_it(app, auth):
+    with app.app_context():
+        inspection_id = inspect(fail=(0,))
+        action_id = db.session.scalar(select(CorrectiveAction.id).where(CorrectiveAction.inspection_id == inspection_id))
+    auth.login("fuyuan_secretary")
+    path = f"/inspections/actions/{action_id}"
+    no_photo = auth.post(path + "/fix", {"note": "已配发胸卡"}, token_from=path)
+    assert no_photo.status_code == 400 and "请上传整改后的照片" in no_photo.get_data(as_text=True)
+    done = auth.post(path + "/fix", {"note": "已配发胸卡", "photo": (BytesIO(images.png()), "胸卡.png")},
+                     token_from=path, content_type="multipart/form-data")
+    assert done.status_code == 302
+    assert "待复核" in page_of(auth, path)
+    inspector = Auth(app.test_client())
+    inspector.login("inspector")
+    refused = inspector.post(path + "/review", {"decision": "reopen", "note": ""}, token_from=path)
+    assert refused.status_code == 400 and "退回整改时请写明原因" in refused.get_data(as_text=True)
+    assert inspector.post(path + "/review", {"decision": "verify"}, token_from=path).status_code == 302
+    with app.app_context():
+        action = db.session.get(CorrectiveAction, action_id)
+        assert action.status == "verified" and action.fix_note == "已配发胸卡"
+        assert db.session.scalar(select(func.count()).select_from(InspectionPhoto)
+                                 .where(InspectionPhoto.action_id == action_id)) == 1
+
+
+def test_a_reopened_action_goes_back_to_the_community_with_a_new_due_date(app):
+    with app.app_context():
+        inspection_id = inspect(fail=(0,))
+        action = db.session.scalar(select(CorrectiveAction).where(CorrectiveAction.inspection_id == inspection_id))
+        from portal.inspections import actions
+
+        actions.record_fix(account("fuyuan_stationhead"), action, "已整改", ("a.png", images.png()))
+        actions.review(account("inspector"), action, False, "照片看不清", now=NOW + timedelta(days=3))
+        db.session.commit()
+        assert action.status == "open" and action.reopen_count == 1
+        assert action.due_on == date(2026, 11, 28)
+
+
+def test_a_secretary_cannot_fix_another_communitys_action(app, auth):
+    with app.app_context():
+        inspection_id = inspect(fail=(0,))
+        action_id = db.session.scalar(select(CorrectiveAction.id).where(CorrectiveAction.inspection_id == inspection_id))
+    auth.login("fuda_secretary")
+    response = auth.post(f"/inspections/actions/{action_id}/fix", {"note": "x"}, token_from="/")
+    assert response.status_code == 403
+
+
+def test_overdue_actions_show_on_both_sides_home_pages(app, auth):
+    with app.app_context():
+        inspect(fail=(0,))
+    app.config["CLOCK_NOW"] = NOW + timedelta(days=8)
+    auth.login("fuyuan_secretary")
+    assert "逾期未完成的整改 1 项" in page_of(auth, "/")
+    inspector = Auth(app.test_client())
+    inspector.login("inspector")
+    assert "逾期未完成的整改 1 项" in page_of(inspector, "/")
+    leader = Auth(app.test_client())
+    leader.login("kexue_leader")  # not their street
+    assert "逾期未完成的整改" not in page_of(leader, "/")
+
+
+# -- 抽查 -------------------------------------------------------------------------------------
+
+def test_a_draw_shows_its_seed_and_can_be_replayed_swapped_and_accepted(app, auth):
+    with app.app_context():
+        inspect(slug="fuda")  # fuda inspected today: least likely
+    auth.login("fuqiang_leader")
+    response = auth.post("/inspections/sampling", {"size": "3", "seed": "20261118"}, token_from="/inspections/sampling")
+    path = response.headers["Location"]
+    html = page_of(auth, path)
+    assert "20261118" in html and "与本次抽取一致" in html
+    with app.app_context():
+        draw = db.session.scalar(select(SamplingDraw))
+        assert draw.seed == 20261118 and len(draw.chosen) == 3
+        assert {c[0] for c in draw.candidates} == {c.id for c in community("fuyuan").street.communities}
+        assert sampling.replay(draw) == draw.suggested
+        outside = community("fangzhi").id
+        spare = next(c[0] for c in draw.candidates if c[0] not in draw.chosen)
+        out = draw.chosen[0]
+    refused = auth.post(path + "/swap", {"out": out, "in": outside}, token_from=path)
+    assert refused.status_code == 400 and "只能换入本次抽查范围内的社区" in refused.get_data(as_text=True)
+    assert auth.post(path + "/swap", {"out": out, "in": spare}, token_from=path).status_code == 302
+    assert auth.post(path + "/accept", token_from=path).status_code == 302
+    with app.app_context():
+        draw = db.session.get(SamplingDraw, draw.id)
+        assert spare in draw.chosen and out not in draw.chosen and draw.suggested[0] == out
+        drafts = db.session.scalars(select(Inspection).where(Inspection.draw_id == draw.id)).all()
+        assert sorted(i.community_id for i in drafts) == sorted(draw.chosen)
+    again = auth.post(path + "/swap", {"out": spare, "in": out}, token_from=path)
+    assert again.status_code == 400 and "已确认" in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("size, seed, field_message", [
+    ("0", "", "抽查数量应为 1 至"), ("abc", "", "抽查数量应为 1 至"), ("99", "", "抽查数量应为 1 至"),
+    ("2", "-5", "随机种子"), ("2", "1" * 12, "随机种子"),
+])
+def test_a_bad_draw_request_is_refused(app, auth, size, seed, field_message):
+    with app.app_context():
+        before = counts()
+    auth.login("fuqiang_leader")
+    response = auth.post("/inspections/sampling", {"size": size, "seed": seed}, token_from="/inspections/sampling")
+    assert response.status_code == 400 and field_message in response.get_data(as_text=True)
+    with app.app_context():
+        assert counts() == before
+
+
+# -- 通报 -------------------------------------------------------------------------------------
+
+def test_the_months_bulletin_ranks_communities_and_its_print_and_xlsx_agree(app, auth):
+    with app.app_context():
+        inspect(slug="fuyuan", fail=())          # 100
+        inspect(slug="fuda", fail=(0, 1, 2))     # lower
+        inspect(slug="fangzhi", fail=(0,))       # between
+    auth.login("inspector")
+    preview = page_of(auth, "/inspections/bulletins/preview?period=2026-11")
+    assert "（预览）" in preview
+    response = auth.post("/inspections/bulletins", {"period": "2026-11"}, token_from="/inspections/bulletins")
+    path = response.headers["Location"]
+    printed = page_of(auth, path + "/print")
+    ranking = re.search(r'<table data-sheet="社区排名">.*?</table>', printed, re.S).group(0)
+    rows = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", ranking, re.S)[1:]]
+    assert [r[1] for r in rows[:3]] == ["富源社区", "纺织社区", "富达社区"]
+    assert rows[0][0] == "1" and rows[0][4] == "100.0" and rows[3][0] == "—" and rows[3][4] == "未检查"
+    book = openpyxl.load_workbook(BytesIO(auth.client.get(path + "/bulletin.xlsx").data))
+    for title, table in re.findall(r'<table data-sheet="(.*?)">(.*?)</table>', printed, re.S):
+        html_rows = [[cell for cell in re.findall(r"<t[dh]>(.*?)</t[dh]>", row)]
+                     for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+        sheet_rows = [["" if v is None else str(v) for v in row] for row in book[title].iter_rows(min_row=2, values_only=True)]
+        assert sheet_rows == html_rows, title
+    assert "常见问题" in book.sheetnames and book["常见问题"].max_row >= 3
+    twice = auth.post("/inspections/bulletins", {"period": "2026-11"}, token_from="/inspections/bulletins")
+    assert twice.status_code == 400 and "已经发布" in twice.get_data(as_text=True)
+
+
+def test_equal_scores_share_a_rank(app):
+    with app.app_context():
+        inspect(slug="fuyuan", fail=())
+        inspect(slug="fuda", fail=())
+        content = bulletins.compute("2026-11", community("fuyuan").street)
+        assert [r["rank"] for r in content["communities"][:2]] == [1, 1]
+        assert content["streets"][0]["score"] == "100.0"
+
+
+@pytest.mark.parametrize("period", ["2026-13", "2026-Q5", "26-11", "", "2026-11-01", "９９９９-11"])
+def test_a_bad_period_is_refused(app, auth, period):
+    auth.login("inspector")
+    response = auth.client.get(f"/inspections/bulletins/preview?period={period}")
+    assert response.status_code == 400 and "期间格式应为" in response.get_data(as_text=True)
+
+
+def test_a_community_objects_within_the_deadline_and_the_inspector_answers(app, auth):
+    with app.app_context():
+        inspect()
+        bulletin = bulletins.publish(account("inspector"), "2026-11", None)
+        db.session.commit()
+        bulletin_id, until = bulletin.id, bulletin.objection_until
+    assert until == date(2026, 11, 23)  # 5 days, the default setting
+    auth.login("fuyuan_secretary")
+    path = f"/inspections/bulletins/{bulletin_id}"
+    empty = auth.post(path + "/objections", {"text": "  "}, token_from=path)
+    assert empty.status_code == 400 and "请写明申诉的事项和理由" in empty.get_data(as_text=True)
+    assert auth.post(path + "/objections", {"text": "胸卡已于检查当日补戴"}, token_from=path).status_code == 302
+    with app.app_context():
+        objection_id = db.session.scalar(select(Objection.id))
+    inspector = Auth(app.test_client())
+    inspector.login("inspector")
+    answered = inspector.post(f"/inspections/objections/{objection_id}/answer",
+                              {"decision": "dismiss", "reply": "检查时未佩戴，维持原结果"}, token_from=path)
+    assert answered.status_code == 302
+    assert "维持原结果" in page_of(auth, path)
+    app.config["CLOCK_NOW"] = NOW + timedelta(days=6)
+    auth.login("fuyuan_secretary")
+    late = auth.post(path + "/objections", {"text": "再次申诉"}, token_from=path)
+    assert late.status_code == 400 and "申诉期已于2026年11月23日截止" in late.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Objection)) == 1
+
+
+def test_a_published_bulletin_is_visible_in_its_scope_only(app, auth):
+    with app.app_context():
+        inspect(username="fuqiang_leader")
+        bulletin = bulletins.publish(account("fuqiang_leader"), "2026-11", community("fuyuan").street)
+        db.session.commit()
+        path = f"/inspections/bulletins/{bulletin.id}"
+    auth.login("fuda_secretary")
+    assert auth.client.get(path).status_code == 200
+    outsider = Auth(app.test_client())
+    outsider.login("fangzhi_secretary")
+    assert outsider.client.get(path).status_code == 403
+
+
+# -- the checklist ------------------------------------------------------------------------------
+
+def test_the_first_checklist_covers_the_eight_sections_of_the_attachment(app):
+    with app.app_context():
+        version = checklist.current_version()
+        assert version.number == 1 and {i.section for i in version.items} == set(range(1, 9))
+        texts = " ".join(i.text for i in version.items)
+        for phrase in ("胸卡", "拖鞋", "办事指南", "便民服务手册", "微信", "社工去向指示牌", "三本", "1小时内回拨",
+                       "雨伞、手电筒", "电子显示屏"):
+            assert phrase in texts, phrase
+        assert not any(i.veto for i in version.items)
+
+
+def test_editing_the_checklist_makes_a_new_version_and_past_inspections_keep_theirs(app, auth):
+    with app.app_context():
+        old = inspect()
+    auth.login("admin")
+    html = page_of(auth, "/inspections/checklist/edit")
+    assert int(re.search(r'name="rows" value="(\d+)"', html).group(1)) == len(checklist.DEFAULT_ITEMS) + 3
+    form = {"rows": len(checklist.DEFAULT_ITEMS), "note": "拖鞋一项改为一票否决"}
+    with app.app_context():
+        for index, item in enumerate(checklist.current_version().items):
+            form.update({f"{index}.section": item.section, f"{index}.text": item.text, f"{index}.points": item.points})
+            if item.per_person:
+                form[f"{index}.per_person"] = "1"
+            if "拖鞋" in item.text:
+                form[f"{index}.veto"] = "1"
+    response = auth.post("/inspections/checklist/edit", form, token_from="/inspections/checklist/edit")
+    assert response.status_code == 302, re.findall(r'class="error"[^>]*>([^<]*)', response.get_data(as_text=True))
+    with app.app_context():
+        current = checklist.current_version()
+        assert current.number == 2 and [i.text for i in current.items if i.veto] == ["不穿拖鞋上班"]
+        assert db.session.get(Inspection, old).version.number == 1
+    unchanged = auth.post("/inspections/checklist/edit", {**form, "note": "再存一次"},
+                          token_from="/inspections/checklist/edit")
+    assert unchanged.status_code == 400 and "没有修改" in unchanged.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("row, message", [
+    ({"0.section": "9", "0.text": "x", "0.points": "2"}, "请选择所属的"),
+    ({"0.section": "1", "0.text": "", "0.points": "2"}, "请填写检查内容"),
+    ({"0.section": "1", "0.text": "x", "0.points": "0"}, "分值应为 1 至 20"),
+    ({"0.section": "1", "0.text": "x", "0.points": "2.5"}, "分值应为 1 至 20"),
+    ({"0.section": "1", "0.text": "x", "0.points": "2", "0.delete": "1"}, "至少要有一项"),
+])
+def test_a_bad_checklist_edit_is_refused_and_nothing_written(app, auth, row, message):
+    with app.app_context():
+        before = counts()
+    auth.login("inspector")
+    response = auth.post("/inspections/checklist/edit", {"rows": "1", "note": "修订", **row},
+                         token_from="/inspections/checklist/edit")
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    with app.app_context():
+        assert counts() == before
+
+
+def test_settings_are_checked_and_audited(app, auth):
+    auth.login("admin")
+    bad = auth.post("/inspections/settings", {"action_due_days": "0", "objection_days": "5", "sample_size": "5"},
+                    token_from="/inspections/checklist")
+    assert bad.status_code == 400 and "整改期限应为 1 至 90 的整数" in bad.get_data(as_text=True)
+    good = auth.post("/inspections/settings", {"action_due_days": "10", "objection_days": "5", "sample_size": "5"},
+                     token_from="/inspections/checklist")
+    assert good.status_code == 302
+    with app.app_context():
+        assert checklist.settings().action_due_days == 10
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "inspection.settings"))
+        assert entry.before == {"action_due_days": 7} and entry.after == {"action_due_days": 10}
