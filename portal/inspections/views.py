@@ -31,6 +31,21 @@ def _get(model, object_id: int):
     return db.session.get(model, object_id) or abort(404)
 
 
+def _transact(change):
+    """Run one state change in one transaction: (its result, None) once committed, or
+    (None, the field errors) after a rollback. A change refused by scope is a 403."""
+    try:
+        result = change()
+    except InspectionError as error:
+        db.session.rollback()
+        return None, error.errors
+    except PermissionError:
+        db.session.rollback()
+        abort(403)
+    db.session.commit()
+    return result, None
+
+
 def _street_arg(field: str = "street") -> Street | None:
     """?street=<id>; a 街镇 leader always works in their own street."""
     person = current_user.person
@@ -90,12 +105,9 @@ def start_POST():
         return _index_page({"community": "请选择要检查的社区。"}, 400)
     if not can(current_user, Action.INSPECT, community):
         return _index_page({"community": f"{community.name}不在您的督查范围内。"}, 403)
-    try:
-        inspection = conduct.start(current_user, community)
-    except InspectionError as error:
-        db.session.rollback()
-        return _index_page(error.errors, 400)
-    db.session.commit()
+    inspection, errors = _transact(lambda: conduct.start(current_user, community))
+    if errors is not None:
+        return _index_page(errors, 400)
     return redirect(url_for("inspections.detail", inspection_id=inspection.id))
 
 
@@ -129,12 +141,10 @@ def detail(inspection_id: int):
 def present_POST(inspection_id: int):
     inspection = _inspection(inspection_id)
     require(current_user, Action.INSPECT, inspection)
-    try:
-        conduct.set_present(current_user, inspection.id, request.form.getlist("person"))
-    except InspectionError as error:
-        db.session.rollback()
-        return _detail(_inspection(inspection_id), error.errors, 400)
-    db.session.commit()
+    people = request.form.getlist("person")
+    _, errors = _transact(lambda: conduct.set_present(current_user, inspection.id, people))
+    if errors is not None:
+        return _detail(_inspection(inspection_id), errors, 400)
     flash("已更新在场人员。", "success")
     return redirect(url_for("inspections.detail", inspection_id=inspection.id))
 
@@ -160,14 +170,12 @@ def _item_card(inspection: Inspection, item_id: int, errors=None, status=200):
 def answer_POST(inspection_id: int, item_id: int):
     inspection = _inspection(inspection_id)
     require(current_user, Action.INSPECT, inspection)
-    try:
-        conduct.answer(current_user, inspection.id, str(item_id), request.form.get("person"),
-                       request.form.get("verdict", ""), request.form.get("note", ""))
-    except InspectionError as error:
-        db.session.rollback()
+    form = request.form
+    _, errors = _transact(lambda: conduct.answer(current_user, inspection.id, str(item_id), form.get("person"),
+                                                 form.get("verdict", ""), form.get("note", "")))
+    if errors is not None:
         return _item_card(_inspection(inspection_id), item_id,
-                          {**error.errors, "person": request.form.get("person")}, 422)
-    db.session.commit()
+                          {**errors, "person": request.form.get("person")}, 422)
     return _item_card(inspection, item_id)
 
 
@@ -177,15 +185,14 @@ def photo_POST(inspection_id: int, item_id: int):
     inspection = _inspection(inspection_id)
     require(current_user, Action.INSPECT, inspection)
     upload = _upload()
-    try:
-        if upload is None:
-            raise InspectionError({"photo": "请选择要上传的照片。"})
-        conduct.add_photo(current_user, inspection.id, str(item_id), request.form.get("person"), *upload)
-    except InspectionError as error:
-        db.session.rollback()
+    if upload is None:
+        errors = {"photo": "请选择要上传的照片。"}
+    else:
+        _, errors = _transact(lambda: conduct.add_photo(current_user, inspection.id, str(item_id),
+                                                        request.form.get("person"), *upload))
+    if errors is not None:
         return _item_card(_inspection(inspection_id), item_id,
-                          {**error.errors, "person": request.form.get("person")}, 422)
-    db.session.commit()
+                          {**errors, "person": request.form.get("person")}, 422)
     return _item_card(inspection, item_id)
 
 
@@ -194,12 +201,9 @@ def photo_POST(inspection_id: int, item_id: int):
 def submit_POST(inspection_id: int):
     inspection = _inspection(inspection_id)
     require(current_user, Action.INSPECT, inspection)
-    try:
-        conduct.submit(current_user, inspection.id)
-    except InspectionError as error:
-        db.session.rollback()
-        return _detail(_inspection(inspection_id), error.errors, 400)
-    db.session.commit()
+    _, errors = _transact(lambda: conduct.submit(current_user, inspection.id))
+    if errors is not None:
+        return _detail(_inspection(inspection_id), errors, 400)
     flash(f"检查已提交：{inspection.community.name}得分 {inspection.score if inspection.score is not None else '—'}。",
           "success")
     return redirect(url_for("inspections.detail", inspection_id=inspection.id))
@@ -272,12 +276,9 @@ def action_detail(action_id: int):
 def action_fix_POST(action_id: int):
     action = _action(action_id)
     require(current_user, Action.FIX_ACTION, action)
-    try:
-        actions.record_fix(current_user, action, request.form.get("note", ""), _upload())
-    except InspectionError as error:
-        db.session.rollback()
-        return _action_page(_action(action_id), error.errors, 400)
-    db.session.commit()
+    _, errors = _transact(lambda: actions.record_fix(current_user, action, request.form.get("note", ""), _upload()))
+    if errors is not None:
+        return _action_page(_action(action_id), errors, 400)
     flash("已提交整改情况，等待督查人员复核。", "success")
     return redirect(url_for("inspections.action_detail", action_id=action.id))
 
@@ -288,12 +289,9 @@ def action_review_POST(action_id: int):
     action = _action(action_id)
     require(current_user, Action.REVIEW_ACTION, action)
     accept = request.form.get("decision") == "verify"
-    try:
-        actions.review(current_user, action, accept, request.form.get("note", ""))
-    except InspectionError as error:
-        db.session.rollback()
-        return _action_page(_action(action_id), error.errors, 400)
-    db.session.commit()
+    _, errors = _transact(lambda: actions.review(current_user, action, accept, request.form.get("note", "")))
+    if errors is not None:
+        return _action_page(_action(action_id), errors, 400)
     flash("已销号。" if accept else "已退回整改。", "success")
     return redirect(url_for("inspections.action_detail", action_id=action.id))
 
@@ -327,12 +325,9 @@ def sampling_POST():
     street = _street_arg()
     require(current_user, Action.DRAW_SAMPLE, street)
     form = {"size": request.form.get("size", ""), "seed": request.form.get("seed", "")}
-    try:
-        draw = sampling.new_draw(current_user, street, form["size"], form["seed"])
-    except InspectionError as error:
-        db.session.rollback()
-        return _sampling_page(form, error.errors, 400)
-    db.session.commit()
+    draw, errors = _transact(lambda: sampling.new_draw(current_user, street, form["size"], form["seed"]))
+    if errors is not None:
+        return _sampling_page(form, errors, 400)
     return redirect(url_for("inspections.draw_detail", draw_id=draw.id))
 
 
@@ -360,14 +355,10 @@ def draw_detail(draw_id: int):
 @login_required
 def draw_swap_POST(draw_id: int):
     draw = _draw(draw_id)
-    try:
-        sampling.swap(current_user, draw, request.form.get("out", ""), request.form.get("in", ""))
-    except InspectionError as error:
-        db.session.rollback()
-        return _draw_page(_draw(draw_id), error.errors, 400)
-    except PermissionError:
-        abort(403)
-    db.session.commit()
+    form = request.form
+    _, errors = _transact(lambda: sampling.swap(current_user, draw, form.get("out", ""), form.get("in", "")))
+    if errors is not None:
+        return _draw_page(_draw(draw_id), errors, 400)
     return redirect(url_for("inspections.draw_detail", draw_id=draw.id))
 
 
@@ -375,14 +366,9 @@ def draw_swap_POST(draw_id: int):
 @login_required
 def draw_accept_POST(draw_id: int):
     draw = _draw(draw_id)
-    try:
-        sampling.accept(current_user, draw)
-    except InspectionError as error:
-        db.session.rollback()
-        return _draw_page(_draw(draw_id), error.errors, 400)
-    except PermissionError:
-        abort(403)
-    db.session.commit()
+    _, errors = _transact(lambda: sampling.accept(current_user, draw))
+    if errors is not None:
+        return _draw_page(_draw(draw_id), errors, 400)
     flash(f"已确认抽查名单，生成 {len(draw.chosen)} 个待检查记录。", "success")
     return redirect(url_for("inspections.index"))
 
@@ -424,12 +410,9 @@ def bulletin_POST():
     street = _street_arg()
     require(current_user, Action.PUBLISH_BULLETIN, street)
     period = request.form.get("period", "")
-    try:
-        bulletin = bulletins.publish(current_user, period, street)
-    except InspectionError as error:
-        db.session.rollback()
-        return _bulletins_page(error.errors, 400, {"period": period})
-    db.session.commit()
+    bulletin, errors = _transact(lambda: bulletins.publish(current_user, period, street))
+    if errors is not None:
+        return _bulletins_page(errors, 400, {"period": period})
     flash(f"已发布{bulletin.content['scope']}{bulletin.content['label']}通报。", "success")
     return redirect(url_for("inspections.bulletin_detail", bulletin_id=bulletin.id))
 
@@ -479,12 +462,9 @@ def bulletin_xlsx(bulletin_id: int):
 def objection_POST(bulletin_id: int):
     bulletin = _bulletin(bulletin_id)
     require(current_user, Action.LODGE_OBJECTION, bulletin)
-    try:
-        bulletins.lodge_objection(current_user, bulletin, request.form.get("text", ""))
-    except InspectionError as error:
-        db.session.rollback()
-        return _bulletin_page(_bulletin(bulletin_id), error.errors, 400)
-    db.session.commit()
+    _, errors = _transact(lambda: bulletins.lodge_objection(current_user, bulletin, request.form.get("text", "")))
+    if errors is not None:
+        return _bulletin_page(_bulletin(bulletin_id), errors, 400)
     flash("申诉已提交，等待督查人员答复。", "success")
     return redirect(url_for("inspections.bulletin_detail", bulletin_id=bulletin.id))
 
@@ -494,13 +474,11 @@ def objection_POST(bulletin_id: int):
 def objection_answer_POST(objection_id: int):
     objection = _get(Objection, objection_id)
     require(current_user, Action.ANSWER_OBJECTION, objection)
-    try:
-        bulletins.answer_objection(current_user, objection, request.form.get("decision") == "uphold",
-                                   request.form.get("reply", ""))
-    except InspectionError as error:
-        db.session.rollback()
-        return _bulletin_page(_get(Bulletin, objection.bulletin_id), {f"o{objection_id}": error.errors["reply"]}, 400)
-    db.session.commit()
+    uphold = request.form.get("decision") == "uphold"
+    _, errors = _transact(lambda: bulletins.answer_objection(current_user, objection, uphold,
+                                                             request.form.get("reply", "")))
+    if errors is not None:
+        return _bulletin_page(_get(Bulletin, objection.bulletin_id), {f"o{objection_id}": errors["reply"]}, 400)
     flash("已答复申诉。", "success")
     return redirect(url_for("inspections.bulletin_detail", bulletin_id=objection.bulletin_id))
 
