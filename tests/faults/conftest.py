@@ -4,11 +4,12 @@ import threading
 import uuid
 
 import pytest
-from sqlalchemy import MetaData, Table, create_engine, inspect, select, text
+from sqlalchemy import MetaData, Table, create_engine, inspect, select, text, update
+from werkzeug.security import generate_password_hash
 
 from portal.auth.models import Account
 from portal.extensions import db
-from tests.conftest import Auth, make_app, pg_admin_engine, pg_url_for
+from tests.conftest import DEMO_PASSWORD, Auth, make_app, pg_admin_engine, pg_url_for
 
 RACERS = 20
 
@@ -19,9 +20,19 @@ def race_app(database_url):
     (the default of 5 + 10 would serialise some of them before the database does)."""
     app = make_app(database_url, SQLALCHEMY_ENGINE_OPTIONS={
         "pool_pre_ping": True, "pool_size": RACERS + 5, "max_overflow": 5, "pool_timeout": 60})
+    with app.app_context():
+        quick_logins()
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+def quick_logins() -> None:
+    """Dozens of logins per test: a one-round hash of the same demo password keeps
+    them quick (password hashing is not what these tests are about)."""
+    db.session.execute(update(Account).values(
+        password_hash=generate_password_hash(DEMO_PASSWORD, method="pbkdf2:sha256:1")))
+    db.session.commit()
 
 
 def account(username) -> Account:
