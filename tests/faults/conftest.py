@@ -4,7 +4,7 @@ import threading
 import uuid
 
 import pytest
-from sqlalchemy import MetaData, Table, create_engine, inspect, select, text, update
+from sqlalchemy import MetaData, create_engine, select, text, update
 from werkzeug.security import generate_password_hash
 
 from portal.auth.models import Account
@@ -99,8 +99,9 @@ def table_contents(url: str) -> dict[str, list[tuple]]:
     contents = {}
     try:
         with engine.connect() as conn:
-            for name in sorted(inspect(conn).get_table_names()):
-                table = Table(name, MetaData(), autoload_with=conn)
+            metadata = MetaData()
+            metadata.reflect(bind=conn)
+            for name, table in sorted(metadata.tables.items()):
                 order = list(table.primary_key.columns) or list(table.columns)
                 contents[name] = [tuple(row) for row in conn.execute(select(table).order_by(*order))]
     finally:
