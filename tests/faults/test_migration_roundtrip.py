@@ -25,20 +25,26 @@ pytestmark = pytest.mark.faults
 
 
 def schema() -> dict:
+    """Every table's columns, keys, indexes and constraints (batched: one pass per kind)."""
     inspector = inspect(db.engine)
-    tables = {}
-    for name in sorted(inspector.get_table_names()):
-        tables[name] = {
-            "columns": sorted((c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(name)),
-            "primary key": inspector.get_pk_constraint(name)["constrained_columns"],
+    columns = inspector.get_multi_columns()
+    primary = inspector.get_multi_pk_constraint()
+    foreign = inspector.get_multi_foreign_keys()
+    indexes = inspector.get_multi_indexes()
+    uniques = inspector.get_multi_unique_constraints()
+    checks = inspector.get_multi_check_constraints()
+    return {
+        name: {
+            "columns": sorted((c["name"], str(c["type"]), c["nullable"]) for c in columns[key]),
+            "primary key": primary[key]["constrained_columns"],
             "foreign keys": sorted((tuple(fk["constrained_columns"]), fk["referred_table"],
-                                    tuple(fk["referred_columns"])) for fk in inspector.get_foreign_keys(name)),
-            "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
-                              for i in inspector.get_indexes(name)),
-            "unique": sorted((u["name"], tuple(u["column_names"])) for u in inspector.get_unique_constraints(name)),
-            "checks": sorted(c["name"] for c in inspector.get_check_constraints(name)),
+                                    tuple(fk["referred_columns"])) for fk in foreign[key]),
+            "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in indexes[key]),
+            "unique": sorted((u["name"], tuple(u["column_names"])) for u in uniques[key]),
+            "checks": sorted(str(c["name"]) for c in checks[key]),
         }
-    return tables
+        for key in sorted(columns, key=lambda k: k[1]) for name in [key[1]]
+    }
 
 
 def revision() -> str | None:
