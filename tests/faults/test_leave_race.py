@@ -22,16 +22,20 @@ MON, TUE = date(2026, 11, 30), date(2026, 12, 1)
 APPROVERS = ("fuyuan_secretary", "fuyuan_stationhead")
 
 
-def test_twenty_simultaneous_decisions_record_exactly_one(race_app):
-    app = race_app
+def file_leave(app, username="fuyuan_worker07") -> int:
     app.config["CLOCK_NOW"] = NOW
     with app.app_context():
-        worker = account("fuyuan_worker07")
+        worker = account(username)
         personal = db.session.scalar(select(LeaveType).where(LeaveType.code == "personal"))
         leave = rules.submit(worker, worker.person, rules.LeaveInput(
             personal.id, MON, "am", TUE, "pm", "家中有事", "包头市东河区", ""), app.config)
         db.session.commit()
-        leave_id = leave.id
+        return leave.id
+
+
+def test_twenty_simultaneous_decisions_record_exactly_one(race_app):
+    app = race_app
+    leave_id = file_leave(app)
     path = f"/leave/{leave_id}"
     racers = [APPROVERS[i % 2] for i in range(RACERS)]
     clients = [logged_in(app, username, token_from=path) for username in racers]
@@ -64,3 +68,34 @@ def test_twenty_simultaneous_decisions_record_exactly_one(race_app):
             if status == 409:
                 assert f"该申请已由{winner_name}于" in body
         assert db.session.scalar(select(func.count()).select_from(LeaveRequest)) == 1
+
+
+def test_withdrawing_while_nineteen_approvers_press_ends_in_one_outcome(race_app):
+    """The worker withdraws the request just as the 书记 and 站长 decide: either it
+    is withdrawn and nobody decided, or it was decided and the withdrawal is refused."""
+    app = race_app
+    leave_id = file_leave(app)
+    path = f"/leave/{leave_id}"
+    clients = [logged_in(app, "fuyuan_worker07", token_from=path)]
+    clients += [logged_in(app, APPROVERS[i % 2], token_from=path) for i in range(RACERS - 1)]
+
+    def press(index, auth, token):
+        if index == 0:
+            response = auth.client.post(f"{path}/withdraw", data={"csrf_token": token})
+        else:
+            response = auth.client.post(f"{path}/decide", data={"decision": "approve", "csrf_token": token})
+        return response.status_code
+
+    statuses = race([lambda i=i, c=c: press(i, *c) for i, c in enumerate(clients)])
+    assert sorted(statuses) == [302] + [409] * (RACERS - 1), statuses
+    with app.app_context():
+        leave = db.session.get(LeaveRequest, leave_id)
+        changes = db.session.scalars(select(AuditEntry.action).where(
+            AuditEntry.action.in_(["leave.approved", "leave.rejected", "leave.withdrawn"]),
+            AuditEntry.object_id == str(leave_id))).all()
+        if statuses[0] == 302:
+            assert leave.status is LeaveStatus.WITHDRAWN and leave.first_decided_by_id is None
+            assert changes == ["leave.withdrawn"]
+        else:
+            assert leave.status is LeaveStatus.APPROVED and leave.first_decided_by_id is not None
+            assert changes == ["leave.approved"]
