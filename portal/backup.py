@@ -74,6 +74,14 @@ def _sqlite_backup(database: Path, path: Path) -> None:
         source.backup(target)  # all pages in one step: one read snapshot
         target.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
         _check(target, "备份")
+    except sqlite3.Error as error:
+        target.close()
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"备份失败：{error}") from None
+    except BackupError:
+        target.close()
+        partial.unlink(missing_ok=True)
+        raise
     finally:
         target.close()
         source.close()
