@@ -50,3 +50,31 @@ def register_cli(app: Flask) -> None:
         if problems:
             raise SystemExit(1)
         click.echo("生产配置检查通过。")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def backup_command(path):
+        """Online backup of the database to PATH (SQLite backup API; pg_dump on PostgreSQL)."""
+        from portal import backup
+
+        try:
+            done = backup.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"已备份到 {done}。")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--yes", is_flag=True, help="不再询问，直接覆盖。")
+    def restore_command(path, yes):
+        """Replace all data in the database with the backup at PATH (stop the server first)."""
+        from portal import backup
+
+        if not yes:
+            click.confirm("恢复会用备份覆盖当前数据库中的全部数据，确定继续吗？", abort=True)
+        db.engine.dispose()  # our own pooled connections would hold locks the restore waits for
+        try:
+            backup.restore(path, current_app.config["SQLALCHEMY_DATABASE_URI"])
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"已从 {path} 恢复。")

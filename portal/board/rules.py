@@ -286,9 +286,14 @@ def record_event(actor, person: Person, kind_value: str, *, destination=None, no
     """Record one event and move the person's card (caller commits). Raises
     PermissionError when the actor may not set this person's status, BoardError
     (field → Chinese message) for bad input; nothing is written in either case."""
-    now = now or clock.now()
     if not can(actor, Action.SET_STATUS, person):
         raise PermissionError("may not set this person's status")
+    # Concurrent writers of one card queue on the person's row (SQLite's BEGIN
+    # IMMEDIATE already queues them), so the day's sequence is checked and the
+    # clock read only after the previous write committed: one 签到 a day, and the
+    # card's event is also the day's latest.
+    db.session.execute(select(Person.id).where(Person.id == person.id).with_for_update())
+    now = now or clock.now()
     errors: dict[str, str] = {}
     try:
         kind = EventKind(kind_value)
