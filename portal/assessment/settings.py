@@ -106,12 +106,13 @@ def save(actor, street_id: int | None, form: dict) -> AssessmentSettings:
         raise SettingsError(errors)
     row = db.session.scalar(select(AssessmentSettings).where(
         AssessmentSettings.street_id.is_(None) if street_id is None else AssessmentSettings.street_id == street_id))
-    before = None
+    # A street's first own rules are audited against the district default it used until now.
+    used = row if row is not None else (ensure_default() if street_id is not None else None)
+    before = _text({name: getattr(used, name) for name in values}) if used is not None else None
     if row is None:
         row = AssessmentSettings(street_id=street_id, **values)
         db.session.add(row)
     else:
-        before = _text({name: getattr(row, name) for name in values})
         for name, value in values.items():
             setattr(row, name, value)
     row.updated_at, row.updated_by_id = clock.now(), actor.id
