@@ -235,3 +235,13 @@ def test_grades_follow_the_rules_in_force(app):
         worker = worker_with_a_late_day()
         row = row_of(worker)
         assert row["grade"] == rules.Rules().grade(Decimal(row["total"]))
+
+
+def test_an_unknown_period_shows_this_quarter_with_a_message(app, auth):
+    with app.app_context():
+        fuyuan_id = account("fuyuan_secretary").person.community_id
+    auth.login("fuyuan_secretary")
+    response = auth.client.get(f"/assessment/communities/{fuyuan_id}?period=2026-Q9")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "考核期间“2026-Q9”无效" in page and "富源社区 · 2026年第四季度考核" in page

@@ -30,8 +30,11 @@ def _common(report) -> dict:
     periods = rules.recent_periods(clock.today())
     if report.period not in periods:
         periods.append(report.period)
+    raw = _period_arg()
+    period_error = f"考核期间“{raw}”无效（应为“2026-Q4”或“2026”），已显示本季度。" \
+        if raw and rules.parse_period(raw) is None else None
     return {"report": report, "periods": periods, "parts": rules.PARTS, "grades": rules.GRADES,
-            "day_label": _day_label}
+            "day_label": _day_label, "period_error": period_error}
 
 
 @bp.get("/")

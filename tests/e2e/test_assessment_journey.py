@@ -145,3 +145,28 @@ def test_a_street_leader_drills_from_a_grade_to_the_late_days_and_the_failed_ite
         pages.assert_clean()
     finally:
         pages.close()
+
+
+def test_a_street_leader_sets_the_streets_rules_and_is_told_what_is_wrong(browser, assessed, screenshots_dir):
+    pages = Pages(browser, assessed.url)
+    try:
+        page = pages.new("desktop")
+        logged_in(page, "fuqiang_leader")
+        page.goto("/assessment/")
+        page.get_by_role("link", name="本街镇考核办法").click()
+        expect(page.locator("h1")).to_have_text("考核办法 · 富强路街道")
+        page.get_by_label("入户每周 5 小时（权重）").fill("30")
+        page.get_by_label("合格（不低于）", exact=True).fill("92")
+        page.get_by_role("button", name="保存").click()
+        expect(page.locator("#weights-error")).to_have_text("四项权重合计应为 100，现在是 110。")
+        expect(page.locator(".field.has-error", has=page.get_by_label("合格（不低于）", exact=True))).to_contain_text(
+            "“合格”分数线须低于“优秀”，等次之间不能重叠。")
+        screenshot(page, screenshots_dir, "assessment-rules-errors-desktop")
+        page.get_by_label("入户每周 5 小时（权重）").fill("20")
+        page.get_by_label("合格（不低于）", exact=True).fill("80")
+        page.get_by_role("button", name="保存").click()
+        expect(page.locator(".flash-success")).to_have_text("已保存富强路街道的考核办法。")
+        expect(page.get_by_label("合格（不低于）", exact=True)).to_have_value("80.0")
+        pages.assert_clean()
+    finally:
+        pages.close()
