@@ -1,7 +1,7 @@
 """季度/年度考核 on the database and through the pages (工作规范 三(一)(二)): results
 computed from the records, a 书记's adjustment with its reason, the 街镇's lock that
 freezes a period, each 街镇's own rules, and the export."""
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -166,6 +166,13 @@ def test_a_locked_period_keeps_its_results_and_refuses_adjustments(app, auth):
     assert "2026年第三季度的考核结果已由街镇确认锁定，不能再调整。" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AssessmentAdjustment)) == 0
+    page = auth.client.get(f"/assessment/people/{person_id}?period=2026-Q3").get_data(as_text=True)
+    assert "街镇已确认锁定" in page and "记录调整" not in page
+    auth.logout()
+    auth.login("fuqiang_leader")
+    page = auth.client.get(f"/assessment/streets/{fuqiang_id}?period=2026-Q3").get_data(as_text=True)
+    assert "街镇已确认锁定" in page and "确认并锁定" not in page
+    assert auth.post(f"/assessment/streets/{fuqiang_id}/lock", {"period": "2026-Q3"}).status_code == 400
 
 
 def test_a_street_sets_its_own_rules_and_bad_ones_write_nothing(app, auth):
@@ -245,3 +252,59 @@ def test_an_unknown_period_shows_this_quarter_with_a_message(app, auth):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "考核期间“2026-Q9”无效" in page and "富源社区 · 2026年第四季度考核" in page
+
+
+def leave_of(person, start, end, status, returned_recorded_at=None):
+    from portal.leave.models import LeaveRequest, LeaveType
+
+    personal = db.session.scalar(select(LeaveType).where(LeaveType.code == "personal"))
+    leave = LeaveRequest(person_id=person.id, community_id=person.community_id, street_id=person.street_id,
+                         type_id=personal.id, start_date=start, start_half="am", end_date=end, end_half="pm",
+                         days=Decimal(1), reason="家中有事", status=status,
+                         returned_date=end + timedelta(days=1) if returned_recorded_at else None,
+                         returned_half="am" if returned_recorded_at else None,
+                         returned_recorded_at=returned_recorded_at)
+    db.session.add(leave)
+    db.session.flush()
+    return leave.id
+
+
+def test_leave_not_returned_in_time_costs_points_and_links_to_the_request(app, auth):
+    with app.app_context():
+        worker = worker_with_a_late_day()
+        overdue = leave_of(worker, date(2026, 11, 19), date(2026, 11, 19), "approved")  # no 销假 since
+        late = leave_of(worker, date(2026, 11, 12), date(2026, 11, 12), "completed",
+                        returned_recorded_at=datetime(2026, 11, 17, 2, 0, tzinfo=UTC))  # back 13th, recorded 17th
+        leave_of(worker, date(2026, 11, 5), date(2026, 11, 5), "completed",
+                 returned_recorded_at=datetime(2026, 11, 6, 1, 0, tzinfo=UTC))   # recorded the morning back: fine
+        db.session.commit()
+        row = row_of(worker)
+        assert [line["link"] for line in row["lines"] if line["label"].startswith("逾期未销假")] == [
+            {"kind": "leave", "id": late}, {"kind": "leave", "id": overdue}]
+        assert row["counts"]["overdue_returns"] == 2
+        person_id = worker.id
+    auth.login("fuqiang_leader")
+    page = auth.client.get(f"/assessment/people/{person_id}").get_data(as_text=True)
+    assert f'href="/leave/{overdue}"' in page and f'href="/leave/{late}"' in page
+
+
+def test_an_overdue_corrective_action_costs_the_secretary_not_the_workers(app):
+    from portal.inspections.models import CorrectiveAction
+
+    with app.app_context():
+        worker = worker_with_a_late_day()
+        inspector = account("inspector")
+        at = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
+        inspection = conduct.start(inspector, worker.community, now=at)
+        for index, item in enumerate(conduct.sheet(inspection).items):
+            conduct.answer(inspector, inspection.id, str(item.id), None, "fail" if index == 0 else "pass",
+                           "未公示" if index == 0 else "", now=at)
+        conduct.submit(inspector, inspection.id, now=at)
+        db.session.commit()
+        action = db.session.scalar(select(CorrectiveAction))
+        assert action.due_on < date(2026, 11, 25)  # seven days: overdue by now, still open
+        secretary = account("fuyuan_secretary").person
+        secretary_row = row_of(secretary)
+        [line] = [line for line in secretary_row["lines"] if line["label"].startswith("逾期未整改")]
+        assert line["link"] == {"kind": "action", "id": action.id} and line["points"] == "-2.0"
+        assert not any(line["label"].startswith("逾期未整改") for line in row_of(worker)["lines"])

@@ -31,7 +31,7 @@ from portal.inspections.models import (
 )
 from portal.leave import rules as leave_rules
 from portal.leave.models import LeaveRequest, LeaveStatus
-from portal.org.models import Community, Street
+from portal.org.models import Street
 from portal.people.models import Person, Position
 
 HEADS = (Position.SECRETARY, Position.STATION_HEAD)  # they own the 整改 (工作规范 三(三))
@@ -342,7 +342,3 @@ def adjustments_of(person_id: int, period: str) -> list[AssessmentAdjustment]:
     return list(db.session.scalars(select(AssessmentAdjustment).where(
         AssessmentAdjustment.person_id == person_id, AssessmentAdjustment.period == period)
         .options(joinedload(AssessmentAdjustment.created_by)).order_by(AssessmentAdjustment.id)))
-
-
-def community_of(community_id: int) -> Community | None:
-    return db.session.get(Community, community_id)
