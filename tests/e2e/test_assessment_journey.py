@@ -27,8 +27,8 @@ from portal.inspections import conduct
 from portal.org.models import Community
 from tests.conftest import make_app
 
-from .conftest import Pages
-from .test_journeys import logged_in, screenshot
+from .conftest import PHONE, Pages
+from .test_journeys import assert_no_sideways_scroll, logged_in, screenshot
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Monday 10:00 in Baotou: 2026 Q4, four weeks of history
 FINDING = "检查时未达到该项要求"
@@ -167,6 +167,24 @@ def test_a_street_leader_sets_the_streets_rules_and_is_told_what_is_wrong(browse
         page.get_by_role("button", name="保存").click()
         expect(page.locator(".flash-success")).to_have_text("已保存富强路街道的考核办法。")
         expect(page.get_by_label("合格（不低于）", exact=True)).to_have_value("80.0")
+        pages.assert_clean()
+    finally:
+        pages.close()
+
+
+def test_a_worker_reads_their_own_result_on_the_phone(browser, assessed, screenshots_dir):
+    pages = Pages(browser, assessed.url)
+    try:
+        phone = pages.new("phone", **PHONE)
+        logged_in(phone, "fuyuan_worker01")
+        phone.goto("/assessment/")
+        expect(phone.locator("h1")).to_contain_text("2026年第四季度考核")
+        expect(phone.locator("#total")).to_have_text(re.compile(r"^\d+\.\d$"))
+        # Not theirs to adjust; the inspection behind a point is named, not linked (the 书记's to follow).
+        expect(phone.get_by_role("button", name="记录调整")).to_have_count(0)
+        expect(phone.locator('table.breakdown[data-part="inspection"] a')).to_have_count(0)
+        assert_no_sideways_scroll(phone)
+        screenshot(phone, screenshots_dir, "assessment-me-phone")
         pages.assert_clean()
     finally:
         pages.close()
