@@ -213,11 +213,10 @@ def assess(person: PersonInput, rules: Rules) -> Result:
                               {"kind": "day", "day": r.day.isoformat()}))
 
     # 弹性入户: each complete week against the target; a week with no day on duty is excused.
-    visit_rate = None
+    visit_rate, ratios = None, []
     if person.grid_worker and person.visit_target > 0:
         weeks = [w for w in _complete_weeks(person.days) if any(r.workday and r.code is not attendance.Code.LEAVE
                                                                  for r in w)]
-        ratios = []
         for week in weeks:
             minutes = sum(r.visit_minutes for r in week)
             ratios.append((week, min(_rate(minutes, person.visit_target), Decimal(1)), minutes))
@@ -256,7 +255,7 @@ def assess(person: PersonInput, rules: Rules) -> Result:
              Part("patrol", rules.weight_patrol, patrol_rate,
                   detail=f"{len(patrol_days)} 个应巡查日" if patrol_rate is not None else "不适用"),
              Part("visits", rules.weight_visits, visit_rate,
-                  detail="按完整周计" if visit_rate is not None else "不适用"),
+                  detail=f"{len(ratios)} 个完整周（周一至周日）" if visit_rate is not None else "不适用"),
              Part("inspection", rules.weight_inspection, inspection_rate,
                   detail=f"{len(inspections)} 次检查" if inspections else "本期无检查")]
     applicable = sum(p.weight for p in parts if p.rate is not None)
