@@ -240,8 +240,10 @@ def _overdue_returns(person_ids: list[int], start: date, last: date) -> dict[int
         if leave.status is LeaveStatus.APPROVED:
             late = leave_rules.is_overdue(leave)
         else:
-            late = (leave.returned_recorded_at is not None
-                    and clock.to_local(leave.returned_recorded_at).date() > leave_rules.return_day(leave)[0])
+            recorded = clock.to_local(leave.returned_recorded_at).date() if leave.returned_recorded_at else None
+            # The expected return is never before the leave's last day: only later records need the calendar.
+            late = (recorded is not None and recorded > leave.end_date
+                    and recorded > leave_rules.return_day(leave)[0])
         if late:
             found[leave.person_id].append(rules.Occurrence("leave", leave.id,
                                                            f"{leave.leave_type.name} {leave.span_label}"))
