@@ -202,3 +202,12 @@ def test_bad_numbers_get_a_message_next_to_their_field(field, raw):
     ("2026-Q5", None), ("26-Q1", None), ("", None)])
 def test_periods(text, expected):
     assert rules.parse_period(text) == expected
+
+
+def test_a_week_on_leave_is_not_held_against_the_visit_target():
+    leave = [(WEEK[0], "am", WEEK[4], "pm", "年休假")]
+    days = [attendance.day_result(day, [], leave, CALENDAR, SCHEDULE) for day in WEEK]
+    result = rules.assess(worker(days), Rules())
+    assert next(p for p in result.parts if p.key == "visits").rate is None
+    assert next(p for p in result.parts if p.key == "attendance").rate is None  # leave is excused too
+    assert result.total is None and result.grade is None and result.lines == []
