@@ -308,3 +308,25 @@ def test_an_overdue_corrective_action_costs_the_secretary_not_the_workers(app):
         [line] = [line for line in secretary_row["lines"] if line["label"].startswith("逾期未整改")]
         assert line["link"] == {"kind": "action", "id": action.id} and line["points"] == "-2.0"
         assert not any(line["label"].startswith("逾期未整改") for line in row_of(worker)["lines"])
+
+
+def test_a_per_person_item_failed_by_a_colleague_costs_only_that_colleague(app):
+    with app.app_context():
+        worker = worker_with_a_late_day()
+        colleague = account("fuyuan_worker02").person
+        inspector = account("inspector")
+        inspection = conduct.start(inspector, worker.community)
+        conduct.set_present(inspector, inspection.id, [str(worker.id)])
+        failed = None
+        for item in conduct.sheet(inspection).items:
+            fail = failed is None and item.per_person
+            conduct.answer(inspector, inspection.id, str(item.id), str(worker.id) if item.per_person else None,
+                           "fail" if fail else "pass", "未佩戴胸卡" if fail else "")
+            failed = item if fail else failed
+        conduct.submit(inspector, inspection.id)
+        db.session.commit()
+        mine = [line["link"]["item"] for line in row_of(worker)["lines"] if line["part"] == "inspection"]
+        assert mine == [failed.id]
+        theirs = row_of(colleague)
+        assert not [line for line in theirs["lines"] if line["part"] == "inspection"]
+        assert next(p for p in theirs["parts"] if p["key"] == "inspection")["rate"] == "100.0"

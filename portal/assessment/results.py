@@ -207,17 +207,22 @@ def _inspections(community_ids: list[int], start: date, end: date) -> dict[int, 
     return by_community
 
 
+NOBODY = [0]  # no person has id 0: per-person items then have no answers and drop out
+
+
 def _for_person(inspection: _Inspection, person_id: int) -> rules.InspectionInput:
-    """A person named present is judged on their own answers to per-person items;
-    anyone else shares the community's result."""
-    present = list(inspection.row.present_ids or [])
-    key = person_id if person_id in present else None
+    """The office items count for everyone in the community. Per-person items count
+    each person's own answers when people were named present, so a colleague's
+    failure costs only that colleague, and someone not present is judged on the
+    office items alone; with nobody named they were answered once, for everyone."""
+    named = list(inspection.row.present_ids or [])
+    key = person_id if person_id in named else None
     if key not in inspection.cached:
-        if key is None:
-            answers = inspection.answers
+        if not named:
+            present, answers = [], inspection.answers
         else:
-            present = [person_id]
-            answers = [a for a in inspection.answers if a.person_id in (None, person_id)]
+            present = [person_id] if key is not None else NOBODY
+            answers = [a for a in inspection.answers if a.person_id in (None, key)]
         score = inspection_rules.score(inspection.items, present, answers)
         losses, vetoes = rules.item_losses(
             inspection.items, lambda item: inspection_rules.subjects(item, present), answers)

@@ -10,8 +10,8 @@ method; the weights, deductions and grades are its settings):
   days that had to be worked; leave is excused), 一日双巡 (the mean daily patrol
   ratio, as on the 考勤表), 弹性入户 (each complete week's minutes ÷ the weekly
   target, capped at 1, averaged over the weeks) and the “八个统一” inspections of
-  the person's community in the period (mean score; per-person items count the
-  person's own answers when they were named present).
+  the person's community in the period (mean score; per-person items count only
+  the person's own answers when people were named present).
 - A part that does not apply (no inspection in the period; patrols and visits for
   anyone but a 网格员) drops out and the other weights are scaled up to 100, so a
   front-desk clerk is not marked down for not patrolling.

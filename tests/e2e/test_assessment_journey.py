@@ -188,3 +188,30 @@ def test_a_worker_reads_their_own_result_on_the_phone(browser, assessed, screens
         pages.assert_clean()
     finally:
         pages.close()
+
+
+def test_a_secretary_adjusts_a_workers_result_with_a_reason(browser, assessed, screenshots_dir):
+    pages = Pages(browser, assessed.url)
+    try:
+        page = pages.new("desktop")
+        logged_in(page, "fuyuan_secretary")
+        page.get_by_role("navigation", name="主导航").get_by_role("link", name="考核").click()
+        expect(page.locator("h1")).to_have_text("富源社区 · 2026年第四季度考核")
+        row = page.locator(".assessment-table tbody tr").filter(has_text="第2网格")
+        before = float(row.locator("td").nth(8).inner_text())
+        row.locator("td").nth(0).get_by_role("link").click()
+        form = page.locator("form", has=page.get_by_role("button", name="记录调整"))
+        form.get_by_label("分值（减分写负数，如 -2）").fill("-1.5")
+        form.get_by_role("button", name="记录调整").click()
+        expect(page.locator(".field.has-error")).to_contain_text("请写明调整理由。")
+        screenshot(page, screenshots_dir, "assessment-adjust-error-desktop")
+        page.get_by_label("理由（必填）").fill("未按时报送网格信息")
+        page.get_by_role("button", name="记录调整").click()
+        expect(page.locator(".flash-success")).to_contain_text("的考核调整")
+        expect(page.locator('table.breakdown[data-part="adjustment"]')).to_contain_text("未按时报送网格信息")
+        expect(page.locator('table.breakdown[data-part="adjustment"]')).to_contain_text("-1.50")
+        after = float(page.locator("#total").inner_text())
+        assert round(before - after, 1) == 1.5
+        pages.assert_clean()
+    finally:
+        pages.close()
