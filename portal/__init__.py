@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register_models() -> None:
+    from portal.assessment import models as _assessment  # noqa: F401
     from portal.attendance import models as _attendance  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
@@ -68,6 +69,7 @@ def _register_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
+    from portal.assessment.views import bp as assessment_bp
     from portal.attendance.views import bp as attendance_bp
     from portal.auth.views import bp as auth_bp
     from portal.board.views import bp as board_bp
@@ -88,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(leave_bp)
     app.register_blueprint(attendance_bp)
     app.register_blueprint(inspections_bp)
+    app.register_blueprint(assessment_bp)
 
 
 def _register_templates(app: Flask) -> None:

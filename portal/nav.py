@@ -52,4 +52,6 @@ def navigation(account) -> list[tuple[str, str]]:
         items.append(("花名册导入", url_for("admin.roster_import")))
     if can(account, Action.VIEW_AUDIT):
         items.append(("操作日志", url_for("admin.audit_log")))
+    if can(account, Action.VIEW_ASSESSMENT, person):
+        items.append(("考核", url_for("assessment.index")))
     return items

@@ -7,6 +7,7 @@ from portal.extensions import db
 
 def seed_reference_data() -> list[str]:
     """Idempotent; returns what it did, for the CLI to print."""
+    from portal.assessment.settings import ensure_default as ensure_assessment_default
     from portal.attendance.settings import ensure_default
     from portal.inspections import checklist
     from portal.leave.rules import seed_leave_types
@@ -19,6 +20,7 @@ def seed_reference_data() -> list[str]:
         done.append("已按青府办发〔2017〕72号建立 10 个街镇、49 个社区、529 个网格。")
     seed_leave_types()
     ensure_default()
+    ensure_assessment_default()
     checklist.ensure_default()
     years = prefill_from_package()
     if years:

@@ -52,6 +52,10 @@ class Action(enum.StrEnum):
     ANSWER_OBJECTION = "inspection.answer_objection"
     FOLLOW_INSPECTIONS = "inspection.follow"  # 整改 lists, 通报 and the checklist of one's scope
     VIEW_DRAW = "inspection.draw"      # a 抽查 draw: its inspector's
+    VIEW_ASSESSMENT = "assessment.view"  # 考核 results of a person, a community or a street
+    ADJUST_ASSESSMENT = "assessment.adjust"  # a 书记's adjustment, with a reason, for a person
+    LOCK_ASSESSMENT = "assessment.lock"  # the 街镇 confirms and locks a period
+    MANAGE_ASSESSMENT_RULES = "assessment.rules"  # weights, deductions, grades: district default or a street's
 
 
 COMMUNITY_OFFICE = {Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD}
@@ -197,6 +201,23 @@ def can(account, action: Action, target=None) -> bool:
                     and (target.street_id is None or target.street_id == actor.street_id))
         case Action.ANSWER_OBJECTION:
             return position in INSPECTORS and covers(actor, target.bulletin.street)
+        case Action.VIEW_ASSESSMENT:
+            # 工作规范 三(二): the 街镇 assesses its communities; the 书记/站长 see their own
+            # community's results, everyone their own.
+            if isinstance(target, Person) and target.id == actor.id:
+                return True
+            if position in (Position.GRID_WORKER, Position.FRONT_DESK):
+                return False
+            return covers(actor, target)
+        case Action.ADJUST_ASSESSMENT:
+            return (position is Position.SECRETARY and isinstance(target, Person) and target.id != actor.id
+                    and actor.community_id is not None and target.community_id == actor.community_id)
+        case Action.LOCK_ASSESSMENT:
+            return position is Position.STREET_LEADER and isinstance(target, Street) and covers(actor, target)
+        case Action.MANAGE_ASSESSMENT_RULES:
+            if position is Position.ADMIN:
+                return True
+            return position is Position.STREET_LEADER and target is not None and covers(actor, target)
     return False
 
 

@@ -1,0 +1,42 @@
+"""The 考核 table as an xlsx, the same columns as the page."""
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from portal.assessment.rules import PARTS
+from portal.inspections.bulletins import _cell as safe_cell  # text Excel would run as a formula stays text
+
+HEADER = ["社区", "姓名", "网格/职务", *PARTS.values(), "扣分", "调整", "总分", "等次"]
+
+
+def row_values(person: dict) -> list:
+    parts = {p["key"]: p["points"] for p in person["parts"]}
+    return [person["community"], person["name"], person["grid"] or person["position"],
+            *[parts.get(key) or "—" for key in PARTS], person["deductions"] or "—", person["adjustments"] or "—",
+            person["total"] or "—", person["grade"] or "无数据"]
+
+
+def workbook(title: str, note: str, people: list[dict]) -> BytesIO:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "考核结果"
+    sheet.append([safe_cell(title)])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([safe_cell(note)])
+    sheet.append(HEADER)
+    for cell in sheet[3]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+    for person in people:
+        sheet.append([safe_cell(value) for value in row_values(person)])
+    for index, width in enumerate([14, 10, 16, 10, 16, 16, 14, 8, 8, 8, 10], start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "C4"
+    sheet.print_title_rows = "3:3"
+    sheet.page_setup.orientation = "landscape"
+    buffer = BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return buffer

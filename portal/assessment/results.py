@@ -1,0 +1,351 @@
+"""Gathering 考核 inputs from the data and keeping the 街镇's decisions: the results
+of a 街镇 or a community for a period (reusing the 考勤表's day results, the leave
+rules' 逾期未销假 and the inspections' scoring), a 书记's adjustments, and the lock
+that freezes a period. Callers commit."""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from portal import clock
+from portal.assessment import rules, settings
+from portal.assessment.models import AssessmentAdjustment, AssessmentLock
+from portal.attendance import sheet
+from portal.attendance.settings import settings_for as attendance_settings_for
+from portal.audit import rules as audit
+from portal.auth.policy import ON_THE_BOARD, Action, can
+from portal.board.models import ActivityEvent, EventKind
+from portal.extensions import db
+from portal.inspections import rules as inspection_rules
+from portal.inspections.models import (
+    ActionStatus,
+    ChecklistItem,
+    CorrectiveAction,
+    Inspection,
+    InspectionAnswer,
+    InspectionStatus,
+)
+from portal.leave import rules as leave_rules
+from portal.leave.models import LeaveRequest, LeaveStatus
+from portal.org.models import Street
+from portal.people.models import Person, Position
+
+HEADS = (Position.SECRETARY, Position.STATION_HEAD)  # they own the 整改 (工作规范 三(三))
+MAX_ADJUSTMENT = Decimal("20")
+
+
+class AssessmentError(Exception):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass
+class Report:
+    street: Street
+    period: str
+    label: str
+    start: date
+    end: date
+    counted: tuple[date, date] | None       # the days judged: from the first 签到 on record, up to yesterday
+    rules: dict
+    people: list[dict] = field(default_factory=list)
+    lock: AssessmentLock | None = None
+
+    def for_community(self, community_id: int) -> list[dict]:
+        return [p for p in self.people if p["community_id"] == community_id]
+
+    def person(self, person_id: int) -> dict | None:
+        return next((p for p in self.people if p["person_id"] == person_id), None)
+
+    def communities(self) -> list[dict]:
+        """One row per community: people, grade counts and the mean total."""
+        rows: dict[int, dict] = {}
+        for p in self.people:
+            row = rows.setdefault(p["community_id"], {"id": p["community_id"], "name": p["community"], "people": 0,
+                                                      "grades": dict.fromkeys(rules.GRADES, 0), "totals": []})
+            row["people"] += 1
+            if p["grade"]:
+                row["grades"][p["grade"]] += 1
+                row["totals"].append(Decimal(p["total"]))
+        for row in rows.values():
+            totals = row.pop("totals")
+            row["mean"] = str(rules.one_decimal(sum(totals, Decimal(0)) / len(totals))) if totals else None
+        return list(rows.values())
+
+
+def parse_period(text: str | None) -> tuple[str, tuple[date, date, str]]:
+    """The period asked for, or this quarter when the text is not one."""
+    parsed = rules.parse_period(text)
+    if parsed is None:
+        text = rules.period_of(clock.today())
+        parsed = rules.parse_period(text)
+    return text.strip(), parsed
+
+
+def lock_of(street_id: int, period: str) -> AssessmentLock | None:
+    return db.session.scalar(select(AssessmentLock).where(AssessmentLock.street_id == street_id,
+                                                          AssessmentLock.period == period))
+
+
+def first_clock_in(community_ids: list[int]) -> date | None:
+    """The street's first 签到 on record: days before it were not kept in this system."""
+    first = db.session.scalar(select(func.min(ActivityEvent.at)).where(
+        ActivityEvent.community_id.in_(community_ids), ActivityEvent.kind == EventKind.CLOCK_IN))
+    return clock.to_local(first).date() if first is not None else None
+
+
+def report(street: Street, period: str, community_ids: list[int] | None = None, today: date | None = None,
+           use_lock: bool = True) -> Report:
+    """The results of the street (or of some of its communities) for a period: the
+    frozen ones when the 街镇 has locked it, else computed from the data now."""
+    period, (start, end, label) = parse_period(period)
+    lock = lock_of(street.id, period) if use_lock else None
+    if lock is not None:
+        people = lock.snapshot["people"]
+        if community_ids is not None:
+            people = [p for p in people if p["community_id"] in community_ids]
+        counted = lock.snapshot.get("counted")
+        return Report(street, period, label, start, end,
+                      tuple(date.fromisoformat(d) for d in counted) if counted else None,
+                      lock.snapshot["rules"], people, lock)
+    today = today or clock.today()
+    ids = community_ids if community_ids is not None else [c.id for c in street.communities]
+    rule_set = rules.Rules.from_settings(settings.settings_for(street.id))
+    people = db.session.scalars(
+        select(Person).where(Person.community_id.in_(ids), Person.active.is_(True),
+                             Person.position.in_(list(ON_THE_BOARD)))
+        .options(joinedload(Person.grid), joinedload(Person.community))).all()
+    people = sorted(people, key=lambda p: (p.community.sort_order, p.position is not Position.SECRETARY,
+                                           p.position is not Position.STATION_HEAD,
+                                           p.grid.number if p.grid else 999, p.id))
+    live = first_clock_in([c.id for c in street.communities])
+    counted = None
+    if live is not None and max(start, live) <= min(end, today - timedelta(days=1)):
+        counted = (max(start, live), min(end, today - timedelta(days=1)))
+    days = _days(ids, counted, today) if counted else {}
+    last = counted[1] if counted else min(end, today - timedelta(days=1))
+    inspections = _inspections(ids, start, end)
+    returns = _overdue_returns([p.id for p in people], start, last)
+    overdue_actions = _overdue_actions(ids, start, last, today)
+    adjustments = defaultdict(list)
+    for a in db.session.scalars(select(AssessmentAdjustment).where(
+            AssessmentAdjustment.person_id.in_([p.id for p in people]), AssessmentAdjustment.period == period)
+            .order_by(AssessmentAdjustment.id)):
+        adjustments[a.person_id].append(rules.Adjustment(a.id, a.points, a.reason))
+    visit_target = attendance_settings_for(street.id).weekly_visit_minutes
+    rows = []
+    for person in people:
+        data = rules.PersonInput(
+            days=days.get(person.id, []), grid_worker=person.position is Position.GRID_WORKER,
+            visit_target=visit_target,
+            inspections=[_for_person(i, person.id) for i in inspections.get(person.community_id, [])],
+            overdue_returns=returns.get(person.id, []),
+            overdue_actions=overdue_actions.get(person.community_id, []) if person.position in HEADS else [],
+            adjustments=adjustments.get(person.id, []))
+        result = rules.assess(data, rule_set)
+        rows.append({"person_id": person.id, "name": person.name, "community_id": person.community_id,
+                     "community": person.community.name, "position": person.position.label,
+                     "grid": person.grid.label if person.grid else "", **result.as_json()})
+    return Report(street, period, label, start, end, counted, rule_set.as_json(), rows, None)
+
+
+def _months(first: date, last: date) -> list[date]:
+    month, months = first.replace(day=1), []
+    while month <= last:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _days(community_ids: list[int], counted: tuple[date, date], today: date) -> dict[int, list]:
+    """Each person's day results over the span, month by month as the 考勤表 builds them."""
+    days: dict[int, list] = defaultdict(list)
+    for first in _months(*counted):
+        built = sheet.build("", community_ids, first, today)
+        for row in built.rows:
+            days[row.person.id] += [cell for day, cell in zip(built.days, row.cells, strict=True)
+                                    if cell is not None and counted[0] <= day <= counted[1]]
+    return days
+
+
+@dataclass
+class _Inspection:
+    row: Inspection
+    items: list
+    texts: dict
+    answers: list
+    cached: dict = field(default_factory=dict)
+
+
+def _inspections(community_ids: list[int], start: date, end: date) -> dict[int, list[_Inspection]]:
+    lo = datetime.combine(start, time(0), tzinfo=clock.LOCAL_TZ)
+    hi = datetime.combine(end + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ)
+    found = list(db.session.scalars(select(Inspection).where(
+        Inspection.status == InspectionStatus.SUBMITTED, Inspection.community_id.in_(community_ids),
+        Inspection.submitted_at >= lo, Inspection.submitted_at < hi).order_by(Inspection.submitted_at)))
+    if not found:
+        return {}
+    items_by_version: dict[int, list] = defaultdict(list)
+    for item in db.session.scalars(select(ChecklistItem).where(
+            ChecklistItem.version_id.in_({i.version_id for i in found}))):
+        items_by_version[item.version_id].append(item)
+    answers = defaultdict(list)
+    for a in db.session.scalars(select(InspectionAnswer).where(
+            InspectionAnswer.inspection_id.in_([i.id for i in found]))):
+        answers[a.inspection_id].append(inspection_rules.Answer(a.item_id, a.person_id, a.verdict.value))
+    by_community = defaultdict(list)
+    for i in found:
+        items = items_by_version[i.version_id]
+        by_community[i.community_id].append(_Inspection(
+            i, [inspection_rules.Item(it.id, it.section, it.points, it.per_person, it.veto) for it in items],
+            {it.id: it.text for it in items}, answers[i.id]))
+    return by_community
+
+
+NOBODY = [0]  # no person has id 0: per-person items then have no answers and drop out
+
+
+def _for_person(inspection: _Inspection, person_id: int) -> rules.InspectionInput:
+    """The office items count for everyone in the community. Per-person items count
+    each person's own answers when people were named present, so a colleague's
+    failure costs only that colleague, and someone not present is judged on the
+    office items alone; with nobody named they were answered once, for everyone."""
+    named = list(inspection.row.present_ids or [])
+    key = person_id if person_id in named else None
+    if key not in inspection.cached:
+        if not named:
+            present, answers = [], inspection.answers
+        else:
+            present = [person_id] if key is not None else NOBODY
+            answers = [a for a in inspection.answers if a.person_id in (None, key)]
+        score = inspection_rules.score(inspection.items, present, answers)
+        losses, vetoes = rules.item_losses(
+            inspection.items, lambda item: inspection_rules.subjects(item, present), answers)
+        inspection.cached[key] = rules.InspectionInput(
+            inspection.row.id, clock.to_local(inspection.row.submitted_at).date(), score.earned, score.applicable,
+            score.vetoed, tuple((item_id, inspection.texts[item_id], lost) for item_id, lost in losses),
+            tuple((item_id, inspection.texts[item_id]) for item_id in vetoes))
+    return inspection.cached[key]
+
+
+def _overdue_returns(person_ids: list[int], start: date, last: date) -> dict[int, list[rules.Occurrence]]:
+    """逾期未销假 of leave that ended in the period: still not recorded (the leave rules'
+    is_overdue), or recorded after the expected first half-day back."""
+    found = defaultdict(list)
+    rows = db.session.scalars(select(LeaveRequest).where(
+        LeaveRequest.person_id.in_(person_ids), LeaveRequest.status.in_((LeaveStatus.APPROVED, LeaveStatus.COMPLETED)),
+        LeaveRequest.end_date >= start, LeaveRequest.end_date <= last)
+        .options(joinedload(LeaveRequest.leave_type)).order_by(LeaveRequest.end_date))
+    for leave in rows:
+        if leave.status is LeaveStatus.APPROVED:
+            late = leave_rules.is_overdue(leave)
+        else:
+            recorded = clock.to_local(leave.returned_recorded_at).date() if leave.returned_recorded_at else None
+            # The expected return is never before the leave's last day: only later records need the calendar.
+            late = (recorded is not None and recorded > leave.end_date
+                    and recorded > leave_rules.return_day(leave)[0])
+        if late:
+            found[leave.person_id].append(rules.Occurrence("leave", leave.id,
+                                                           f"{leave.leave_type.name} {leave.span_label}"))
+    return found
+
+
+def _overdue_actions(community_ids: list[int], start: date, last: date, today: date) -> dict[int, list]:
+    """整改 due in the period and not fixed by the due date (still open, or fixed late)."""
+    found = defaultdict(list)
+    rows = db.session.scalars(select(CorrectiveAction).where(
+        CorrectiveAction.community_id.in_(community_ids), CorrectiveAction.due_on >= start,
+        CorrectiveAction.due_on <= last).options(joinedload(CorrectiveAction.item))
+        .order_by(CorrectiveAction.due_on, CorrectiveAction.id))
+    for action in rows:
+        if action.status is ActionStatus.OPEN:
+            late = action.due_on < today
+        else:
+            late = action.fixed_at is not None and clock.to_local(action.fixed_at).date() > action.due_on
+        if late:
+            found[action.community_id].append(rules.Occurrence(
+                "action", action.id, f"{action.item.text}（期限 {clock.format_date(action.due_on)}）"))
+    return found
+
+
+# -- the 书记's adjustments and the 街镇's lock ------------------------------------------------
+
+def _locked_message(label: str) -> str:
+    return f"{label}的考核结果已由街镇确认锁定，不能再调整。"
+
+
+def adjust(actor, person: Person, period_text: str, points_text: str, reason: str) -> AssessmentAdjustment:
+    """A 书记's 加分 or 减分 with the reason; refused into a locked period."""
+    if not can(actor, Action.ADJUST_ASSESSMENT, person):
+        raise PermissionError("not this person's 书记")
+    errors = {}
+    parsed = rules.parse_period(period_text)
+    if parsed is None:
+        raise AssessmentError({"period": "考核期间无效。"})
+    period = period_text.strip()
+    if lock_of(person.street_id, period) is not None:
+        raise AssessmentError({"points": _locked_message(parsed[2])})
+    if parsed[0] > clock.today():
+        errors["period"] = "该考核期间尚未开始。"
+    try:
+        points = Decimal(str(points_text).strip())
+        if not points.is_finite() or points != points.quantize(Decimal("0.1")):
+            raise InvalidOperation
+    except InvalidOperation:
+        points = None
+    if points is None or points == 0 or abs(points) > MAX_ADJUSTMENT:
+        errors["points"] = f"调整分值应为 -{MAX_ADJUSTMENT} 到 {MAX_ADJUSTMENT} 之间、不为 0 的数，最多一位小数（减分写负数）。"
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = "请写明调整理由。"
+    elif len(reason) > 200:
+        errors["reason"] = "理由不能超过 200 字。"
+    if errors:
+        raise AssessmentError(errors)
+    row = AssessmentAdjustment(person_id=person.id, street_id=person.street_id, period=period, points=points,
+                               reason=reason, created_at=clock.now(), created_by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(actor, "assessment.adjusted", row, on_behalf_of=None,
+                 after={"person_id": person.id, "period": period, "points": str(points), "reason": reason})
+    return row
+
+
+def lock(actor, street: Street, period_text: str) -> AssessmentLock:
+    """The 街镇 confirms a finished period: its results are kept as they are now."""
+    if not can(actor, Action.LOCK_ASSESSMENT, street):
+        raise PermissionError("not this street's leader")
+    parsed = rules.parse_period(period_text)
+    if parsed is None:
+        raise AssessmentError({"period": "考核期间无效。"})
+    period = period_text.strip()
+    if parsed[1] >= clock.today():
+        raise AssessmentError({"period": f"{parsed[2]}尚未结束，结束后才能确认锁定。"})
+    if lock_of(street.id, period) is not None:
+        raise AssessmentError({"period": f"{parsed[2]}的考核结果已经确认锁定。"})
+    computed = report(street, period, use_lock=False)
+    snapshot = {"rules": computed.rules, "people": computed.people,
+                "counted": [d.isoformat() for d in computed.counted] if computed.counted else None}
+    row = AssessmentLock(street_id=street.id, period=period, locked_at=clock.now(), locked_by_id=actor.id,
+                         snapshot=snapshot)
+    db.session.add(row)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise AssessmentError({"period": f"{parsed[2]}的考核结果已经确认锁定。"}) from None
+    grades = {g: sum(1 for p in computed.people if p["grade"] == g) for g in rules.GRADES}
+    audit.record(actor, "assessment.locked", row, after={"street_id": street.id, "period": period,
+                                                         "people": len(computed.people), "grades": grades})
+    return row
+
+
+def adjustments_of(person_id: int, period: str) -> list[AssessmentAdjustment]:
+    return list(db.session.scalars(select(AssessmentAdjustment).where(
+        AssessmentAdjustment.person_id == person_id, AssessmentAdjustment.period == period)
+        .options(joinedload(AssessmentAdjustment.created_by)).order_by(AssessmentAdjustment.id)))

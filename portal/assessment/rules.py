@@ -1,0 +1,348 @@
+"""The pure core of 考核: one person's result for a period from plain inputs (the
+day results of portal/attendance/rules.py, the week's 入户, inspection scores,
+逾期未销假 and overdue 整改, adjustments). No database, no request: unit-tested
+directly. Gathering the inputs is portal/assessment/results.py.
+
+How a total is made (工作规范 三(一)(二): 季度考核和年度考核相结合, the 街镇 sets the
+method; the weights, deductions and grades are its settings):
+
+- Four parts, each a rate between 0 and 1 times its weight: 出勤率 (days present ÷
+  days that had to be worked; leave is excused), 一日双巡 (the mean daily patrol
+  ratio, as on the 考勤表), 弹性入户 (each complete week's minutes ÷ the weekly
+  target, capped at 1, averaged over the weeks) and the “八个统一” inspections of
+  the person's community in the period (mean score; per-person items count only
+  the person's own answers when people were named present).
+- A part that does not apply (no inspection in the period; patrols and visits for
+  anyone but a 网格员) drops out and the other weights are scaled up to 100, so a
+  front-desk clerk is not marked down for not patrolling.
+- Then deductions per occurrence (迟到, 早退, 缺勤 day, 逾期未销假, overdue 整改 for
+  the 书记/站长 who own it) and the 书记's adjustments; the total stays within 0–100.
+- Every point lost is one line naming the day, the week, the leave request, the
+  inspection item or the 整改 behind it, so the lines and the total always agree.
+"""
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from portal.attendance import rules as attendance
+
+ZERO, HUNDRED = Decimal(0), Decimal(100)
+GRADES = ("优秀", "合格", "基本合格", "不合格")
+PARTS = {"attendance": "出勤", "patrol": "巡查（一日双巡）", "visits": "入户（每周 5 小时）",
+         "inspection": "“八个统一”督查"}
+
+
+def one_decimal(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Rules:
+    weight_attendance: int = 40
+    weight_patrol: int = 20
+    weight_visits: int = 20
+    weight_inspection: int = 20
+    late_points: Decimal = Decimal(1)
+    early_points: Decimal = Decimal(1)
+    absent_points: Decimal = Decimal(2)
+    overdue_return_points: Decimal = Decimal(2)
+    overdue_action_points: Decimal = Decimal(2)
+    excellent_from: Decimal = Decimal(90)
+    pass_from: Decimal = Decimal(75)
+    basic_from: Decimal = Decimal(60)
+
+    def __post_init__(self):
+        weights = (self.weight_attendance, self.weight_patrol, self.weight_visits, self.weight_inspection)
+        if sum(weights) != 100 or min(weights) < 0:
+            raise ValueError(f"weights must be non-negative and add up to 100: {weights}")
+        if not HUNDRED >= self.excellent_from > self.pass_from > self.basic_from > ZERO:
+            raise ValueError("grade thresholds must be descending within 0–100")
+
+    @classmethod
+    def from_settings(cls, row) -> "Rules":
+        return cls(**{name: (int(getattr(row, name)) if name.startswith("weight_") else Decimal(getattr(row, name)))
+                      for name in cls.__dataclass_fields__})
+
+    def as_json(self) -> dict:
+        return {name: str(getattr(self, name)) for name in self.__dataclass_fields__}
+
+    def grade(self, total: Decimal | None) -> str | None:
+        if total is None:
+            return None
+        if total >= self.excellent_from:
+            return GRADES[0]
+        if total >= self.pass_from:
+            return GRADES[1]
+        if total >= self.basic_from:
+            return GRADES[2]
+        return GRADES[3]
+
+
+@dataclass(frozen=True)
+class InspectionInput:
+    """One submitted inspection as it counts for one person: `earned` of `applicable`
+    points, the points each failed item lost, and the 一票否决 items failed."""
+
+    inspection_id: int
+    day: date
+    earned: Decimal
+    applicable: int
+    vetoed: bool = False
+    losses: tuple[tuple[int, str, Decimal], ...] = ()   # (item id, item text, points lost)
+    veto_items: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """A 逾期未销假 (kind "leave") or an overdue 整改 (kind "action")."""
+
+    kind: str
+    id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    id: int
+    points: Decimal
+    reason: str
+
+
+@dataclass
+class PersonInput:
+    days: Sequence          # attendance DayResult, for the judged days of the period
+    grid_worker: bool       # 一日双巡 and 弹性入户 are the 网格员's duties
+    visit_target: int = 300  # minutes a week (attendance settings)
+    inspections: Sequence[InspectionInput] = ()
+    overdue_returns: Sequence[Occurrence] = ()
+    overdue_actions: Sequence[Occurrence] = ()
+    adjustments: Sequence[Adjustment] = ()
+
+
+@dataclass(frozen=True)
+class Line:
+    """A point earned or lost: `part` is a PARTS key, "deduction" or "adjustment";
+    `link` says what it is about: {"kind": "day"|"week"|"leave"|"inspection"|"action"
+    |"adjustment", …}."""
+
+    part: str
+    label: str
+    points: Decimal
+    link: dict
+
+    def as_json(self) -> dict:
+        return {"part": self.part, "label": self.label, "points": str(self.points), "link": self.link}
+
+
+@dataclass
+class Part:
+    key: str
+    weight: int
+    rate: Decimal | None          # None: does not apply to this person or period
+    scaled_weight: Decimal = ZERO  # the weight after parts that do not apply dropped out
+    detail: str = ""
+
+    @property
+    def points(self) -> Decimal | None:
+        return None if self.rate is None else self.scaled_weight * self.rate
+
+
+@dataclass
+class Result:
+    parts: list[Part]
+    lines: list[Line] = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+    total: Decimal | None = None
+    grade: str | None = None
+
+    def as_json(self) -> dict:
+        """Plain strings and numbers, the way a locked period keeps it."""
+        def text(value):
+            return None if value is None else str(one_decimal(value) if isinstance(value, Decimal) else value)
+
+        deducted = sum((line.points for line in self.lines if line.part == "deduction"), ZERO)
+        adjusted = sum((line.points for line in self.lines if line.part == "adjustment"), ZERO)
+        return {
+            "total": text(self.total), "grade": self.grade, "counts": self.counts,
+            "deductions": text(deducted), "adjustments": text(adjusted),
+            "parts": [{"key": p.key, "label": PARTS[p.key], "weight": p.weight, "scaled_weight": text(p.scaled_weight),
+                       "rate": None if p.rate is None else f"{p.rate * 100:.1f}", "points": text(p.points),
+                       "detail": p.detail} for p in self.parts],
+            "lines": [line.as_json() for line in self.lines],
+        }
+
+
+def _complete_weeks(days: Sequence) -> list[list]:
+    """The days grouped by Monday–Sunday week, only weeks judged all seven days
+    (a quarter's first and last partial weeks are left out)."""
+    weeks: dict[date, list] = {}
+    for result in days:
+        weeks.setdefault(attendance.week_of(result.day)[0], []).append(result)
+    return [sorted(week, key=lambda r: r.day) for _monday, week in sorted(weeks.items()) if len(week) == 7]
+
+
+def _rate(numerator, denominator) -> Decimal:
+    return Decimal(numerator) / Decimal(denominator)
+
+
+def assess(person: PersonInput, rules: Rules) -> Result:
+    days = [r for r in person.days if r.workday]
+    lines: list[tuple[str, str, Decimal, dict]] = []  # (part, label, loss as a share of the part, link)
+
+    # 出勤: present ÷ (present + absent), in half-days; leave does not count against it.
+    present = sum((r.present_days for r in days), ZERO)
+    absent = sum((r.absent_days for r in days), ZERO)
+    attendance_rate = None if present + absent == 0 else present / (present + absent)
+    for r in days:
+        if r.absent_days:
+            lines.append(("attendance", f"缺勤 {_days_text(r.absent_days)} 天（计入出勤率）",
+                          r.absent_days / (present + absent), {"kind": "day", "day": r.day.isoformat()}))
+
+    # 一日双巡: the daily ratio as the 考勤表 counts it, over days present with a requirement.
+    patrol_days = [r for r in days if r.present_days > 0 and r.patrols is not None and r.patrols.ratio is not None]
+    patrol_rate = None
+    if person.grid_worker and patrol_days:
+        patrol_rate = sum((Decimal(str(r.patrols.ratio)) for r in patrol_days), ZERO) / len(patrol_days)
+        for r in patrol_days:
+            if r.patrols.ratio < 1:
+                short = "，".join(f"{m} 分钟" for m in r.patrols.short_minutes)
+                label = f"{r.patrols.label}" + (f"（时长不足：{short}）" if short else "")
+                lines.append(("patrol", label, (1 - Decimal(str(r.patrols.ratio))) / len(patrol_days),
+                              {"kind": "day", "day": r.day.isoformat()}))
+
+    # 弹性入户: each complete week against the target; a week with no day on duty is excused.
+    visit_rate, ratios = None, []
+    if person.grid_worker and person.visit_target > 0:
+        weeks = [w for w in _complete_weeks(person.days) if any(r.workday and r.code is not attendance.Code.LEAVE
+                                                                 for r in w)]
+        for week in weeks:
+            minutes = sum(r.visit_minutes for r in week)
+            ratios.append((week, min(_rate(minutes, person.visit_target), Decimal(1)), minutes))
+        if ratios:
+            visit_rate = sum((ratio for _w, ratio, _m in ratios), ZERO) / len(ratios)
+            for week, ratio, minutes in ratios:
+                if ratio < 1:
+                    lines.append(("visits", f"{week[0].day.month}月{week[0].day.day}日起一周入户 "
+                                            f"{minutes / 60:.1f} 小时（应 {person.visit_target / 60:.1f} 小时）",
+                                  (1 - ratio) / len(ratios),
+                                  {"kind": "week", "day": week[0].day.isoformat(), "to": week[-1].day.isoformat()}))
+
+    # “八个统一”: each inspection's earned ÷ applicable; a failed 一票否决 item takes it all.
+    inspections = [i for i in person.inspections if i.applicable > 0]
+    inspection_rate = None
+    if inspections:
+        rates = []
+        for i in inspections:
+            share = Decimal(1) / len(inspections)
+            if i.vetoed:
+                rates.append(ZERO)
+                item_id, text = i.veto_items[0] if i.veto_items else (None, "一票否决")
+                lines.append(("inspection", f"一票否决：{text}", share,
+                              {"kind": "inspection", "id": i.inspection_id, "item": item_id,
+                               "day": i.day.isoformat()}))
+                continue
+            rates.append(_rate(i.earned, i.applicable))
+            for item_id, text, lost in i.losses:
+                lines.append(("inspection", f"不符合：{text}", share * lost / i.applicable,
+                              {"kind": "inspection", "id": i.inspection_id, "item": item_id,
+                               "day": i.day.isoformat()}))
+        inspection_rate = sum(rates, ZERO) / len(rates)
+
+    parts = [Part("attendance", rules.weight_attendance, attendance_rate,
+                  detail=f"出勤 {_days_text(present)} 天，缺勤 {_days_text(absent)} 天"),
+             Part("patrol", rules.weight_patrol, patrol_rate,
+                  detail=f"{len(patrol_days)} 个应巡查日" if patrol_rate is not None else "不适用"),
+             Part("visits", rules.weight_visits, visit_rate,
+                  detail=f"{len(ratios)} 个完整周（周一至周日）" if visit_rate is not None else "不适用"),
+             Part("inspection", rules.weight_inspection, inspection_rate,
+                  detail=f"{len(inspections)} 次检查" if inspections else "本期无检查")]
+    applicable = sum(p.weight for p in parts if p.rate is not None)
+    counts = {"late": sum(1 for r in days if r.late), "early": sum(1 for r in days if r.early),
+              "absent": _days_text(absent), "overdue_returns": len(person.overdue_returns),
+              "overdue_actions": len(person.overdue_actions)}
+    if applicable == 0:
+        return Result(parts, counts=counts)
+    for p in parts:
+        if p.rate is not None:
+            p.scaled_weight = HUNDRED * p.weight / applicable
+    scaled = {p.key: p.scaled_weight for p in parts}
+    result_lines = [Line(part, label, -scaled[part] * share, link) for part, label, share, link in lines]
+
+    for r in days:
+        link = {"kind": "day", "day": r.day.isoformat()}
+        if r.late:
+            result_lines.append(Line("deduction", f"迟到 {r.late_minutes} 分钟", -rules.late_points, link))
+        if r.early:
+            result_lines.append(Line("deduction", f"早退 {r.early_minutes} 分钟", -rules.early_points, link))
+        if r.absent_days:
+            result_lines.append(Line("deduction", f"缺勤 {_days_text(r.absent_days)} 天",
+                                     -rules.absent_points * r.absent_days, link))
+    for o in person.overdue_returns:
+        result_lines.append(Line("deduction", f"逾期未销假：{o.label}", -rules.overdue_return_points,
+                                 {"kind": "leave", "id": o.id}))
+    for o in person.overdue_actions:
+        result_lines.append(Line("deduction", f"逾期未整改：{o.label}", -rules.overdue_action_points,
+                                 {"kind": "action", "id": o.id}))
+    for a in person.adjustments:
+        result_lines.append(Line("adjustment", a.reason, a.points, {"kind": "adjustment", "id": a.id}))
+
+    total = HUNDRED + sum((line.points for line in result_lines), ZERO)
+    total = one_decimal(min(max(total, ZERO), HUNDRED))
+    return Result(parts, result_lines, counts, total, rules.grade(total))
+
+
+def _days_text(value: Decimal) -> str:
+    text = str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def item_losses(items: Iterable, subjects_of, answers: Iterable) -> tuple[list[tuple[int, Decimal]], list[int]]:
+    """(item id, points lost) for each failed item, and the failed 一票否决 item ids, with
+    the same counting as portal/inspections/rules.score: among the item's subjects
+    (`subjects_of(item)`), 不适用 answers are left out and the points go in proportion."""
+    by_item: dict[int, list] = {}
+    for answer in answers:
+        by_item.setdefault(answer.item_id, []).append(answer)
+    losses, vetoes = [], []
+    for item in items:
+        wanted = set(subjects_of(item))
+        counted = [a for a in by_item.get(item.id, []) if a.person_id in wanted and a.verdict != "na"]
+        failed = sum(1 for a in counted if a.verdict == "fail")
+        if counted and failed:
+            losses.append((item.id, Decimal(item.points) * failed / len(counted)))
+            if item.veto:
+                vetoes.append(item.id)
+    return losses, vetoes
+
+
+PERIOD_RE = re.compile(r"^(20\d\d)(?:-Q([1-4]))?$")
+
+
+def parse_period(text: str | None) -> tuple[date, date, str] | None:
+    """"2026-Q4" (a quarter) or "2026" (the year) → (first day, last day, label)."""
+    match = PERIOD_RE.match((text or "").strip())
+    if not match:
+        return None
+    year = int(match.group(1))
+    if match.group(2) is None:
+        return date(year, 1, 1), date(year, 12, 31), f"{year}年度"
+    quarter = int(match.group(2))
+    start = date(year, 3 * quarter - 2, 1)
+    end = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - timedelta(days=1)
+    return start, end, f"{year}年第{'一二三四'[quarter - 1]}季度"
+
+
+def period_of(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def recent_periods(today: date) -> list[str]:
+    """This quarter back to last year's first, and the two years, for the picker."""
+    periods = []
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    while year >= today.year - 1:
+        periods.append(f"{year}-Q{quarter}")
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    return periods + [str(today.year), str(today.year - 1)]
