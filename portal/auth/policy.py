@@ -52,6 +52,7 @@ class Action(enum.StrEnum):
     ANSWER_OBJECTION = "inspection.answer_objection"
     FOLLOW_INSPECTIONS = "inspection.follow"  # 整改 lists, 通报 and the checklist of one's scope
     VIEW_DRAW = "inspection.draw"      # a 抽查 draw: its inspector's
+    VIEW_DASHBOARD = "dashboard.view"  # trends of a community (target), a street, or the district (None)
 
 
 COMMUNITY_OFFICE = {Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD}
@@ -197,6 +198,10 @@ def can(account, action: Action, target=None) -> bool:
                     and (target.street_id is None or target.street_id == actor.street_id))
         case Action.ANSWER_OBJECTION:
             return position in INSPECTORS and covers(actor, target.bulletin.street)
+        case Action.VIEW_DASHBOARD:
+            # Leaders watch trends: the 书记/站长 their community, the 街镇 its street,
+            # district staff everything; workers and the front desk have their own pages.
+            return position not in (Position.GRID_WORKER, Position.FRONT_DESK) and covers(actor, target)
     return False
 
 

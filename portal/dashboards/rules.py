@@ -1,0 +1,154 @@
+"""Dashboard figures: month by month per 社区 and for a whole 街镇, computed from the
+same data and the same rules as the 考勤表 and the inspections, never stored.
+
+- 出勤率: 出勤天数 ÷ (出勤天数 + 缺勤天数) over workdays; approved leave is neither
+  (工作规范 二(四): leave taken by the rules is not absence).
+- 巡查达标率 (一日双巡, 工作规范 二(二)): the 考勤表's figure, the mean daily patrol
+  ratio over days on duty.
+- 周均入户 (弹性入户 ≥ 5 h a week, 工作规范 二(二)): the grid workers' visit hours in
+  the judged days of the month ÷ workers ÷ (judged days ÷ 7), against the 街镇's
+  weekly target.
+- 检查得分 (八个统一): the mean score of inspections submitted in the month.
+
+Each month's attendance comes from `attendance.sheet.build` (a fixed number of bulk
+queries whatever the number of people), the inspections from one query for the
+whole span: the cost of a page grows with the months shown, not with people.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from portal import clock
+from portal.attendance import rules as attendance
+from portal.attendance import sheet as attendance_sheet
+from portal.attendance.settings import settings_for
+from portal.board import rules as board
+from portal.extensions import db
+from portal.inspections.models import Inspection, InspectionStatus
+
+METRICS = ("attendance", "patrol", "visits", "inspections")
+DEFAULT_MONTHS, MIN_MONTHS, MAX_MONTHS = 6, 2, 12
+TOTAL = None  # key of the whole group's figures beside each community's
+
+
+def month_firsts(today: date, count: int) -> list[date]:
+    """The first days of the last `count` months, oldest first, this month last."""
+    first = today.replace(day=1)
+    firsts = [first]
+    for _ in range(count - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+        firsts.append(first)
+    return firsts[::-1]
+
+
+def parse_months(raw: str | None) -> tuple[int, str | None]:
+    """How many months to show, from the query string; a bad value gives the default
+    and a message."""
+    text = (raw or "").strip()
+    if not text:
+        return DEFAULT_MONTHS, None
+    if text.isascii() and text.isdigit() and MIN_MONTHS <= int(text) <= MAX_MONTHS:
+        return int(text), None
+    return DEFAULT_MONTHS, f"月数应为 {MIN_MONTHS}–{MAX_MONTHS} 之间的整数，已按 {DEFAULT_MONTHS} 个月显示。"
+
+
+@dataclass
+class Trends:
+    months: list[date]
+    # community id (or TOTAL) → metric → one value per month (None: no figure)
+    values: dict = field(default_factory=dict)
+    visit_target_hours: float = 5.0
+    calendar_missing: list[int] = field(default_factory=list)
+
+    def series(self, metric: str, key=TOTAL) -> list:
+        return self.values.get(key, {}).get(metric, [None] * len(self.months))
+
+
+def _rate(numerator: Decimal, denominator: Decimal) -> float | None:
+    return None if denominator == 0 else float(numerator / denominator)
+
+
+def attendance_figures(results: list, grid_results: list, grid_workers: int, judged_days: int) -> dict:
+    """出勤率, 巡查达标率 and 周均入户 of a group from its people's DayResults (all of
+    them, and those of its grid workers), by the 考勤表's own month summary."""
+    if not results:
+        return {"attendance": None, "patrol": None, "visits": None}
+    summary = attendance.month_summary(results)
+    present, absent = summary["出勤天数"], summary["缺勤天数"]
+    visits = None
+    if grid_workers and judged_days:
+        hours = attendance.month_summary(grid_results)["入户小时"]
+        visits = round(float(hours) / grid_workers / (judged_days / 7), 2)
+    return {"attendance": _rate(present, present + absent), "patrol": summary["巡查达标率"], "visits": visits}
+
+
+def trends(community_ids: list[int], months: list[date], today: date | None = None,
+           street_id: int | None = None) -> Trends:
+    """Each metric per month for each community and for all of them together."""
+    today = today or clock.today()
+    keys = [*community_ids, TOTAL]
+    result = Trends(months=months, values={k: {m: [] for m in METRICS} for k in keys})
+    result.visit_target_hours = settings_for(street_id).weekly_visit_minutes / 60
+    for first in months:
+        sheet = attendance_sheet.build("", community_ids, first, today)
+        if sheet.calendar_missing:
+            result.calendar_missing = sorted(set(result.calendar_missing) | set(sheet.calendar_missing))
+        judged = sum(1 for d in sheet.days if d < today)
+        groups = {k: ([], [], set()) for k in keys}
+        for row in sheet.rows:
+            cells = [c for c in row.cells if c is not None]
+            for key in (row.person.community_id, TOTAL):
+                everyone, grid, workers = groups[key]
+                everyone.extend(cells)
+                if row.person.grid_id is not None:
+                    grid.extend(cells)
+                    workers.add(row.person.id)
+        for key, (everyone, grid, workers) in groups.items():
+            figures = attendance_figures(everyone, grid, len(workers), judged)
+            for metric, value in figures.items():
+                result.values[key][metric].append(value)
+    scores = inspection_scores(community_ids, months)
+    for key in keys:
+        result.values[key]["inspections"] = scores.get(key, [None] * len(months))
+    return result
+
+
+def inspection_scores(community_ids: list[int], months: list[date], group_of=None) -> dict:
+    """Mean 八个统一 score per month of inspections submitted in it, per community and
+    in total (TOTAL), or per `group_of(community_id)` when given; one query."""
+    start = datetime.combine(months[0], time(0), tzinfo=clock.LOCAL_TZ)
+    after = (months[-1] + timedelta(days=32)).replace(day=1)
+    end = datetime.combine(after, time(0), tzinfo=clock.LOCAL_TZ)
+    index = {m: n for n, m in enumerate(months)}
+    sums = defaultdict(lambda: [[Decimal(0), 0] for _ in months])
+    rows = db.session.execute(
+        select(Inspection.community_id, Inspection.submitted_at, Inspection.score).where(
+            Inspection.community_id.in_(community_ids), Inspection.status == InspectionStatus.SUBMITTED,
+            Inspection.score.is_not(None), Inspection.submitted_at >= start, Inspection.submitted_at < end))
+    for community_id, submitted_at, score in rows:
+        n = index[clock.to_local(submitted_at).date().replace(day=1)]
+        for key in ((group_of(community_id),) if group_of else (community_id, TOTAL)):
+            sums[key][n][0] += Decimal(score)
+            sums[key][n][1] += 1
+    return {key: [round(float(total / count), 1) if count else None for total, count in cells]
+            for key, cells in sums.items()}
+
+
+# -- today's board, for leaders -------------------------------------------------
+
+# In the order a leader reads them: who is at work and where, then who is not.
+BOARD_COLUMNS = [
+    ("in_office", "在岗"), ("patrol", "巡查中"), ("visit", "入户中"), ("errand", "外出办事"),
+    ("meeting", "开会"), ("leave", "请假"), ("overdue", board.OVERDUE_LABEL), ("not_in", "未签到"),
+    ("off", "已签退"),
+]
+
+
+def board_today(community_ids: list[int]) -> tuple[dict[int, dict[str, int]], dict[str, int]]:
+    """Today's whereabouts counts per community and in total, by the board's own rules."""
+    counts = board.community_summaries(community_ids)
+    totals = {key: sum(c[key] for c in counts.values()) for key in board.STATUS_ORDER}
+    return counts, totals
