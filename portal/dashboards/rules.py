@@ -10,9 +10,9 @@ same data and the same rules as the 考勤表 and the inspections, never stored.
   weekly target.
 - 检查得分 (八个统一): the mean score of inspections submitted in the month.
 
-Each month's attendance comes from `attendance.sheet.build` (a fixed number of bulk
-queries whatever the number of people), the inspections from one query for the
-whole span: the cost of a page grows with the months shown, not with people.
+Attendance is judged by the 考勤表's own rules (`attendance.rules.day_result` and
+`month_summary`) from inputs loaded once for the whole span, inspections from one
+query: the number of queries does not grow with months or people.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,14 +20,21 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.attendance import rules as attendance
-from portal.attendance import sheet as attendance_sheet
-from portal.attendance.settings import settings_for
+from portal.attendance.models import AttendanceSettings
+from portal.attendance.settings import ensure_default, settings_for
+from portal.auth.policy import ON_THE_BOARD
 from portal.board import rules as board
+from portal.board.models import ActivityEvent
 from portal.extensions import db
 from portal.inspections.models import Inspection, InspectionStatus
+from portal.leave.models import LeaveRequest, LeaveStatus
+from portal.leave.rules import FIELD_WORK
+from portal.people.models import Person
+from portal.workdays import rules as workdays
 
 METRICS = ("attendance", "patrol", "visits", "inspections")
 DEFAULT_MONTHS, MIN_MONTHS, MAX_MONTHS = 6, 2, 12
@@ -85,6 +92,61 @@ def attendance_figures(results: list, grid_results: list, grid_workers: int, jud
     return {"attendance": _rate(present, present + absent), "patrol": summary["巡查达标率"], "visits": visits}
 
 
+def day_results(community_ids: list[int], first: date, last: date, today: date):
+    """Every board member's DayResult over [first, last] ∩ days before today, by the
+    考勤表's rules, from the same inputs `attendance.sheet.build` reads (people on
+    the board, events, approved leave with 公务外出 as field work, the calendar, each
+    street's schedule), but loaded once for the whole span and the events as plain
+    rows: five queries whatever the months and people. Returns (people, {person id:
+    [DayResult]}, missing calendar years)."""
+    people = db.session.scalars(
+        select(Person).where(Person.community_id.in_(community_ids), Person.active.is_(True),
+                             Person.position.in_(list(ON_THE_BOARD)))).all()
+    last = min(last, today - timedelta(days=1))
+    if last < first or not people:
+        return people, {}, []
+    try:
+        calendar = workdays.load_calendar(first, last)
+    except workdays.CalendarMissing as missing:
+        return people, {}, missing.years
+    ids = [p.id for p in people]
+    start = datetime.combine(first, time(0), tzinfo=clock.LOCAL_TZ)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ)
+    events = defaultdict(list)
+    for row in db.session.execute(
+            select(ActivityEvent.person_id, ActivityEvent.kind, ActivityEvent.at).where(
+                ActivityEvent.person_id.in_(ids), ActivityEvent.at >= start, ActivityEvent.at < end)
+            .order_by(ActivityEvent.at, ActivityEvent.id)):
+        events[(row.person_id, clock.to_local(row.at).date())].append(row)
+    spans, field_days = defaultdict(list), set()
+    for leave in db.session.scalars(select(LeaveRequest).where(
+            LeaveRequest.person_id.in_(ids), LeaveRequest.status.in_((LeaveStatus.APPROVED, LeaveStatus.COMPLETED)),
+            LeaveRequest.start_date <= last, LeaveRequest.end_date >= first)
+            .options(joinedload(LeaveRequest.leave_type))):
+        span = attendance.leave_span(leave)
+        if not span:
+            continue
+        if leave.leave_type.code == FIELD_WORK:
+            day = span[0]
+            while day <= span[2]:
+                field_days.add((leave.person_id, day))
+                day += timedelta(days=1)
+        else:
+            spans[leave.person_id].append(span)
+    default = ensure_default()
+    overrides = {row.street_id: row for row in db.session.scalars(select(AttendanceSettings).where(
+        AttendanceSettings.street_id.in_({p.street_id for p in people})))}
+    schedules = {sid: attendance.Schedule.from_settings(overrides.get(sid, default))
+                 for sid in {p.street_id for p in people}}
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    results = {
+        person.id: [attendance.day_result(day, events.get((person.id, day), ()), spans.get(person.id, ()),
+                                          calendar, schedules[person.street_id],
+                                          approved_field_work=(person.id, day) in field_days) for day in days]
+        for person in people}
+    return people, results, []
+
+
 def trends(community_ids: list[int], months: list[date], today: date | None = None,
            street_id: int | None = None) -> Trends:
     """Each metric per month for each community and for all of them together."""
@@ -92,20 +154,21 @@ def trends(community_ids: list[int], months: list[date], today: date | None = No
     keys = [*community_ids, TOTAL]
     result = Trends(months=months, values={k: {m: [] for m in METRICS} for k in keys})
     result.visit_target_hours = settings_for(street_id).weekly_visit_minutes / 60
+    last = (months[-1] + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    people, results, missing = day_results(community_ids, months[0], last, today)
+    result.calendar_missing = missing
     for first in months:
-        sheet = attendance_sheet.build("", community_ids, first, today)
-        if sheet.calendar_missing:
-            result.calendar_missing = sorted(set(result.calendar_missing) | set(sheet.calendar_missing))
-        judged = sum(1 for d in sheet.days if d < today)
+        following = (first + timedelta(days=32)).replace(day=1)
+        judged = max(0, (min(following, today) - first).days)
         groups = {k: ([], [], set()) for k in keys}
-        for row in sheet.rows:
-            cells = [c for c in row.cells if c is not None]
-            for key in (row.person.community_id, TOTAL):
+        for person in people:
+            cells = [r for r in results.get(person.id, ()) if first <= r.day < following]
+            for key in (person.community_id, TOTAL):
                 everyone, grid, workers = groups[key]
                 everyone.extend(cells)
-                if row.person.grid_id is not None:
+                if person.grid_id is not None:
                     grid.extend(cells)
-                    workers.add(row.person.id)
+                    workers.add(person.id)
         for key, (everyone, grid, workers) in groups.items():
             figures = attendance_figures(everyone, grid, len(workers), judged)
             for metric, value in figures.items():
