@@ -10,6 +10,9 @@ same data and the same rules as the 考勤表 and the inspections, never stored.
   weekly target.
 - 检查得分 (八个统一): the mean score of inspections submitted in the month.
 
+A month in which nobody of a group has a single event in the log has no attendance
+figures (the log was not kept yet), rather than showing everybody 缺勤.
+
 Attendance is judged by the 考勤表's own rules (`attendance.rules.day_result` and
 `month_summary`) from inputs loaded once for the whole span, inspections from one
 query: the number of queries does not grow with months or people.
@@ -98,17 +101,17 @@ def day_results(community_ids: list[int], first: date, last: date, today: date):
     the board, events, approved leave with 公务外出 as field work, the calendar, each
     street's schedule), but loaded once for the whole span and the events as plain
     rows: five queries whatever the months and people. Returns (people, {person id:
-    [DayResult]}, missing calendar years)."""
+    [DayResult]}, missing calendar years, {(person id, first of month)} with events)."""
     people = db.session.scalars(
         select(Person).where(Person.community_id.in_(community_ids), Person.active.is_(True),
                              Person.position.in_(list(ON_THE_BOARD)))).all()
     last = min(last, today - timedelta(days=1))
     if last < first or not people:
-        return people, {}, []
+        return people, {}, [], set()
     try:
         calendar = workdays.load_calendar(first, last)
     except workdays.CalendarMissing as missing:
-        return people, {}, missing.years
+        return people, {}, missing.years, set()
     ids = [p.id for p in people]
     start = datetime.combine(first, time(0), tzinfo=clock.LOCAL_TZ)
     end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ)
@@ -144,7 +147,8 @@ def day_results(community_ids: list[int], first: date, last: date, today: date):
                                           calendar, schedules[person.street_id],
                                           approved_field_work=(person.id, day) in field_days) for day in days]
         for person in people}
-    return people, results, []
+    active = {(person_id, day.replace(day=1)) for person_id, day in events}
+    return people, results, [], active
 
 
 def trends(community_ids: list[int], months: list[date], today: date | None = None,
@@ -155,12 +159,15 @@ def trends(community_ids: list[int], months: list[date], today: date | None = No
     result = Trends(months=months, values={k: {m: [] for m in METRICS} for k in keys})
     result.visit_target_hours = settings_for(street_id).weekly_visit_minutes / 60
     last = (months[-1] + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    people, results, missing = day_results(community_ids, months[0], last, today)
+    people, results, missing, active = day_results(community_ids, months[0], last, today)
     result.calendar_missing = missing
     for first in months:
         following = (first + timedelta(days=32)).replace(day=1)
         judged = max(0, (min(following, today) - first).days)
         groups = {k: ([], [], set()) for k in keys}
+        # A month in which nobody of a group recorded anything predates the log: no
+        # figure, rather than everybody 缺勤.
+        logged = {k for p in people if (p.id, first) in active for k in (p.community_id, TOTAL)}
         for person in people:
             cells = [r for r in results.get(person.id, ()) if first <= r.day < following]
             for key in (person.community_id, TOTAL):
@@ -170,7 +177,7 @@ def trends(community_ids: list[int], months: list[date], today: date | None = No
                     grid.extend(cells)
                     workers.add(person.id)
         for key, (everyone, grid, workers) in groups.items():
-            figures = attendance_figures(everyone, grid, len(workers), judged)
+            figures = attendance_figures(everyone if key in logged else [], grid, len(workers), judged)
             for metric, value in figures.items():
                 result.values[key][metric].append(value)
     scores = inspection_scores(community_ids, months)
