@@ -79,9 +79,10 @@ def a_week(events_by_day):
 
 
 def test_attendance_patrols_and_visits_of_a_week():
-    """Four days at work, one absent: 出勤率 4/5. On two of the four days both patrols
-    are long enough, on two only the morning one: 达标率 (1 + 1 + ½ + ½) / 4. Six hours
-    of visits in the week (Saturday included) against 5 h a week."""
+    """A grid worker four days at work, one absent, beside an office clerk at work all
+    week. On two of the worker's days both patrols are long enough, on two only the
+    morning one: 达标率 (1 + 1 + ½ + ½) / 4, the clerk's days not counted (一日双巡 is
+    the 网格员's). Six hours of visits in the week (Saturday included)."""
     def day(n, afternoon_patrol_minutes):
         d = MON + timedelta(days=n)
         events = [Ev("clock_in", d, "08:20"), Ev("patrol_start", d, "09:00"), Ev("patrol_end", d, "10:30"),
@@ -94,9 +95,11 @@ def test_attendance_patrols_and_visits_of_a_week():
             5: [Ev("visit_start", MON + timedelta(days=5), "09:00"), Ev("visit_end", MON + timedelta(days=5), "13:00")],
             4: [Ev("visit_start", MON + timedelta(days=4), "19:00"), Ev("visit_end", MON + timedelta(days=4), "21:00")]}
     results = a_week(week)
-    figures = rules.attendance_figures(results, results, grid_workers=1, judged_days=7)
-    assert figures["attendance"] == pytest.approx(4 / 5)
-    assert figures["patrol"] == pytest.approx((1 + 1 + 0.5 + 0.5) / 4)
+    office = [attendance.day_result(MON + timedelta(days=n), [Ev("clock_in", MON + timedelta(days=n), "08:20")], [],
+                                    CALENDAR, attendance.Schedule()) for n in range(5)]
+    figures = rules.attendance_figures(results + office, results, grid_workers=1, judged_days=7)
+    assert figures["attendance"] == pytest.approx((4 + 5) / (5 + 5))  # the office clerk's five days count here
+    assert figures["patrol"] == pytest.approx((1 + 1 + 0.5 + 0.5) / 4)  # but not in the 网格员's 一日双巡
     assert figures["visits"] == pytest.approx(6.0)
 
 
@@ -152,9 +155,10 @@ def test_the_trends_agree_with_the_month_attendance_sheet(app):
                 summary = attendance.month_summary(cells)
                 present, absent = summary["出勤天数"], summary["缺勤天数"]
                 assert trends.series("attendance", key)[n] == pytest.approx(float(present / (present + absent)))
-                assert trends.series("patrol", key)[n] == summary["巡查达标率"]
                 workers = [row for row in sheet.rows if row.person.grid_id is not None]
-                hours = attendance.month_summary([c for row in workers for c in row.cells if c is not None])["入户小时"]
+                of_workers = attendance.month_summary([c for row in workers for c in row.cells if c is not None])
+                assert trends.series("patrol", key)[n] == of_workers["巡查达标率"]  # 网格员 patrol, not the office
+                hours = of_workers["入户小时"]
                 judged = sum(1 for d in sheet.days if d < NOW.date())
                 assert trends.series("visits", key)[n] == pytest.approx(
                     round(float(hours) / len(workers) / (judged / 7), 2))

@@ -3,8 +3,9 @@ same data and the same rules as the 考勤表 and the inspections, never stored.
 
 - 出勤率: 出勤天数 ÷ (出勤天数 + 缺勤天数) over workdays; approved leave is neither
   (工作规范 二(四): leave taken by the rules is not absence).
-- 巡查达标率 (一日双巡, 工作规范 二(二)): the 考勤表's figure, the mean daily patrol
-  ratio over days on duty.
+- 巡查达标率 (一日双巡, 工作规范 二(二): "网格员每日上、下午必须在网格内各巡查一次"):
+  the 考勤表's figure (the mean daily patrol ratio over days on duty), of the grid
+  workers only: the office staff on the board have no patrols to do.
 - 周均入户 (弹性入户 ≥ 5 h a week, 工作规范 二(二)): the grid workers' visit hours in
   the judged days of the month ÷ workers ÷ (judged days ÷ 7), against the 街镇's
   weekly target.
@@ -40,7 +41,7 @@ from portal.people.models import Person
 from portal.workdays import rules as workdays
 
 METRICS = ("attendance", "patrol", "visits", "inspections")
-DEFAULT_MONTHS, MIN_MONTHS, MAX_MONTHS = 6, 2, 12
+DEFAULT_MONTHS, MIN_MONTHS, MAX_MONTHS = 3, 2, 12  # a quarter (季度考核) by default
 TOTAL = None  # key of the whole group's figures beside each community's
 
 
@@ -82,17 +83,17 @@ def _rate(numerator: Decimal, denominator: Decimal) -> float | None:
 
 
 def attendance_figures(results: list, grid_results: list, grid_workers: int, judged_days: int) -> dict:
-    """出勤率, 巡查达标率 and 周均入户 of a group from its people's DayResults (all of
-    them, and those of its grid workers), by the 考勤表's own month summary."""
+    """出勤率 (everyone's), 巡查达标率 and 周均入户 (the grid workers') of a group from
+    its people's DayResults, by the 考勤表's own month summary."""
     if not results:
         return {"attendance": None, "patrol": None, "visits": None}
     summary = attendance.month_summary(results)
     present, absent = summary["出勤天数"], summary["缺勤天数"]
+    grid = attendance.month_summary(grid_results)
     visits = None
     if grid_workers and judged_days:
-        hours = attendance.month_summary(grid_results)["入户小时"]
-        visits = round(float(hours) / grid_workers / (judged_days / 7), 2)
-    return {"attendance": _rate(present, present + absent), "patrol": summary["巡查达标率"], "visits": visits}
+        visits = round(float(grid["入户小时"]) / grid_workers / (judged_days / 7), 2)
+    return {"attendance": _rate(present, present + absent), "patrol": grid["巡查达标率"], "visits": visits}
 
 
 def day_results(community_ids: list[int], first: date, last: date, today: date):
@@ -142,11 +143,23 @@ def day_results(community_ids: list[int], first: date, last: date, today: date):
     schedules = {sid: attendance.Schedule.from_settings(overrides.get(sid, default))
                  for sid in {p.street_id for p in people}}
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    results = {
-        person.id: [attendance.day_result(day, events.get((person.id, day), ()), spans.get(person.id, ()),
-                                          calendar, schedules[person.street_id],
-                                          approved_field_work=(person.id, day) in field_days) for day in days]
-        for person in people}
+    # A day without events, leave or field work comes out the same for everyone of
+    # a street (缺勤 or 休息): judged once per street and day, not once per person.
+    blank: dict[tuple, attendance.DayResult] = {}
+
+    def judge(person, day):
+        todays = events.get((person.id, day), ())
+        mine = spans.get(person.id, ())
+        field = (person.id, day) in field_days
+        if todays or field or (mine and attendance.leave_halves(day, mine)):
+            return attendance.day_result(day, todays, mine, calendar, schedules[person.street_id],
+                                         approved_field_work=field)
+        key = (person.street_id, day)
+        if key not in blank:
+            blank[key] = attendance.day_result(day, (), (), calendar, schedules[person.street_id])
+        return blank[key]
+
+    results = {person.id: [judge(person, day) for day in days] for person in people}
     active = {(person_id, day.replace(day=1)) for person_id, day in events}
     return people, results, [], active
 
