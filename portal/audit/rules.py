@@ -206,16 +206,16 @@ def subjects(entries) -> dict[int, object]:
 
 def changes(entry) -> list[tuple[str, object, object]]:
     """(field, before, after) for display: only the changed fields when the entry
-    has both sides, else every field of the side it has (None on the other)."""
+    has both sides, else the filled-in fields of the side it has (None on the other)."""
     before, after = entry.before, entry.after
     if isinstance(before, dict) and isinstance(after, dict):
         old, new = diff(before, after)
         gone = [k for k in before if k not in after]
         return [(k, old.get(k), new.get(k)) for k in new] + [(k, before[k], None) for k in gone]
     if isinstance(after, dict):
-        return [(k, None, v) for k, v in after.items()]
+        return [(k, None, v) for k, v in after.items() if v is not None]
     if isinstance(before, dict):
-        return [(k, v, None) for k, v in before.items()]
+        return [(k, v, None) for k, v in before.items() if v is not None]
     return []
 
 

@@ -143,3 +143,22 @@ def test_the_street_leader_reads_the_trends_and_narrows_the_audit_log(dash_pages
     expect(phone.get_by_role("heading", level=1)).to_have_text("富源社区数据看板")
     expect(phone.locator("figure.plot svg.trend")).to_have_count(4)
     screenshot(phone, screenshots_dir, "dashboard-community-phone")
+
+    # District staff: every street's scores, and a community's own score trend on the shared chart.
+    desk = dash_pages.new("inspector")
+    desk.set_default_timeout(SLOW_MS)
+    desk.set_default_navigation_timeout(SLOW_MS)
+    logged_in(desk, "inspector")
+    desk.get_by_role("navigation", name="主导航").get_by_role("link", name="数据看板").click()
+    expect(desk.get_by_role("heading", level=1)).to_have_text("全区数据看板")
+    expect(desk.locator("table.dash-board tbody tr")).to_have_count(10)
+    expect(desk.locator("#chart-inspections g.series")).to_have_count(10)
+    screenshot(desk, screenshots_dir, "dashboard-district-desktop")
+    desk.get_by_role("link", name="富强路街道").click()
+    desk.get_by_role("link", name="富源社区", exact=True).click()
+    expect(desk.get_by_role("heading", level=1)).to_have_text("富源社区数据看板")
+    desk.goto(desk.url.replace("/dashboards/communities/", "/inspections/communities/"))
+    trend = desk.locator("#score-trend svg.trend")
+    expect(trend).to_be_visible()
+    assert trend.locator("circle").count() >= 2
+    screenshot(desk, screenshots_dir, "inspections-score-trend-desktop")
