@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 600, 220
 LEFT, RIGHT, TOP, BOTTOM = 44, 14, 14, 30
-PALETTE_SIZE = 8  # classes s0 … s7 in portal.css
+PALETTE_SIZE = 10  # classes s0 … s9 in portal.css (ten 街镇)
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Point:
 @dataclass
 class Line:
     name: str
-    css: str                       # "s0" … colour class
+    css: str                       # "s0" … "s9": colour class
     segments: list[list[Point]]    # broken where a value is missing
     emphasis: bool = False         # a total drawn over its parts
 

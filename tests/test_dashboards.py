@@ -328,3 +328,20 @@ def test_the_inspection_score_trend_uses_the_shared_chart(app, auth):
     assert '<figure class="plot" id="score-trend">' in page
     assert "<title>富源社区 11月16日：100</title>" in page
     assert page.count("<polyline") == 1
+
+
+def test_a_year_missing_from_the_work_calendar_leaves_its_months_blank_with_a_message(app, auth):
+    from portal.workdays.models import CalendarYear
+
+    with app.app_context():
+        a_day_of("fuyuan_worker01", datetime(2026, 12, 30, 0, 0, tzinfo=UTC))
+        db.session.commit()
+        assert db.session.get(CalendarYear, 2027) is None
+        fuyuan = slug_id(Community, "fuyuan")
+        trends = rules.trends([fuyuan], [date(2026, 12, 1), date(2027, 1, 1)], today=date(2027, 1, 20))
+    assert trends.calendar_missing == [2027]
+    assert trends.series("attendance", fuyuan)[0] > 0 and trends.series("attendance", fuyuan)[1] is None
+    app.config["CLOCK_NOW"] = datetime(2027, 1, 20, 2, 0, tzinfo=UTC)
+    auth.login("fuyuan_secretary")
+    page = auth.client.get(f"/dashboards/communities/{fuyuan}?months=2").get_data(as_text=True)
+    assert "2027 年的工作日历尚未确认" in page

@@ -112,7 +112,12 @@ def day_results(community_ids: list[int], first: date, last: date, today: date):
     try:
         calendar = workdays.load_calendar(first, last)
     except workdays.CalendarMissing as missing:
-        return people, {}, missing.years, set()
+        # A year not yet in the work calendar (2027 …): judge the years before it.
+        before = date(min(missing.years) - 1, 12, 31)
+        if before < first:
+            return people, {}, missing.years, set()
+        people, results, _none, active = day_results(community_ids, first, before, today)
+        return people, results, missing.years, active
     ids = [p.id for p in people]
     start = datetime.combine(first, time(0), tzinfo=clock.LOCAL_TZ)
     end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ)
