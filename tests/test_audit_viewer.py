@@ -205,3 +205,18 @@ def test_the_old_address_keeps_its_filters(app, auth):
     response = auth.client.get("/admin/audit?action=person.&username=admin")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/audit/?action=person.&username=admin")
+
+
+def test_a_page_of_the_log_costs_a_fixed_number_of_statements(app, auth):
+    from tests.test_dashboards import count_statements
+
+    auth.login("fuqiang_leader")
+    few = count_statements(app, auth.client, "/audit/")
+    history(app)
+    with app.app_context():
+        frontdesk = account("fuyuan_frontdesk")
+        for username in ("fuyuan_worker04", "fuyuan_worker05", "fuyuan_worker06", "fuda_worker03"):
+            rules.record(frontdesk, "person.updated", person(username), before={"phone": "1"}, after={"phone": "2"})
+        db.session.commit()
+    many = count_statements(app, auth.client, "/audit/")
+    assert many <= few + 4 and many <= 20, (few, many)  # one more per kind of object on the page, at most
