@@ -23,7 +23,7 @@ from portal.org.models import Street
 from tests.conftest import make_app
 
 from .conftest import PHONE, Pages
-from .test_journeys import logged_in, screenshot
+from .test_journeys import assert_no_sideways_scroll, logged_in, screenshot
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # Wednesday 11:00 in Baotou
 SLOW_MS = 60_000
@@ -142,6 +142,7 @@ def test_the_street_leader_reads_the_trends_and_narrows_the_audit_log(dash_pages
     phone.goto("/dashboards/")
     expect(phone.get_by_role("heading", level=1)).to_have_text("富源社区数据看板")
     expect(phone.locator("figure.plot svg.trend")).to_have_count(4)
+    assert_no_sideways_scroll(phone)
     screenshot(phone, screenshots_dir, "dashboard-community-phone")
 
     # District staff: every street's scores, and a community's own score trend on the shared chart.
