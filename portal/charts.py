@@ -6,7 +6,7 @@ figures the plot shows."""
 from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 600, 220
-LEFT, RIGHT, TOP, BOTTOM = 44, 14, 14, 30
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 14, 30
 PALETTE_SIZE = 10  # classes s0 … s9 in portal.css (ten 街镇)
 
 
@@ -37,7 +37,7 @@ class LineChart:
     labels: list[str]
     lines: list[Line]
     y_ticks: list[tuple[float, str]]
-    x_ticks: list[tuple[float, str]]
+    x_ticks: list[tuple[float, str, str]]  # (x, label, text-anchor)
     target: tuple[float, str] | None = None
     rows: list[tuple[str, list[str]]] = field(default_factory=list)  # (series name, value texts)
     width: int = WIDTH
@@ -70,6 +70,15 @@ def _nice_max(value: float) -> float:
         if top >= value:
             return float(top)
     return float(10 * magnitude)
+
+
+def _anchor(index: int, count: int) -> str:
+    """The outermost month labels lean inwards, so none is cut at the edge."""
+    if count > 1 and index == 0:
+        return "start"
+    if count > 1 and index == count - 1:
+        return "end"
+    return "middle"
 
 
 def line_chart(chart_id: str, title: str, labels: list[str], series: list[tuple[str, list]], *,
@@ -109,6 +118,6 @@ def line_chart(chart_id: str, title: str, labels: list[str], series: list[tuple[
     y_ticks = [(y_of(top * k / ticks), fmt(top * k / ticks)) for k in range(ticks + 1)]
     return LineChart(
         id=chart_id, title=title, labels=list(labels), lines=lines, y_ticks=y_ticks,
-        x_ticks=[(x_of(i), label) for i, label in enumerate(labels)],
+        x_ticks=[(x_of(i), label, _anchor(i, len(labels))) for i, label in enumerate(labels)],
         target=(y_of(target), target_label or fmt(target)) if target is not None else None, rows=rows,
     )

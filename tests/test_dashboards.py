@@ -271,7 +271,7 @@ def test_the_plots_are_drawn_as_svg_with_their_figures(app, auth):
     page = auth.client.get(f"/dashboards/communities/{fuyuan}?months=3").get_data(as_text=True)
     assert page.count('<svg viewBox="0 0 600 220" role="img"') == 3  # no inspections yet: no score plot
     assert page.count("暂无数据") == 1
-    assert '<line x1="44" x2="586"' in page and 'class="target"' in page
+    assert '<line x1="56" x2="584"' in page and 'class="target"' in page
     assert re.search(r"<title>富源社区 11月：\d+(\.\d)?%</title>", page)
     assert "<th class=\"num\">2026年9月</th>" in page  # three months, oldest labelled with its year
 
