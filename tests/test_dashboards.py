@@ -345,3 +345,10 @@ def test_a_year_missing_from_the_work_calendar_leaves_its_months_blank_with_a_me
     auth.login("fuyuan_secretary")
     page = auth.client.get(f"/dashboards/communities/{fuyuan}?months=2").get_data(as_text=True)
     assert "2027 年的工作日历尚未确认" in page
+
+
+@pytest.mark.parametrize("path", ["/dashboards/streets/99999", "/dashboards/communities/99999999999999999999",
+                                  "/dashboards/streets/-1", "/dashboards/communities/abc"])
+def test_unknown_places_are_not_found(auth, path):
+    auth.login("admin")
+    assert auth.client.get(path).status_code == 404

@@ -91,7 +91,7 @@ def district():
                            month_choices=MONTH_CHOICES)
 
 
-@bp.get("/streets/<int:street_id>")
+@bp.get("/streets/<int(max=2147483647):street_id>")
 @login_required
 def street(street_id: int):
     place = db.session.get(Street, street_id) or abort(404)
@@ -109,7 +109,7 @@ def street(street_id: int):
                            trends=trends, months=count, message=message, month_choices=MONTH_CHOICES)
 
 
-@bp.get("/communities/<int:community_id>")
+@bp.get("/communities/<int(max=2147483647):community_id>")
 @login_required
 def community(community_id: int):
     place = db.session.get(Community, community_id) or abort(404)
