@@ -177,6 +177,7 @@ def test_changes_show_only_the_fields_that_changed(app, auth):
     auth.login("admin")
     page = auth.client.get("/audit/?action=person.updated").get_data(as_text=True)
     assert '<dt>phone</dt><dd class="old">13800000001</dd><dd class="new">13900000002</dd>' in page
+    assert "修改人员信息<br><code>person.updated</code>" in page  # the kind in words beside its code
     assert "<dt>name</dt>" not in page  # unchanged: left out
 
 

@@ -292,3 +292,32 @@ def action_names(street_id: int | None = None) -> list[str]:
     if street_id is not None:
         query = query.where(inside_street(street_id))
     return list(db.session.scalars(query))
+
+
+# What each kind of entry means, for people who do not read code; a kind missing
+# here is shown by its code alone.
+ACTION_LABELS = {
+    "auth.login": "登录", "auth.logout": "退出登录",
+    "account.password_changed": "修改密码", "account.password_reset": "重置密码",
+    "person.created": "新增人员", "person.updated": "修改人员信息", "person.deactivated": "停用人员",
+    "person.activated": "启用人员", "roster.imported": "导入花名册",
+    "board.status_set": "设置去向", "board.display_link_created": "新建大厅显示链接",
+    "board.display_link_revoked": "撤销大厅显示链接",
+    "leave.requested": "提交请假", "leave.approved": "批准请假", "leave.rejected": "驳回请假",
+    "leave.withdrawn": "撤回请假", "leave.revoke_requested": "申请撤销请假", "leave.revoked": "撤销请假",
+    "leave.returned": "销假", "leave.entitlement_set": "设置年休假天数", "leave.type_updated": "修改请假类型",
+    "attendance.correction_requested": "申请补卡", "attendance.correction_approved": "批准补卡",
+    "attendance.correction_rejected": "驳回补卡", "attendance.month_locked": "封帐",
+    "attendance.month_unlocked": "解除封帐", "attendance.settings_saved": "修改考勤规则",
+    "attendance.settings_reset": "恢复区默认考勤规则",
+    "calendar.prefilled": "预填工作日历", "calendar.day_set": "设置节假日", "calendar.day_cleared": "清除节假日",
+    "calendar.year_confirmed": "确认全年日历",
+    "inspection.started": "开始督查检查", "inspection.present": "登记在岗人员", "inspection.answer": "填写检查结果",
+    "inspection.photo": "上传检查照片", "inspection.submitted": "提交督查检查",
+    "inspection.action_fixed": "登记整改", "inspection.action_verified": "整改复核通过",
+    "inspection.action_reopened": "整改退回", "inspection.checklist_version": "发布检查表新版本",
+    "inspection.settings": "修改抽查设置", "inspection.sample_drawn": "抽查抽签",
+    "inspection.sample_swapped": "调整抽查名单", "inspection.sample_accepted": "确认抽查名单",
+    "inspection.bulletin_published": "发布通报", "inspection.objection_lodged": "提出申诉",
+    "inspection.objection_answered": "答复申诉",
+}

@@ -34,6 +34,6 @@ def log():
     args = {k: request.args.get(k, "") for k in ("person", "username", "action", "since", "until")}
     return render_template(
         "audit/log.html", page=page, entries=entries, subjects=rules.subjects(entries), changes=rules.changes,
-        errors=errors, matches=matches, args=args, kinds=rules.action_names(street_id),
+        errors=errors, matches=matches, args=args, kinds=rules.action_names(street_id), labels=rules.ACTION_LABELS,
         street=current_user.person.street if street_id is not None else None,
         page_args={k: v for k, v in args.items() if v})
