@@ -2,7 +2,7 @@
 same data and the same rules as the 考勤表 and the inspections, never stored.
 
 - 出勤率: 出勤天数 ÷ (出勤天数 + 缺勤天数) over workdays; approved leave is neither
-  (工作规范 二(四): leave taken by the rules is not absence).
+  (工作规范 二(四) has staff ask leave before going away: leave so granted is not 缺勤).
 - 巡查达标率 (一日双巡, 工作规范 二(二): "网格员每日上、下午必须在网格内各巡查一次"):
   the 考勤表's figure (the mean daily patrol ratio over days on duty), of the grid
   workers only: the office staff on the board have no patrols to do.
