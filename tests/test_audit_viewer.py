@@ -130,6 +130,7 @@ def test_the_admin_filters_by_person_account_kind_and_dates(app, auth):
 
     by_person = page(f"person={fuda_worker}")
     assert "13900000002" in by_person and "13700000009" in by_person and "13900000004" not in by_person
+    assert f"关于 审计测试人（网格员，富达社区，编号 {fuda_worker}）的记录" in re.sub(r"</?strong>", "", by_person)
     by_name = page("person=审计测试人")
     assert "13900000002" in by_name and "13700000009" in by_name and "13900000004" not in by_name
     by_account = page("username=fuyuan_frontdesk")

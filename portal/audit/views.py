@@ -5,6 +5,8 @@ from flask_login import current_user, login_required
 
 from portal.audit import rules
 from portal.auth.policy import Action, can
+from portal.extensions import db
+from portal.people.models import Person
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -31,9 +33,10 @@ def log():
     filters, errors, matches = rules.parse_filters(request.args, street_id)
     page = None if errors else rules.search(filters, street_id, page_number(request.args.get("page")))
     entries = page.entries if page else []
+    chosen = db.session.get(Person, filters.person_id) if filters.person_id is not None else None
     args = {k: request.args.get(k, "") for k in ("person", "username", "action", "since", "until")}
     return render_template(
         "audit/log.html", page=page, entries=entries, subjects=rules.subjects(entries), changes=rules.changes,
         errors=errors, matches=matches, args=args, kinds=rules.action_names(street_id), labels=rules.ACTION_LABELS,
-        street=current_user.person.street if street_id is not None else None,
+        street=current_user.person.street if street_id is not None else None, chosen=chosen,
         page_args={k: v for k, v in args.items() if v})
