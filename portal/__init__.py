@@ -71,9 +71,11 @@ def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.assessment.views import bp as assessment_bp
     from portal.attendance.views import bp as attendance_bp
+    from portal.audit.views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
     from portal.board.views import bp as board_bp
     from portal.board.views import hall_bp
+    from portal.dashboards.views import bp as dashboards_bp
     from portal.home.views import bp as home_bp
     from portal.inspections.views import bp as inspections_bp
     from portal.leave.views import bp as leave_bp
@@ -91,6 +93,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(attendance_bp)
     app.register_blueprint(inspections_bp)
     app.register_blueprint(assessment_bp)
+    app.register_blueprint(dashboards_bp)
+    app.register_blueprint(audit_bp)
 
 
 def _register_templates(app: Flask) -> None:

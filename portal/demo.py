@@ -235,11 +235,12 @@ def seed_demo_leave(now=None) -> int:
     return made
 
 
-def seed_demo_history(days: int = 28, now=None) -> int:
+def seed_demo_history(days: int = 28, now=None, community_ids=None) -> int:
     """Several weeks of plausible 考勤 before today for every board member: clock-in
     and out around the schedule (a few late or early), the two daily patrols (some
     too short), household visits in the evening and at weekends, the odd absence.
-    Bulk-inserted into the log (past days never move today's board). Returns rows."""
+    Bulk-inserted into the log (past days never move today's board). Returns rows.
+    `community_ids` limits it to those communities (a quicker seed for one street)."""
     from datetime import UTC, datetime, time, timedelta
 
     from sqlalchemy import insert
@@ -264,8 +265,9 @@ def seed_demo_history(days: int = 28, now=None) -> int:
     rng = random.Random(f"history-{today.isoformat()}")
     schedule = settings_for(None)
     board_positions = [Position.GRID_WORKER, Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD]
-    people = db.session.scalars(select(Person).where(Person.active.is_(True),
-                                                     Person.position.in_(board_positions))).all()
+    people = db.session.scalars(select(Person).where(
+        Person.active.is_(True), Person.position.in_(board_positions),
+        *([Person.community_id.in_(community_ids)] if community_ids is not None else []))).all()
     accounts = {a.person_id: a.id for a in db.session.scalars(select(Account))}
     leave = db.session.scalars(select(LeaveRequest).where(
         LeaveRequest.status.in_((LeaveStatus.APPROVED, LeaveStatus.COMPLETED)), LeaveRequest.end_date >= first)).all()

@@ -54,4 +54,11 @@ def navigation(account) -> list[tuple[str, str]]:
         items.append(("操作日志", url_for("admin.audit_log")))
     if can(account, Action.VIEW_ASSESSMENT, person):
         items.append(("考核", url_for("assessment.index")))
+    # dash: dashboards for leaders; the audit viewer for 街镇 leaders within their street
+    scope = person.community if person.community_id is not None else person.street
+    if can(account, Action.VIEW_DASHBOARD, scope):
+        items.append(("数据看板", url_for("dashboards.index")))
+    if not can(account, Action.VIEW_AUDIT) and person.street_id is not None and \
+            can(account, Action.VIEW_AUDIT, person.street):
+        items.append(("操作日志", url_for("audit.log")))
     return items

@@ -56,6 +56,11 @@ def follows_inspections(role):
     return role in ("admin", *INSPECTING, *COMMUNITY_HEADS)
 
 
+def watches_trends(role):
+    """Dashboards are for those who lead: 书记/站长, 街镇, district; not workers or the front desk."""
+    return "worker" not in role and "frontdesk" not in role
+
+
 def anyone(role, **_):
     return True
 
@@ -167,7 +172,7 @@ MATRIX = [
     ("GET", "/admin/roster/template.xlsx", "admin.roster_template", admin_only, None),
     ("GET", "/admin/roster/import", "admin.roster_import", admin_only, None),
     ("POST", "/admin/roster/import", "admin.roster_import_POST", admin_only, {}),
-    ("GET", "/admin/audit", "admin.audit_log", admin_only, None),
+    ("GET", "/admin/audit", "admin.audit_log", lambda role: role in STREET_OR_ADMIN, None),  # → /audit/
     ("GET", "/inspections/", "inspections.index", lambda role: role in INSPECTING + COMMUNITY_HEADS, None),
     ("POST", "/inspections/", "inspections.start_POST", lambda role: role in INSPECTING, {}),
     ("GET", "/inspections/{inspection:submitted}", "inspections.detail", sees_fuyuan_inspections, None),
@@ -241,6 +246,18 @@ MATRIX = [
      {}),
     ("POST", "/assessment/settings/reset?street={street:fuqiang}", "assessment.settings_reset_POST",
      lambda role: role in STREET_OR_ADMIN, {}),
+    # dash
+    ("GET", "/dashboards/", "dashboards.index", lambda role: watches_trends(role), None),
+    ("GET", "/dashboards/district", "dashboards.district", lambda role: ROLES[role][0] == "district", None),
+    ("GET", "/dashboards/streets/{street:fuqiang}?months=2", "dashboards.street",
+     lambda role: ROLES[role][0] == "district" or role == "fuqiang_leader", None),
+    ("GET", "/dashboards/streets/{street:kexue}?months=2", "dashboards.street", lambda role: ROLES[role][0] == "district",
+     None),
+    ("GET", "/dashboards/communities/{community:fuyuan}?months=2", "dashboards.community",
+     lambda role: watches_trends(role) and reaches_community(role, "fuyuan"), None),
+    ("GET", "/dashboards/communities/{community:fangzhi}?months=x", "dashboards.community",
+     lambda role: watches_trends(role) and reaches_community(role, "fangzhi"), None),
+    ("GET", "/audit/", "audit.log", lambda role: role in STREET_OR_ADMIN, None),
 ]
 # Not role-dependent: reachable before login, or the way out.
 OUTSIDE_MATRIX = {"static", "auth.login", "auth.login_POST", "auth.logout_POST",

@@ -56,6 +56,7 @@ class Action(enum.StrEnum):
     ADJUST_ASSESSMENT = "assessment.adjust"  # a 书记's adjustment, with a reason, for a person
     LOCK_ASSESSMENT = "assessment.lock"  # the 街镇 confirms and locks a period
     MANAGE_ASSESSMENT_RULES = "assessment.rules"  # weights, deductions, grades: district default or a street's
+    VIEW_DASHBOARD = "dashboard.view"  # trends of a community (target), a street, or the district (None)
 
 
 COMMUNITY_OFFICE = {Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD}
@@ -218,6 +219,10 @@ def can(account, action: Action, target=None) -> bool:
             if position is Position.ADMIN:
                 return True
             return position is Position.STREET_LEADER and target is not None and covers(actor, target)
+        case Action.VIEW_DASHBOARD:
+            # Leaders watch trends: the 书记/站长 their community, the 街镇 its street,
+            # district staff everything; workers and the front desk have their own pages.
+            return position not in (Position.GRID_WORKER, Position.FRONT_DESK) and covers(actor, target)
     return False
 
 

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal import clock, uploads
+from portal import charts, clock, uploads
 from portal.auth.policy import Action, can, require
 from portal.extensions import db
 from portal.htmx import is_htmx, render
@@ -237,7 +237,13 @@ def community(community_id: int):
         select(CorrectiveAction).options(joinedload(CorrectiveAction.item))
         .where(CorrectiveAction.community_id == place.id, CorrectiveAction.status != "verified")
         .order_by(CorrectiveAction.due_on)).all()
-    trend = [(i.submitted_at, i.score) for i in reversed(done) if i.score is not None]
+    scored = [i for i in reversed(done) if i.score is not None]
+    trend = None
+    if len(scored) >= 2:
+        days = [clock.to_local(i.submitted_at).date() for i in scored]
+        trend = charts.line_chart(
+            "score-trend", f"{place.name}最近 {len(scored)} 次检查得分", [f"{d.month}月{d.day}日" for d in days],
+            [(place.name, [float(i.score) for i in scored])], y_max=100)
     return render_template("inspections/community.html", community=place, inspections=done, actions=open_actions,
                            trend=trend, today=clock.today(), is_overdue=actions.is_overdue)
 
