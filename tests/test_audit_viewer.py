@@ -222,3 +222,18 @@ def test_a_page_of_the_log_costs_a_fixed_number_of_statements(app, auth):
         db.session.commit()
     many = count_statements(app, auth.client, "/audit/")
     assert many <= few + 4 and many <= 20, (few, many)  # one more per kind of object on the page, at most
+
+
+def test_every_table_owned_by_a_person_community_or_street_is_scoped_in_the_viewer(app):
+    """A 街镇 leader sees what was done in their street only if the viewer knows which
+    street each audited object belongs to: a table with an owner column and no link
+    would be invisible to them (or, worse, unscoped)."""
+    owner_columns = {"person_id", "community_id", "street_id"}
+    # The notice's structure is seeded, not edited; a card and a board's version follow
+    # from the events, which are audited themselves.
+    skipped = {"communities", "grids", "current_statuses", "board_versions"}
+    with app.app_context():
+        linked = {link.object_type for link in rules.links()}
+        owned = {table.name for table in db.metadata.sorted_tables
+                 if owner_columns & set(table.columns.keys()) and table.name not in skipped}
+    assert owned - linked == set()

@@ -60,6 +60,7 @@ class Link:
 
 
 def links() -> list[Link]:
+    from portal.assessment.models import AssessmentAdjustment, AssessmentLock, AssessmentSettings
     from portal.attendance.models import AttendanceCorrection, AttendanceSettings, MonthLock
     from portal.auth.models import Account
     from portal.board.models import ActivityEvent, HallDisplayLink
@@ -83,6 +84,7 @@ def links() -> list[Link]:
         Link("leave_entitlements", PERSON, LeaveEntitlement, LeaveEntitlement.person_id),
         Link("attendance_corrections", PERSON, AttendanceCorrection, AttendanceCorrection.person_id),
         Link("inspection_answers", PERSON, InspectionAnswer, InspectionAnswer.person_id),
+        Link("assessment_adjustments", PERSON, AssessmentAdjustment, AssessmentAdjustment.person_id),
         Link("inspections", COMMUNITY, Inspection, Inspection.community_id),
         Link("corrective_actions", COMMUNITY, CorrectiveAction, CorrectiveAction.community_id),
         Link("objections", COMMUNITY, Objection, Objection.community_id),
@@ -91,6 +93,8 @@ def links() -> list[Link]:
         Link("inspection_photos", COMMUNITY, InspectionPhoto, Inspection.community_id, join=Inspection),
         Link("attendance_settings", STREET, AttendanceSettings, AttendanceSettings.street_id),
         Link("month_locks", STREET, MonthLock, MonthLock.street_id),
+        Link("assessment_settings", STREET, AssessmentSettings, AssessmentSettings.street_id),
+        Link("assessment_locks", STREET, AssessmentLock, AssessmentLock.street_id),
         Link("bulletins", STREET, Bulletin, Bulletin.street_id),
         Link("sampling_draws", STREET, SamplingDraw, SamplingDraw.street_id),
     ]
