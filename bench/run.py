@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -53,6 +54,7 @@ class Endpoint:
     expect: int = 200
     target: float | None = None
     probe: dict = field(default_factory=dict)
+    duration: float = 0
     runs: list = field(default_factory=list)
 
 
@@ -84,7 +86,7 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
     server = subprocess.Popen(
         [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "sync",
          "--timeout", "120", "--log-level", "warning", "bench.wsgi:app"],
-        cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT)
+        cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -99,11 +101,28 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
 
 
 def stop_server(server: subprocess.Popen) -> None:
-    server.terminate()
+    """The server and its workers (their own process group), even mid-request."""
     try:
-        server.wait(timeout=20)
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        server.kill()
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+    except ProcessLookupError:
+        pass
+
+
+def drain(base: str, workers: int) -> None:
+    """Wait until the requests a load run left queued are done: one bare request
+    per worker, all at once, queue behind them."""
+    def one():
+        urllib.request.urlopen(f"{base}/_bench/bare", timeout=300).read()
+
+    threads = [threading.Thread(target=one) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 # -- sessions and probes --------------------------------------------------------------
@@ -143,6 +162,13 @@ def probe(base: str, endpoint: Endpoint, headers: dict) -> dict:
     return {"status": status, "bytes": len(body), "sql": int(sql) if sql is not None else None}
 
 
+def timed_probe(base: str, endpoint: Endpoint, headers: dict) -> dict:
+    started = time.perf_counter()
+    result = probe(base, endpoint, headers)
+    result["seconds"] = time.perf_counter() - started
+    return result
+
+
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
@@ -161,6 +187,8 @@ def load_wrk(base, endpoint, headers, duration, max_requests, connections) -> di
     line = next(line for line in output.splitlines() if line.startswith("BENCH "))
     data = json.loads(line[len("BENCH "):])
     seconds = data["duration_us"] / 1e6
+    if not data["requests"]:
+        raise SystemExit(f"{endpoint.key}: no response within {duration} s")
     return {"rps": data["requests"] / seconds, "p50": data["p50_us"] / 1000, "p99": data["p99_us"] / 1000,
             "requests": data["requests"], "unexpected": data["unexpected"] + data["socket_errors"],
             "cpu": data["cpu_us"] / 1000}
@@ -295,13 +323,18 @@ def main(argv=None) -> int:
     try:
         cookies = {user: login(base, user) for user in {p.user for p in points if p.user}}
         for point in points:
-            point.probe = probe(base, point, headers_for(point, cookies))
+            point.probe = timed_probe(base, point, headers_for(point, cookies))
             # Warm-up: the worker processes' first requests, the database's page cache.
-            load(base, point, headers_for(point, cookies), 1, 200, args.connections)
+            if point.probe["seconds"] < 0.5:
+                load(base, point, headers_for(point, cookies), 1, 200, args.connections)
+                drain(base, args.workers)
+            # A slow route gets the time for several requests per connection.
+            point.duration = min(120, max(args.duration, 3 * point.probe["seconds"] * args.connections + 1))
         for number in range(1, args.rounds + 1):
             for point in points:
-                result = load(base, point, headers_for(point, cookies), args.duration, args.max_requests,
+                result = load(base, point, headers_for(point, cookies), point.duration, args.max_requests,
                               args.connections)
+                drain(base, args.workers)
                 point.runs.append(result)
                 log(f"round {number}: {point.key:10} {result['rps']:8.1f} req/s  p50 {result['p50']:.1f} ms  "
                     f"p99 {result['p99']:.1f} ms  CPU {result['cpu']:.2f} ms")
