@@ -664,12 +664,31 @@ def generate(url: str, years: float, now: datetime) -> dict:
     return stats
 
 
+def existing_years(url: str) -> str | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not os.path.exists(parsed.database or ""):
+        return None
+    engine = create_engine(parsed)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT value FROM bench_meta WHERE key = 'years'")).scalar()
+    except Exception:  # noqa: BLE001 - no database, no table: nothing to reuse
+        return None
+    finally:
+        engine.dispose()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--years", type=float, default=float(os.environ.get("YEARS", 1)))
     parser.add_argument("--db", help="database URL (default BENCH_DATABASE_URL or instance/bench/bench.db)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the database if it already holds a district of that many years")
     args = parser.parse_args(argv)
     url = bench_url(args.db)
+    if args.reuse and existing_years(url) == str(args.years):
+        log(f"reusing the {args.years:g}-year district in {make_url(url).render_as_string(hide_password=True)}")
+        return 0
     now = choose_now()
     log(f"{args.years:g} year(s) of history into {make_url(url).render_as_string(hide_password=True)}, "
         f"now = {clock.to_local(now):%Y-%m-%d %H:%M} Asia/Shanghai")

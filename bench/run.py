@@ -258,6 +258,10 @@ def summarise(points: list[Endpoint]) -> list[dict]:
     return rows
 
 
+def ratio_text(value: float) -> str:
+    return f"{value:.2f}" if value >= 0.1 else f"{value:.4f}"
+
+
 def table(rows: list[dict]) -> str:
     lines = ["| route | status | req/s | ratio | p50 ms | p50 ×bare | p99 ms | p99 ×bare | CPU ms | CPU ×bare "
              "| bytes | SQL | target (req/s ratio) |",
@@ -265,7 +269,7 @@ def table(rows: list[dict]) -> str:
     for r in rows:
         target = "" if r["target"] is None else f"≥ {r['target']:g} {'met' if r['met'] else 'MISSED'}"
         lines.append(
-            f"| {r['label']} | {r['status']} | {r['rps']:.1f} | {r['ratio']:.2f} | {r['p50']:.1f} | "
+            f"| {r['label']} | {r['status']} | {r['rps']:.1f} | {ratio_text(r['ratio'])} | {r['p50']:.1f} | "
             f"{r['p50_ratio']:.1f} | {r['p99']:.1f} | {r['p99_ratio']:.1f} | {r['cpu']:.2f} | {r['cpu_ratio']:.1f} | "
             f"{r['bytes']} | {r['sql']} | {target} |")
     return "\n".join(lines)
@@ -329,7 +333,8 @@ def main(argv=None) -> int:
                 load(base, point, headers_for(point, cookies), 1, 200, args.connections)
                 drain(base, args.workers)
             # A slow route gets the time for several requests per connection.
-            point.duration = min(120, max(args.duration, 3 * point.probe["seconds"] * args.connections + 1))
+            point.duration = min(90, max(args.duration,
+                                         2 * point.probe["seconds"] * args.connections / args.workers + 1))
         for number in range(1, args.rounds + 1):
             for point in points:
                 result = load(base, point, headers_for(point, cookies), point.duration, args.max_requests,
