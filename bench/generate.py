@@ -399,8 +399,9 @@ class BulkWriter:
             cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
                         (table,))
         else:
-            cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT LIKE '%%pkey'",
-                        (table,))
+            cur.execute("SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+                        "JOIN pg_class t ON t.oid = x.indrelid WHERE t.relname = %s AND NOT x.indisprimary "
+                        "AND NOT x.indisunique", (table,))
         found = cur.fetchall()
         for name, _sql in found:
             cur.execute(f'DROP INDEX "{name}"')
