@@ -74,6 +74,10 @@ def main(argv=None) -> int:
             page = client.get("/login").get_data(as_text=True)
             token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
             client.post("/login", data={"username": point.user, "password": PASSWORD, "csrf_token": token})
+        if point.key == "poll":
+            from bench.run import poller_path
+
+            point.path = poller_path(client.get(f"/board/{fangzhi}").get_data(as_text=True))
         current["key"] = point.key
         response = client.get(point.path, headers={"HX-Request": "true"} if point.htmx else {})
         current["key"] = None

@@ -140,6 +140,13 @@ def login(base: str, username: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
+def poller_path(html: str) -> str:
+    """The poll URL a board page hands its poller (version, time, and the key the
+    fast path of an unchanged poll checks), as the browser would request it."""
+    url = re.search(r'id="board-poll"[^>]*hx-get="([^"]+)"', html).group(1)
+    return url.replace("&amp;", "&")
+
+
 def headers_for(endpoint: Endpoint, cookies: dict) -> dict:
     headers = {}
     if endpoint.user:
@@ -326,6 +333,10 @@ def main(argv=None) -> int:
     base = f"http://127.0.0.1:{args.port}"
     try:
         cookies = {user: login(base, user) for user in {p.user for p in points if p.user}}
+        for point in points:
+            if point.key == "poll":
+                page = urllib.request.Request(f"{base}/board/{ids['fangzhi']}", headers={"Cookie": cookies[point.user]})
+                point.path = poller_path(urllib.request.urlopen(page).read().decode())
         for point in points:
             point.probe = timed_probe(base, point, headers_for(point, cookies))
             # Warm-up: the worker processes' first requests, the database's page cache.

@@ -6,6 +6,7 @@ caller's one transaction.
 """
 import enum
 import hashlib
+import hmac
 import re
 import secrets
 import unicodedata
@@ -432,6 +433,33 @@ def poll(community_id: int, known_version: int, known_at: int, now: datetime | N
     if not changed:
         return PollAnswer(version, stamp, None)
     return PollAnswer(version, stamp, board_cards(community_id, changed))
+
+
+def poll_key(secret: str, session_id: str, community_id: int) -> str:
+    """What a board page puts in its poller's URL: binds the poll to this login
+    session (the cookie) and this board, so that an unchanged poll can be answered
+    without loading the account (see `unchanged`)."""
+    message = f"board-poll:{community_id}:{session_id}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def poll_key_matches(secret: str, key: str | None, session_id: str | None, community_id: int) -> bool:
+    if not key or not session_id or len(key) != 32:
+        return False
+    return hmac.compare_digest(key, poll_key(secret, session_id, community_id))
+
+
+def unchanged(community_id: int, known_version: int, known_at: int, now: datetime | None = None) -> bool:
+    """True when a poll of (version, time) would get no card at all: the one
+    statement of `poll`, for the fast path of the poll view."""
+    now = now or clock.now()
+    seen = _seen_today(known_at, now)
+    if seen is None:
+        return False
+    with db.engine.connect() as conn:  # a bare connection: no ORM session for one read
+        rows = conn.execute(_POLL, {"community": community_id, "known": known_version, "seen": seen,
+                                    "now": now}).all()
+    return bool(rows) and rows[0][0] == known_version and all(person_id is None for _v, person_id in rows)
 
 
 def community_summaries(community_ids: list[int]) -> dict[int, dict[str, int]]:
