@@ -62,6 +62,7 @@ def choose_now() -> datetime:
 def reset_database(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             path = f"{parsed.database}{suffix}"
             if os.path.exists(path):

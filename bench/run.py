@@ -323,7 +323,8 @@ def main(argv=None) -> int:
     if args.only:
         wanted = {"bare", *args.only.split(",")}
         points = [p for p in points if p.key in wanted]
-    load = load_wrk if shutil.which("wrk") else load_threads
+    use_wrk = shutil.which("wrk") and os.environ.get("BENCH_LOADGEN", "wrk") == "wrk"
+    load = load_wrk if use_wrk else load_threads
     generator = "wrk 1 thread" if load is load_wrk else "Python threads"
     log(f"{backend}, {meta.get('years')} year(s), {meta.get('history_events')} history events; "
         f"gunicorn {args.workers} sync workers; {generator}, {args.connections} connections, "
