@@ -7,7 +7,7 @@ PORT ?= 5000
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
-.PHONY: install run serve test test-sqlite test-e2e test-faults lint migrate seed clean-db
+.PHONY: install run serve test test-sqlite test-e2e test-faults lint migrate seed clean-db bench bench-run
 
 install: $(BIN)/.installed
 
@@ -46,3 +46,17 @@ lint: install
 
 clean-db:
 	rm -f instance/portal.db instance/portal.db-wal instance/portal.db-shm
+
+# Benchmark (README, "Benchmark"): a district with YEARS of history in its own database
+# (SQLite under instance/bench/, or BENCH_DB=postgresql://…), the EXPLAIN check of the hot
+# queries, then gunicorn on 127.0.0.1 driven by wrk. BENCH_FRESH=1 regenerates the data.
+YEARS ?= 1
+BENCH_DB ?= sqlite:///$(CURDIR)/instance/bench/bench-$(YEARS)y.db
+bench: install
+	@command -v wrk >/dev/null || echo "wrk not found (apt-get install wrk): using the slower Python load generator"
+	BENCH_DATABASE_URL=$(BENCH_DB) $(BIN)/python -m bench.generate --years $(YEARS) $(if $(BENCH_FRESH),,--reuse)
+	BENCH_DATABASE_URL=$(BENCH_DB) $(BIN)/python -m bench.explain
+	BENCH_DATABASE_URL=$(BENCH_DB) $(BIN)/python -m bench.run
+
+bench-run: install
+	BENCH_DATABASE_URL=$(BENCH_DB) $(BIN)/python -m bench.run

@@ -26,6 +26,8 @@ def today() -> date:
 
 
 def to_local(moment: datetime) -> datetime:
+    if moment.tzinfo is LOCAL_TZ:
+        return moment
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(LOCAL_TZ)

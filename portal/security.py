@@ -23,7 +23,7 @@ def set_security_headers(response):
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.endpoint != "static" and current_user.is_authenticated:
+    if request.endpoint != "static" and headers.get("Cache-Control") != "no-store" and current_user.is_authenticated:
         # Pages of a logged-in user must not outlive logout in any cache.
         headers["Cache-Control"] = "no-store"
     return response

@@ -481,3 +481,37 @@ def test_a_visit_over_twelve_hours_is_refused(app):
         db.session.rollback()
         assert counts() == before
         rules.record_event(worker, worker.person, "visit_end", now=NOON)
+
+
+# -- the fast path of an unchanged poll (bench) ----------------------------------------------
+
+def test_the_poll_key_binds_an_unchanged_poll_to_its_session_and_board(app, auth):
+    auth.login("fuyuan_frontdesk")
+    url = poll_url(auth.client.get(board_path(app)).get_data(as_text=True))
+    assert "k=" in url
+    assert auth.client.get(url, headers={"HX-Request": "true"}).status_code == 204
+    # Without the session cookie the key is worth nothing: the full path asks for a login.
+    assert app.test_client().get(url, headers={"HX-Request": "true"}).status_code == 302
+    # Another account's session with this URL gets the full path and its policy.
+    other = Auth(app.test_client())
+    other.login("fuda_worker01")
+    assert other.client.get(url, headers={"HX-Request": "true"}).status_code == 403
+    # The key of one board does not answer for another.
+    foreign = url.replace(board_path(app), board_path(app, "fuda"))
+    assert auth.client.get(foreign, headers={"HX-Request": "true"}).status_code == 403
+
+
+def test_a_logged_out_cookie_learns_nothing_from_a_poll(app, auth):
+    auth.login("fuyuan_frontdesk")
+    url = poll_url(auth.client.get(board_path(app)).get_data(as_text=True))
+    thief = app.test_client()
+    thief.set_cookie("portal_session", auth.client.get_cookie("portal_session").value)
+    auth.logout()
+    # Unchanged: a bodiless 204 at most; once something changed, only the login page.
+    assert thief.get(url, headers={"HX-Request": "true"}).status_code in (204, 302)
+    with app.app_context():
+        worker = account("fuyuan_worker03")
+        rules.record_event(worker, worker.person, "clock_in")
+        db.session.commit()
+    answer = thief.get(url, headers={"HX-Request": "true"})
+    assert answer.status_code == 302 and "card-" not in answer.get_data(as_text=True)

@@ -143,6 +143,8 @@ class _Event(NamedTuple):
 
 
 def _kind(value) -> EventKind | None:
+    if value.__class__ is EventKind:
+        return value
     try:
         return EventKind(getattr(value, "value", value))
     except ValueError:

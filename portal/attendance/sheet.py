@@ -70,7 +70,8 @@ def build(title: str, community_ids: list[int], first: date, today: date | None 
     end = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ)
     ids = [p.id for p in people]
     events = defaultdict(list)
-    for event in db.session.scalars(select(ActivityEvent).where(
+    # Plain rows, not ORM objects: a street's month is tens of thousands of events.
+    for event in db.session.execute(select(ActivityEvent.person_id, ActivityEvent.kind, ActivityEvent.at).where(
             ActivityEvent.person_id.in_(ids), ActivityEvent.at >= start, ActivityEvent.at < end)
             .order_by(ActivityEvent.at, ActivityEvent.id)):
         events[(event.person_id, clock.to_local(event.at).date())].append(event)
@@ -183,7 +184,7 @@ def week_visits(community_ids: list[int], today: date | None = None) -> list[tup
         Person.community_id.in_(community_ids), Person.active.is_(True), Person.grid_id.is_not(None))
         .options(joinedload(Person.grid), joinedload(Person.community))).all()
     events = defaultdict(list)
-    for event in db.session.scalars(select(ActivityEvent).where(
+    for event in db.session.execute(select(ActivityEvent.person_id, ActivityEvent.kind, ActivityEvent.at).where(
             ActivityEvent.person_id.in_([p.id for p in people]), ActivityEvent.at >= start,
             ActivityEvent.kind.in_(("visit_start", "visit_end"))).order_by(ActivityEvent.at, ActivityEvent.id)):
         events[event.person_id].append(event)

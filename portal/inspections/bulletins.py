@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from portal import clock
 from portal.audit import rules as audit
@@ -186,8 +187,18 @@ def publish(actor, period: str, street: Street | None, now: datetime | None = No
 
 
 def visible_to(account) -> list[Bulletin]:
-    rows = db.session.scalars(select(Bulletin).order_by(Bulletin.published_at.desc()).limit(200))
+    # The frozen content (every community's ranking) is not needed for the list: years of
+    # 通报 made the page parse megabytes of JSON (make bench, 5 years).
+    rows = db.session.scalars(select(Bulletin).options(defer(Bulletin.content))
+                              .order_by(Bulletin.published_at.desc()).limit(200))
     return [b for b in rows if can(account, Action.VIEW_BULLETIN, b)]
+
+
+def list_title(bulletin: Bulletin, street_names: dict[int, str]) -> str:
+    """What `compute` put in content["scope"] and content["label"], from the row alone."""
+    parsed = parse_period(bulletin.period)
+    scope = street_names.get(bulletin.street_id, "") if bulletin.street_id else "青山区"
+    return f"{scope}{parsed[2] if parsed else bulletin.period}"
 
 
 def lodge_objection(actor, bulletin: Bulletin, text: str, now: datetime | None = None) -> Objection:

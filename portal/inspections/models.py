@@ -227,7 +227,8 @@ class Bulletin(db.Model):
     """通报: a month's or quarter's ranking, frozen when published."""
 
     __tablename__ = "bulletins"
-    __table_args__ = (UniqueConstraint("period", "street_key", name="uq_bulletins_period_scope"),)
+    __table_args__ = (UniqueConstraint("period", "street_key", name="uq_bulletins_period_scope"),
+                      Index("ix_bulletins_published_at", "published_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     period: Mapped[str] = mapped_column(String(10))    # "2026-11" or "2026-Q4"

@@ -384,7 +384,9 @@ def draw_accept_POST(draw_id: int):
 def _bulletins_page(errors=None, status=200, form=None):
     require(current_user, Action.FOLLOW_INSPECTIONS)
     streets = db.session.scalars(select(Street).order_by(Street.sort_order)).all()
+    names = {street.id: street.name for street in streets}
     return render_template("inspections/bulletins.html", bulletins=bulletins.visible_to(current_user),
+                           bulletin_title=lambda b: bulletins.list_title(b, names),
                            periods=bulletins.current_periods(clock.today()), streets=streets,
                            can_publish=can(current_user, Action.INSPECT), errors=errors or {},
                            form=form or {}), status

@@ -82,6 +82,7 @@ class LeaveRequest(db.Model):
         Index("ix_leave_requests_person_start", "person_id", "start_date"),
         Index("ix_leave_requests_community_status", "community_id", "status"),
         Index("ix_leave_requests_community_dates", "community_id", "start_date", "end_date"),
+        Index("ix_leave_requests_street_status", "street_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -224,7 +224,9 @@ def attachment(leave_id: int):
 @login_required
 def queue():
     require(current_user, Action.VIEW_LEAVE_QUEUE)
-    return render_template("leave/queue.html", requests=rules.queue_for(current_user),
+    requests = rules.queue_for(current_user)
+    # The navigation's badge counts the same queue: reuse it instead of a second query.
+    return render_template("leave/queue.html", requests=requests, queue_count=lambda: len(requests),
                            overdue=rules.overdue_for(current_user), rules=rules)
 
 
