@@ -52,7 +52,7 @@ def request(actor, person, kind: str, day: date | None, time_text: str, reason: 
         try:
             hour, minute = (int(p) for p in (time_text or "").strip().split(":")[:2])
             moment = datetime.combine(day, time(hour, minute), tzinfo=clock.LOCAL_TZ)
-        except ValueError:
+        except (ValueError, OverflowError):
             errors["time"] = "时间应为“时:分”，如 08:25。"
         if moment is not None and moment > now:
             errors["time"] = "补卡时间不能晚于现在。"

@@ -325,7 +325,7 @@ def entitlement_POST():
     errors = {}
     if account is None:
         errors["username"] = "找不到该用户名。"
-    if not (year_text.isdigit() and len(year_text) == 4):
+    if not (year_text.isascii() and year_text.isdigit() and len(year_text) == 4):
         errors["year"] = "年份应为四位数字。"
     if not errors:
         try:

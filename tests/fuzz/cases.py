@@ -37,12 +37,19 @@ def control(value, newlines_ok: bool = False) -> bool:
 
 
 def not_a_date(value) -> bool:
+    """Not a date as the portal's forms read one (clock.parse_date: YYYY-MM-DD first)."""
     value = (seen(value) or "").strip()
     try:
-        date.fromisoformat(value)
+        date.fromisoformat(value[:10])
     except ValueError:
         return True
-    return len(value) != 10
+    return False
+
+
+def not_a_strict_date(value) -> bool:
+    """The work calendar takes exactly YYYY-MM-DD and nothing after it."""
+    value = (seen(value) or "").strip()
+    return not_a_date(value) or len(value) != 10
 
 
 def first(*checks):
@@ -198,12 +205,12 @@ CASES: dict[str, Case] = {
         "admin", "/calendar/2026/days",
         {"day": field("2026-12-05", "2026-12-26", "2026-10-01"), "kind": field("holiday", "adjusted_workday"),
          "name": field("元旦", "")},
-        refuse=first(("no date", lambda f: not_a_date(f["day"])),
+        refuse=first(("no date", lambda f: not_a_strict_date(f["day"])),
                      ("no such kind", lambda f: seen(f["kind"]) not in ("holiday", "adjusted_workday")))),
     "workdays.day_delete_POST": Case(
         "admin", "/calendar/2026/days/{param}/delete",
         path_param=st.one_of(st.sampled_from(["2026-10-01", "2026-10-08", "2026-12-05"]), nasty),
-        refuse=first(("no date", lambda f: not_a_date(f["param"])))),
+        refuse=first(("no date", lambda f: not_a_strict_date(f["param"])))),
     "workdays.confirm_POST": Case("admin", "/calendar/2027/confirm"),
     "workdays.prefill_POST": Case("admin", "/calendar/2026/prefill"),
     # -- attendance --------------------------------------------------------------------
