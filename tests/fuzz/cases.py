@@ -154,7 +154,7 @@ CASES: dict[str, Case] = {
         htmx=True),
     "board.display_link_new_POST": Case(
         "fuyuan_secretary", "/board/{community:fuyuan}/display-links", {"label": field("大厅", "")},
-        refuse=first(("label over 40", lambda f: len((seen(f["label"]) or "")) > 40),
+        refuse=first(("label over 40", lambda f: len(seen(f["label"]) or "") > 40),
                      ("control characters", lambda f: control(f["label"])))),
     "board.display_link_revoke_POST": Case(
         "fuyuan_secretary", lambda: objects.display_link_path("fuyuan")),
