@@ -232,3 +232,20 @@ def test_a_correction_time_past_any_clock_is_refused(app):
         db.session.rollback()
         assert "时:分" in refused.value.errors["time"]
         assert counts() == before
+
+
+def test_text_with_a_nul_is_refused_not_passed_to_the_database(app):
+    """PostgreSQL refuses NUL in text; the rules refuse control characters first."""
+    with app.app_context():
+        worker = account("fuyuan_worker01")
+        before = counts()
+        with pytest.raises(corrections.CorrectionError) as refused:
+            corrections.request(worker, worker.person, "clock_in", date(2026, 11, 24), "08:20", "手机\x00没电")
+        assert "控制字符" in refused.value.errors["reason"]
+        correction = corrections.request(worker, worker.person, "clock_in", date(2026, 11, 24), "08:20", "手机没电")
+        db.session.commit()
+        with pytest.raises(corrections.CorrectionError, match="控制字符"):
+            corrections.decide(account("fuyuan_secretary"), correction, False, "不\x00同意")
+        db.session.rollback()
+        assert db.session.get(AttendanceCorrection, correction.id).status.value == "pending"
+        assert counts()[0] == before[0] + 1

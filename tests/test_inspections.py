@@ -614,3 +614,36 @@ def test_answering_an_objection_twice_says_it_is_answered(app, auth):
     assert again.status_code == 400 and "该申诉已答复" in again.get_data(as_text=True)
     with app.app_context():
         assert counts() == before
+
+
+def test_text_with_a_nul_is_refused_not_passed_to_the_database(app):
+    """PostgreSQL refuses NUL in text; every note, objection, reply and checklist line
+    refuses control characters before it gets there."""
+    from portal.inspections import actions
+
+    with app.app_context():
+        inspector, secretary = account("inspector"), account("fuyuan_secretary")
+        inspection_id = inspect(fail=(0,))
+        action = db.session.scalar(select(CorrectiveAction).where(CorrectiveAction.inspection_id == inspection_id))
+        draft = conduct.start(inspector, community("fuyuan"))
+        item = conduct.sheet(draft).items[0]
+        bulletin = bulletins.publish(inspector, "2026-11", None)
+        objection = bulletins.lodge_objection(secretary, bulletin, "胸卡已补戴")
+        db.session.commit()
+        before = counts()
+        refusals = [
+            lambda: conduct.answer(inspector, draft.id, str(item.id), None, "fail", "未\x00佩戴"),
+            lambda: actions.record_fix(secretary, action, "已\x00整改", ("p.png", images.png())),
+            lambda: bulletins.answer_objection(inspector, objection, False, "维\x00持"),
+            lambda: checklist.new_version(inspector, [{"section": "1", "text": "佩戴\x00工作证", "points": "2"}], "修订"),
+        ]
+        for refusal in refusals:
+            with pytest.raises((conduct.InspectionError, checklist.ChecklistError), match="控制字符"):
+                refusal()
+            db.session.rollback()
+        bulletins.answer_objection(inspector, objection, False, "维持")  # the first objection is answered …
+        db.session.commit()
+        with pytest.raises(conduct.InspectionError, match="控制字符"):  # … so a second may be lodged
+            bulletins.lodge_objection(secretary, bulletin, "再次\x00申诉")
+        db.session.rollback()
+        assert counts()["Objection"] == before["Objection"]

@@ -443,3 +443,17 @@ def test_a_leave_type_of_unicode_digits_is_asked_for_again(app, auth):
     assert response.status_code == 400 and "请选择请假类型" in response.get_data(as_text=True)
     with app.app_context():
         assert counts() == before
+
+
+def test_an_entitlement_with_a_nul_is_refused_not_passed_to_the_database(app, auth):
+    auth.login("admin")
+    with app.app_context():
+        before = counts(), db.session.scalar(select(func.count()).select_from(LeaveEntitlement))
+    unknown = auth.post("/leave/entitlements", {"username": "fuyuan_worker01\x00", "year": "2026", "days": "5",
+                                                "reason": "核定"}, token_from="/leave/types")
+    assert unknown.status_code == 400 and "找不到该用户名" in unknown.get_data(as_text=True)
+    reason = auth.post("/leave/entitlements", {"username": "fuyuan_worker01", "year": "2026", "days": "5",
+                                               "reason": "核\x00定"}, token_from="/leave/types")
+    assert reason.status_code == 400 and "控制字符" in reason.get_data(as_text=True)
+    with app.app_context():
+        assert (counts(), db.session.scalar(select(func.count()).select_from(LeaveEntitlement))) == before

@@ -8,6 +8,7 @@ from portal import clock
 from portal.audit import rules as audit
 from portal.extensions import db
 from portal.inspections.models import SECTIONS, ChecklistItem, ChecklistVersion, InspectionSettings
+from portal.text import has_control
 
 MAX_ITEMS = 80
 MAX_POINTS = 20
@@ -126,6 +127,8 @@ def parse_rows(form: list[dict]) -> tuple[list[ItemRow], dict[str, str]]:
             errors[f"{index}.text"] = "请填写检查内容。"
         elif len(text) > 200:
             errors[f"{index}.text"] = "检查内容不能超过 200 字。"
+        elif has_control(text):
+            errors[f"{index}.text"] = "检查内容不能含控制字符。"
         if not (points.isascii() and points.isdigit() and len(points) < 6) or not 1 <= int(points) <= MAX_POINTS:
             errors[f"{index}.points"] = f"分值应为 1 至 {MAX_POINTS} 的整数。"
         if not any(key.startswith(f"{index}.") for key in errors):
@@ -147,6 +150,8 @@ def new_version(actor, form: list[dict], note: str) -> ChecklistVersion:
     note = " ".join((note or "").split())
     if not note or len(note) > 200:
         errors["note"] = "请写明修订说明（不超过 200 字）。"
+    elif has_control(note):
+        errors["note"] = "修订说明不能含控制字符。"
     current = current_version()
     if not errors and current is not None and rows == sorted(rows_of(current), key=lambda r: r.section):
         errors["form"] = "检查表没有修改，无需生成新版本。"

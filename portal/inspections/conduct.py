@@ -22,6 +22,7 @@ from portal.inspections.models import (
     Verdict,
 )
 from portal.people.models import Person
+from portal.text import has_control
 
 MAX_PHOTOS_PER_ANSWER = 5
 PHOTO_KIND = "inspections"
@@ -142,6 +143,8 @@ def answer(actor, inspection_id: int, item_id: str, person_id: str | None, verdi
     note = (note or "").strip()
     if len(note) > 500:
         _refuse("note", "说明不能超过 500 字。")
+    if has_control(note, allow_newlines=True):
+        _refuse("note", "说明不能含控制字符。")
     if verdict_value is Verdict.FAIL and not note:
         _refuse("note", "判为不符合时请写明发现的问题。")
     row = db.session.scalar(select(InspectionAnswer).where(

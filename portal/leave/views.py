@@ -320,7 +320,9 @@ def entitlement_POST():
     username = (request.form.get("username") or "").strip().lower()[:64]
     from portal.auth.models import Account
 
-    account = db.session.scalar(select(Account).where(Account.username == username)) if username else None
+    # A control character names nobody (and PostgreSQL refuses NUL in a query).
+    known = username and username.isprintable()
+    account = db.session.scalar(select(Account).where(Account.username == username)) if known else None
     year_text = request.form.get("year", "")
     errors = {}
     if account is None:

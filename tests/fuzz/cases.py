@@ -172,7 +172,7 @@ CASES: dict[str, Case] = {
                      ("no reason", lambda f: blank(f["reason"])),
                      ("no destination", lambda f: blank(f["destination"])))),
     "leave.decide_POST": Case(
-        "fuyuan_secretary", lambda: f"/leave/{objects.pending_leave('fuyuan_worker02')}/decide",
+        "fuyuan_secretary", lambda: f"/leave/{objects.pending_leave('fuyuan_worker02', objects.FUYUAN_WORKERS)}/decide",
         {"decision": field("approve", "reject"), "comment": field("同意", "")},
         refuse=first(("control characters", lambda f: control(f["comment"], newlines_ok=True)),
                      ("rejected without a reason",

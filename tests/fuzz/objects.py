@@ -46,13 +46,24 @@ def _leave_in(username: str, statuses, started: bool | None = None) -> int | Non
     return None
 
 
-def pending_leave(username: str) -> int:
+def pending_leave(username: str, spares: tuple[str, ...] = ()) -> int:
+    """A pending 事假 of `username`, or of a spare colleague once approvals have filled
+    every working day that can still be asked for."""
     from portal.leave.models import LeaveStatus
 
-    found = _leave_in(username, [LeaveStatus.PENDING])
-    if found is None:
-        found = _file_leave(username, "personal", [clock.today() + timedelta(days=n) for n in range(7, 60)])
-    return found
+    for name in (username, *spares):
+        found = _leave_in(name, [LeaveStatus.PENDING])
+        if found is not None:
+            return found
+    for name in (username, *spares):
+        try:
+            return _file_leave(name, "personal", [clock.today() + timedelta(days=n) for n in range(7, 60)])
+        except AssertionError:
+            continue
+    raise AssertionError(f"no free day for a leave of {username} or {spares}")
+
+
+FUYUAN_WORKERS = tuple(f"fuyuan_worker{n:02d}" for n in range(4, 13))
 
 
 def _approve(leave_id: int, approver: str) -> None:

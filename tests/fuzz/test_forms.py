@@ -35,6 +35,14 @@ def test_a_form_survives_hostile_input(app, endpoint):
     case = CASES[endpoint]
     fuzzer = Fuzzer(app, case)
 
+    # First a sweep: the offered values with one field at a time carrying a NUL, which
+    # PostgreSQL refuses in text (random examples rarely put it in the one field that matters).
+    offered = {name: (getattr(strategy, "offered", None) or ("1",))[0] for name, strategy in case.fields.items()}
+    for name in case.fields:
+        fuzzer.check({**offered, name: "a\x00b"}, {}, {}, "valid", False, "2026-10-01" if case.path_param else None)
+    if case.path_param is not None:
+        fuzzer.check(offered, {}, {}, "valid", False, "2026-10-01\x00")
+
     # No shrinking: one shrink of a whole-app example can take minutes; the failing
     # example is printed as generated.
     @settings(max_examples=EXAMPLES, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
