@@ -41,3 +41,8 @@ lint: install
 
 clean-db:
 	rm -f instance/portal.db instance/portal.db-wal instance/portal.db-shm
+
+# A longer fuzz hunt than `make test` runs (tests/fuzz; FUZZ_EXAMPLES per form and database).
+.PHONY: fuzz
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/pytest -m fuzz tests/fuzz

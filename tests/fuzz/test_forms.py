@@ -13,7 +13,7 @@ from tests.test_policy import FROZEN
 
 # Per route and database; each example is a whole request plus two table snapshots.
 # FUZZ_EXAMPLES=200 for a longer hunt.
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 CSRF = st.sampled_from(["valid"] * 7 + ["missing", "garbage", "altered"])
 
 
