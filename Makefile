@@ -60,3 +60,8 @@ bench: install
 
 bench-run: install
 	BENCH_DATABASE_URL=$(BENCH_DB) $(BIN)/python -m bench.run
+
+# A longer fuzz hunt than `make test` runs (tests/fuzz; FUZZ_EXAMPLES per form and database).
+.PHONY: fuzz
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/pytest -m fuzz tests/fuzz

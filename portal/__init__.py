@@ -3,6 +3,7 @@ import os
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from portal import clock
 from portal.config import CONFIGS, INSTANCE_PATH, PROJECT_ROOT, check_deploy
@@ -40,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.session_protection = None  # see README: phones change address often
 
     _register_models()
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     _register_blueprints(app)
     _register_templates(app)
     _register_errors(app)
@@ -52,6 +54,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """<int:…> in a URL names a row: a number beyond a database integer names none,
+    so it is "not found" instead of an overflow inside the database driver."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def _register_models() -> None:

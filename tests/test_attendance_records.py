@@ -201,3 +201,51 @@ def test_correction_and_lock_pages(app, auth):
 def street_id(app):
     with app.app_context():
         return street("fuqiang").id
+
+
+# -- found by fuzzing (tests/fuzz): numbers Python's int() and time() cannot take --------------
+
+@pytest.mark.parametrize("change, field", [
+    ({"morning_start": "99999999999:00"}, "morning_start"),   # time() overflows, not a ValueError
+    ({"late_grace_minutes": "²"}, "late_grace_minutes"),       # isdigit() says yes, int() says no
+    ({"weekly_visit_minutes": "9" * 5000}, "weekly_visit_minutes"),  # beyond int()'s 4300 digits
+])
+def test_numbers_that_are_not_plain_digits_are_refused_as_bad_settings(app, auth, change, field):
+    with app.app_context():
+        before = counts()
+        with pytest.raises(settings.SettingsError) as refused:
+            settings.save(account("admin"), None, {**GOOD, **change})
+        db.session.rollback()
+        assert field in refused.value.errors
+        assert counts() == before
+    auth.login("admin")
+    page = auth.post("/attendance/settings", {**GOOD, **change}, token_from="/attendance/settings")
+    assert page.status_code == 400 and "应为" in page.get_data(as_text=True)
+
+
+def test_a_correction_time_past_any_clock_is_refused(app):
+    with app.app_context():
+        worker = account("fuyuan_worker01")
+        before = counts()
+        with pytest.raises(corrections.CorrectionError) as refused:
+            corrections.request(worker, worker.person, "clock_in", date(2026, 11, 24), "99999999999:00", "忘记签到")
+        db.session.rollback()
+        assert "时:分" in refused.value.errors["time"]
+        assert counts() == before
+
+
+def test_text_with_a_nul_is_refused_not_passed_to_the_database(app):
+    """PostgreSQL refuses NUL in text; the rules refuse control characters first."""
+    with app.app_context():
+        worker = account("fuyuan_worker01")
+        before = counts()
+        with pytest.raises(corrections.CorrectionError) as refused:
+            corrections.request(worker, worker.person, "clock_in", date(2026, 11, 24), "08:20", "手机\x00没电")
+        assert "控制字符" in refused.value.errors["reason"]
+        correction = corrections.request(worker, worker.person, "clock_in", date(2026, 11, 24), "08:20", "手机没电")
+        db.session.commit()
+        with pytest.raises(corrections.CorrectionError, match="控制字符"):
+            corrections.decide(account("fuyuan_secretary"), correction, False, "不\x00同意")
+        db.session.rollback()
+        assert db.session.get(AttendanceCorrection, correction.id).status.value == "pending"
+        assert counts()[0] == before[0] + 1

@@ -515,3 +515,27 @@ def test_a_logged_out_cookie_learns_nothing_from_a_poll(app, auth):
         db.session.commit()
     answer = thief.get(url, headers={"HX-Request": "true"})
     assert answer.status_code == 302 and "card-" not in answer.get_data(as_text=True)
+
+# -- found by fuzzing (tests/fuzz) --------------------------------------------------------------
+
+@pytest.mark.parametrize("data, message", [
+    ({"kind": "errand", "back_in": "²"}, "无效"),                 # isdigit() but not int()
+    ({"kind": "errand", "return_at": "99999999999:00"}, "时:分"),  # time() overflows
+])
+def test_return_times_python_cannot_read_are_refused_at_the_card(app, auth, data, message):
+    auth.login("fuyuan_frontdesk")
+    with app.app_context():
+        pid = account("fuyuan_worker03").person_id
+        path = f"/board/{community_id('fuyuan')}"
+        before = counts()
+    response = auth.post(f"{path}/people/{pid}/status", data, token_from=path, headers={"HX-Request": "true"})
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    with app.app_context():
+        assert counts() == before
+
+
+def test_a_poll_with_a_unicode_digit_is_answered_not_crashed(app, auth):
+    auth.login("fuyuan_worker01")
+    with app.app_context():
+        path = f"/board/{community_id('fuyuan')}/poll"
+    assert auth.client.get(path + "?v=²&t=①").status_code == 200

@@ -560,3 +560,90 @@ def test_settings_are_checked_and_audited(app, auth):
         assert checklist.settings().action_due_days == 10
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "inspection.settings"))
         assert entry.before == {"action_due_days": 7} and entry.after == {"action_due_days": 10}
+
+
+# -- found by fuzzing (tests/fuzz) --------------------------------------------------------------
+
+@pytest.mark.parametrize("path, form, message", [
+    ("/inspections/sampling", {"size": "²", "seed": ""}, "抽查数量应为 1 至"),
+    ("/inspections/sampling", {"size": "2", "seed": "9" * 5000}, "随机种子"),
+    ("/inspections/checklist/edit", {"rows": "1", "note": "修订", "0.section": "1", "0.text": "x", "0.points": "9" * 5000},
+     "分值应为 1 至 20"),
+    ("/inspections/checklist/edit", {"rows": "1", "note": "修订", "0.section": "²", "0.text": "x", "0.points": "2"}, "请选择"),
+    ("/inspections/settings", {"action_due_days": "①", "objection_days": "5", "sample_size": "5"},
+     "整改期限应为 1 至 90 的整数"),
+    ("/inspections/", {"community": "²"}, "请选择要检查的社区"),
+])
+def test_numbers_python_cannot_read_are_refused_with_a_message(app, auth, path, form, message):
+    with app.app_context():
+        before = counts()
+    auth.login("inspector")
+    response = auth.post(path, form, token_from="/inspections/checklist")
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    with app.app_context():
+        assert counts() == before
+
+
+def test_reviewing_an_action_not_yet_fixed_says_why_nothing_happened(app, auth):
+    with app.app_context():
+        inspection_id = inspect(fail=(0,))
+        action_id = db.session.scalar(select(CorrectiveAction.id).where(CorrectiveAction.inspection_id == inspection_id))
+        before = counts()
+    auth.login("inspector")
+    path = f"/inspections/actions/{action_id}"
+    response = auth.post(path + "/review", {"decision": "verify"}, token_from=path)
+    assert response.status_code == 400 and "该整改事项已是" in response.get_data(as_text=True)
+    with app.app_context():
+        assert counts() == before
+
+
+def test_answering_an_objection_twice_says_it_is_answered(app, auth):
+    with app.app_context():
+        inspect()
+        bulletin = bulletins.publish(account("inspector"), "2026-11", None)
+        objection = bulletins.lodge_objection(account("fuyuan_secretary"), bulletin, "胸卡已补戴")
+        db.session.commit()
+        bulletin_id, objection_id = bulletin.id, objection.id
+    auth.login("inspector")
+    path = f"/inspections/bulletins/{bulletin_id}"
+    answer = f"/inspections/objections/{objection_id}/answer"
+    assert auth.post(answer, {"decision": "dismiss", "reply": "维持"}, token_from=path).status_code == 302
+    with app.app_context():
+        before = counts()
+    again = auth.post(answer, {"decision": "uphold", "reply": "成立"}, token_from=path)
+    assert again.status_code == 400 and "该申诉已答复" in again.get_data(as_text=True)
+    with app.app_context():
+        assert counts() == before
+
+
+def test_text_with_a_nul_is_refused_not_passed_to_the_database(app):
+    """PostgreSQL refuses NUL in text; every note, objection, reply and checklist line
+    refuses control characters before it gets there."""
+    from portal.inspections import actions
+
+    with app.app_context():
+        inspector, secretary = account("inspector"), account("fuyuan_secretary")
+        inspection_id = inspect(fail=(0,))
+        action = db.session.scalar(select(CorrectiveAction).where(CorrectiveAction.inspection_id == inspection_id))
+        draft = conduct.start(inspector, community("fuyuan"))
+        item = conduct.sheet(draft).items[0]
+        bulletin = bulletins.publish(inspector, "2026-11", None)
+        objection = bulletins.lodge_objection(secretary, bulletin, "胸卡已补戴")
+        db.session.commit()
+        before = counts()
+        refusals = [
+            lambda: conduct.answer(inspector, draft.id, str(item.id), None, "fail", "未\x00佩戴"),
+            lambda: actions.record_fix(secretary, action, "已\x00整改", ("p.png", images.png())),
+            lambda: bulletins.answer_objection(inspector, objection, False, "维\x00持"),
+            lambda: checklist.new_version(inspector, [{"section": "1", "text": "佩戴\x00工作证", "points": "2"}], "修订"),
+        ]
+        for refusal in refusals:
+            with pytest.raises((conduct.InspectionError, checklist.ChecklistError), match="控制字符"):
+                refusal()
+            db.session.rollback()
+        bulletins.answer_objection(inspector, objection, False, "维持")  # the first objection is answered …
+        db.session.commit()
+        with pytest.raises(conduct.InspectionError, match="控制字符"):  # … so a second may be lodged
+            bulletins.lodge_objection(secretary, bulletin, "再次\x00申诉")
+        db.session.rollback()
+        assert counts()["Objection"] == before["Objection"]

@@ -418,3 +418,42 @@ def test_an_admin_sets_an_entitlement_with_a_reason(app, auth):
     saved = auth.post("/leave/entitlements", {"username": "fuyuan_worker01", "year": "2026", "days": "7.5",
                                               "reason": "军龄折算"}, token_from="/leave/types")
     assert saved.status_code == 302
+
+
+# -- found by fuzzing (tests/fuzz) --------------------------------------------------------------
+
+def test_an_entitlement_year_of_unicode_digits_is_refused(app, auth):
+    auth.login("admin")
+    with app.app_context():
+        before = counts(), db.session.scalar(select(func.count()).select_from(LeaveEntitlement))
+    response = auth.post("/leave/entitlements", {"username": "fuyuan_worker01", "year": "²⁰²⁶", "days": "5",
+                                                 "reason": "核定"}, token_from="/leave/types")
+    assert response.status_code == 400 and "年份应为四位数字" in response.get_data(as_text=True)
+    with app.app_context():
+        assert (counts(), db.session.scalar(select(func.count()).select_from(LeaveEntitlement))) == before
+
+
+def test_a_leave_type_of_unicode_digits_is_asked_for_again(app, auth):
+    auth.login("fuyuan_worker01")
+    with app.app_context():
+        before = counts()
+    response = auth.post("/leave/new", {"type_id": "²", "start_date": MON.isoformat(), "start_half": "am",
+                                        "end_date": MON.isoformat(), "end_half": "pm", "reason": "家中有事",
+                                        "destination": "本市"}, token_from="/leave/new")
+    assert response.status_code == 400 and "请选择请假类型" in response.get_data(as_text=True)
+    with app.app_context():
+        assert counts() == before
+
+
+def test_an_entitlement_with_a_nul_is_refused_not_passed_to_the_database(app, auth):
+    auth.login("admin")
+    with app.app_context():
+        before = counts(), db.session.scalar(select(func.count()).select_from(LeaveEntitlement))
+    unknown = auth.post("/leave/entitlements", {"username": "fuyuan_worker01\x00", "year": "2026", "days": "5",
+                                                "reason": "核定"}, token_from="/leave/types")
+    assert unknown.status_code == 400 and "找不到该用户名" in unknown.get_data(as_text=True)
+    reason = auth.post("/leave/entitlements", {"username": "fuyuan_worker01", "year": "2026", "days": "5",
+                                               "reason": "核\x00定"}, token_from="/leave/types")
+    assert reason.status_code == 400 and "控制字符" in reason.get_data(as_text=True)
+    with app.app_context():
+        assert (counts(), db.session.scalar(select(func.count()).select_from(LeaveEntitlement))) == before

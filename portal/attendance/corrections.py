@@ -12,6 +12,7 @@ from portal.audit import rules as audit
 from portal.auth.policy import Action, can
 from portal.board.models import ActivityEvent, CurrentStatus, EventKind
 from portal.extensions import db
+from portal.text import has_control
 
 KINDS = {EventKind.CLOCK_IN.value: "签到", EventKind.CLOCK_OUT.value: "签退"}
 MAX_AGE_DAYS = 31
@@ -52,13 +53,15 @@ def request(actor, person, kind: str, day: date | None, time_text: str, reason: 
         try:
             hour, minute = (int(p) for p in (time_text or "").strip().split(":")[:2])
             moment = datetime.combine(day, time(hour, minute), tzinfo=clock.LOCAL_TZ)
-        except ValueError:
+        except (ValueError, OverflowError):
             errors["time"] = "时间应为“时:分”，如 08:25。"
         if moment is not None and moment > now:
             errors["time"] = "补卡时间不能晚于现在。"
     reason = (reason or "").strip()
     if not reason or len(reason) > 200:
         errors["reason"] = "请写明补卡理由（不超过 200 字）。"
+    elif has_control(reason, allow_newlines=True):
+        errors["reason"] = "补卡理由不能含控制字符。"
     if day is not None and "day" not in errors:
         try:
             locks.refuse_if_locked(person.street_id, day)
@@ -89,6 +92,8 @@ def decide(actor, correction: AttendanceCorrection, approve: bool, comment: str,
     comment = (comment or "").strip()
     if len(comment) > 200:
         raise CorrectionError({"comment": "意见不能超过 200 字。"})
+    if has_control(comment, allow_newlines=True):
+        raise CorrectionError({"comment": "意见不能含控制字符。"})
     if not approve and not comment:
         raise CorrectionError({"comment": "驳回时请写明理由。"})
     try:

@@ -9,6 +9,7 @@ from portal.attendance.models import MonthLock
 from portal.audit import rules as audit
 from portal.auth.policy import Action, can
 from portal.extensions import db
+from portal.text import has_control
 
 LOCKED_MESSAGE = "{year}年{month}月的考勤已由街镇封帐，不能再修改；如确需更正，请街镇先解除封帐。"
 
@@ -67,6 +68,8 @@ def unlock(actor, street, month: date, reason: str) -> MonthLock:
     reason = (reason or "").strip()
     if not reason or len(reason) > 200:
         raise LockError({"reason": "解除封帐须写明理由（不超过 200 字）。"})
+    if has_control(reason, allow_newlines=True):
+        raise LockError({"reason": "理由不能含控制字符。"})
     row = lock_of(street.id, first_of(month))
     if row is None or not row.is_locked:
         raise LockError({"month": "该月份没有封帐。"})

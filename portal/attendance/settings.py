@@ -70,7 +70,7 @@ def parse(form: dict) -> tuple[dict, dict[str, str]]:
         try:
             hour, minute = (int(p) for p in raw.split(":")[:2])
             values[name] = time(hour, minute)
-        except ValueError:
+        except (ValueError, OverflowError):  # "99999999999:00" overflows time()
             errors[name] = f"{LABELS[name]}应为“时:分”，如 08:30。"
     for name in ("summer_from", "winter_from"):
         raw = str(form.get(name, "")).strip()
@@ -80,7 +80,7 @@ def parse(form: dict) -> tuple[dict, dict[str, str]]:
             errors[name] = f"{LABELS[name]}应为“月-日”，如 05-01。"
     for name, (low, high) in RANGES.items():
         raw = str(form.get(name, "")).strip()
-        if raw.isdigit() and low <= int(raw) <= high:
+        if raw.isascii() and raw.isdigit() and len(raw) < 10 and low <= int(raw) <= high:
             values[name] = int(raw)
         else:
             errors[name] = f"{LABELS[name]}应为 {low}–{high} 之间的整数。"

@@ -21,7 +21,7 @@ bp = Blueprint("attendance", __name__, url_prefix="/attendance")
 def _street_arg(default_own: bool = True) -> Street | None:
     """?street=<id>, or the leader's own street; None means the district default."""
     raw = request.values.get("street", "")
-    if raw.isdigit() and len(raw) < 10:
+    if raw.isascii() and raw.isdigit() and len(raw) < 10:
         return db.session.get(Street, int(raw)) or abort(404)
     person = current_user.person
     if default_own and person.position is Position.STREET_LEADER:
@@ -189,9 +189,9 @@ def _sheet_scope():
     """(title, community ids, target) from ?community= or ?street=, else one's own unit."""
     community_raw, street_raw = request.args.get("community", ""), request.args.get("street", "")
     person = current_user.person
-    if community_raw.isdigit() and len(community_raw) < 10:
+    if community_raw.isascii() and community_raw.isdigit() and len(community_raw) < 10:
         community = db.session.get(Community, int(community_raw)) or abort(404)
-    elif street_raw.isdigit() and len(street_raw) < 10:
+    elif street_raw.isascii() and street_raw.isdigit() and len(street_raw) < 10:
         street = db.session.get(Street, int(street_raw)) or abort(404)
         require(current_user, Action.VIEW_ATTENDANCE, street)
         return street.name, [c.id for c in street.communities], street

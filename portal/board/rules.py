@@ -244,14 +244,14 @@ def parse_expected_return(back_in: str | None, return_at: str | None, now: datet
     """`back_in` is minutes from now (30/60/90 presets or any whole number);
     `return_at` is a clock time today, HH:MM, in Qingshan. Raises BoardError."""
     if back_in:
-        if not back_in.strip().isdigit():
+        if not (back_in.strip().isascii() and back_in.strip().isdigit()):
             raise BoardError({"expected_return": "预计返回时间无效。"})
         return now + timedelta(minutes=int(back_in.strip()[:6]))
     if return_at:
         try:
             hour, minute = (int(part) for part in return_at.strip().split(":")[:2])
             local = datetime.combine(clock.to_local(now).date(), time(hour, minute), tzinfo=clock.LOCAL_TZ)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise BoardError({"expected_return": "预计返回时间应为“时:分”，如 15:30。"}) from None
         return local
     return None

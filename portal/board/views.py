@@ -37,7 +37,7 @@ def _community(community_id: int) -> Community:
 
 def _int_arg(name: str) -> int:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 16 else -1
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 16 else -1
 
 
 def _board_context(community: Community, errors=None, error_person_id=None, sort=None):

@@ -14,12 +14,15 @@ from portal.inspections.conduct import InspectionError, _store_photo
 from portal.inspections.models import ActionStatus, CorrectiveAction, InspectionPhoto
 from portal.org.models import Community
 from portal.people.models import Level, Position
+from portal.text import has_control
 
 
 def _check_note(note: str, required: str | None) -> str:
     note = (note or "").strip()
     if len(note) > 500:
         raise InspectionError({"note": "说明不能超过 500 字。"})
+    if has_control(note, allow_newlines=True):
+        raise InspectionError({"note": "说明不能含控制字符。"})
     if required and not note:
         raise InspectionError({"note": required})
     return note

@@ -32,6 +32,7 @@ from portal.inspections.models import (
     Verdict,
 )
 from portal.org.models import Community, Street
+from portal.text import has_control
 
 PERIOD_RE = re.compile(r"^(\d{4})-(?:(0[1-9]|1[0-2])|Q([1-4]))$")
 TOP_FAILED = 10
@@ -210,6 +211,8 @@ def lodge_objection(actor, bulletin: Bulletin, text: str, now: datetime | None =
     text = (text or "").strip()
     if not text or len(text) > 1000:
         raise InspectionError({"text": "请写明申诉的事项和理由（不超过 1000 字）。"})
+    if has_control(text, allow_newlines=True):
+        raise InspectionError({"text": "申诉内容不能含控制字符。"})
     community_id = actor.person.community_id
     pending = db.session.scalar(select(Objection.id).where(
         Objection.bulletin_id == bulletin.id, Objection.community_id == community_id, Objection.replied_at.is_(None)))
@@ -229,6 +232,8 @@ def answer_objection(actor, objection: Objection, upheld: bool, reply: str, now:
     reply = (reply or "").strip()
     if not reply or len(reply) > 1000:
         raise InspectionError({"reply": "请写明答复意见（不超过 1000 字）。"})
+    if has_control(reply, allow_newlines=True):
+        raise InspectionError({"reply": "答复意见不能含控制字符。"})
     now = now or clock.now()
     done = db.session.execute(
         update(Objection).where(Objection.id == objection.id, Objection.replied_at.is_(None))

@@ -8,6 +8,7 @@ from portal import clock
 from portal.audit import rules as audit
 from portal.extensions import db
 from portal.inspections.models import SECTIONS, ChecklistItem, ChecklistVersion, InspectionSettings
+from portal.text import has_control
 
 MAX_ITEMS = 80
 MAX_POINTS = 20
@@ -120,13 +121,15 @@ def parse_rows(form: list[dict]) -> tuple[list[ItemRow], dict[str, str]]:
             continue
         section = str(raw.get("section") or "")
         points = str(raw.get("points") or "").strip()
-        if not section.isdigit() or int(section) not in SECTIONS:
+        if not (section.isascii() and section.isdigit() and len(section) < 4) or int(section) not in SECTIONS:
             errors[f"{index}.section"] = "请选择所属的“统一”。"
         if not text:
             errors[f"{index}.text"] = "请填写检查内容。"
         elif len(text) > 200:
             errors[f"{index}.text"] = "检查内容不能超过 200 字。"
-        if not points.isdigit() or not 1 <= int(points) <= MAX_POINTS:
+        elif has_control(text):
+            errors[f"{index}.text"] = "检查内容不能含控制字符。"
+        if not (points.isascii() and points.isdigit() and len(points) < 6) or not 1 <= int(points) <= MAX_POINTS:
             errors[f"{index}.points"] = f"分值应为 1 至 {MAX_POINTS} 的整数。"
         if not any(key.startswith(f"{index}.") for key in errors):
             rows.append(ItemRow(int(section), text, int(points), bool(raw.get("per_person")), bool(raw.get("veto"))))
@@ -147,6 +150,8 @@ def new_version(actor, form: list[dict], note: str) -> ChecklistVersion:
     note = " ".join((note or "").split())
     if not note or len(note) > 200:
         errors["note"] = "请写明修订说明（不超过 200 字）。"
+    elif has_control(note):
+        errors["note"] = "修订说明不能含控制字符。"
     current = current_version()
     if not errors and current is not None and rows == sorted(rows_of(current), key=lambda r: r.section):
         errors["form"] = "检查表没有修改，无需生成新版本。"
@@ -167,7 +172,7 @@ def save_settings(actor, values: dict) -> InspectionSettings:
     parsed: dict[str, int] = {}
     for name, (low, high, label) in limits.items():
         raw = str(values.get(name) or "").strip()
-        if not raw.isdigit() or not low <= int(raw) <= high:
+        if not (raw.isascii() and raw.isdigit() and len(raw) < 10) or not low <= int(raw) <= high:
             errors[name] = f"{label}应为 {low} 至 {high} 的整数。"
         else:
             parsed[name] = int(raw)

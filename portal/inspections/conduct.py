@@ -22,6 +22,7 @@ from portal.inspections.models import (
     Verdict,
 )
 from portal.people.models import Person
+from portal.text import has_control
 
 MAX_PHOTOS_PER_ANSWER = 5
 PHOTO_KIND = "inspections"
@@ -89,7 +90,7 @@ def set_present(actor, inspection_id: int, person_ids: list[str]) -> Inspection:
     allowed = {p.id for p in staff(inspection.community_id)}
     chosen: list[int] = []
     for raw in person_ids:
-        if not str(raw).isdigit() or int(raw) not in allowed:
+        if not (str(raw).isascii() and str(raw).isdigit() and len(str(raw)) < 10) or int(raw) not in allowed:
             _refuse("present", "只能选择本社区在岗人员。")
         if int(raw) not in chosen:
             chosen.append(int(raw))
@@ -117,12 +118,14 @@ def set_present(actor, inspection_id: int, person_ids: list[str]) -> Inspection:
 
 
 def _item_and_subject(inspection: Inspection, item_id: str, person_id: str | None) -> tuple[ChecklistItem, int | None]:
-    item = db.session.get(ChecklistItem, int(item_id)) if str(item_id).isdigit() and len(str(item_id)) < 10 else None
+    item = (db.session.get(ChecklistItem, int(item_id))
+            if str(item_id).isascii() and str(item_id).isdigit() and len(str(item_id)) < 10 else None)
     if item is None or item.version_id != inspection.version_id:
         _refuse("item", "该检查项不属于本次检查所用的检查表版本。")
     item_rule = rules.Item(item.id, item.section, item.points, item.per_person, item.veto)
     wanted = rules.subjects(item_rule, inspection.present_ids or [])
-    who = int(person_id) if person_id and str(person_id).isdigit() and len(str(person_id)) < 10 else None
+    who = (int(person_id) if person_id and str(person_id).isascii() and str(person_id).isdigit()
+           and len(str(person_id)) < 10 else None)
     if person_id and who is None or who not in wanted:
         _refuse("item", "该检查项应按在场人员逐人检查，请选择人员。" if None not in wanted else "该检查项按社区整体检查。")
     return item, who
@@ -140,6 +143,8 @@ def answer(actor, inspection_id: int, item_id: str, person_id: str | None, verdi
     note = (note or "").strip()
     if len(note) > 500:
         _refuse("note", "说明不能超过 500 字。")
+    if has_control(note, allow_newlines=True):
+        _refuse("note", "说明不能含控制字符。")
     if verdict_value is Verdict.FAIL and not note:
         _refuse("note", "判为不符合时请写明发现的问题。")
     row = db.session.scalar(select(InspectionAnswer).where(

@@ -35,10 +35,11 @@ def new_draw(actor, street: Street | None, size_text: str, seed_text: str, now: 
     errors = {}
     pool = candidates(street.id if street else None, clock.to_local(now).date())
     size_text = (size_text or "").strip()
-    if not size_text.isdigit() or not 1 <= int(size_text) <= len(pool):
+    if not (size_text.isascii() and size_text.isdigit() and len(size_text) < 10) or not 1 <= int(size_text) <= len(pool):
         errors["size"] = f"抽查数量应为 1 至 {len(pool)} 的整数。"
     seed_text = (seed_text or "").strip()
-    if seed_text and (not seed_text.isdigit() or int(seed_text) >= MAX_SEED):
+    if seed_text and (not (seed_text.isascii() and seed_text.isdigit() and len(seed_text) < 20)
+                      or int(seed_text) >= MAX_SEED):
         errors["seed"] = "随机种子应为不超过 9 位的非负整数；留空则自动生成。"
     if errors:
         raise InspectionError(errors)
@@ -71,8 +72,8 @@ def swap(actor, draw: SamplingDraw, out_text: str, in_text: str) -> SamplingDraw
     _open_draw(actor, draw)
     pool = {c[0] for c in draw.candidates}
     chosen = list(draw.chosen)
-    out_id = int(out_text) if str(out_text).isdigit() and len(str(out_text)) < 10 else None
-    in_id = int(in_text) if str(in_text).isdigit() and len(str(in_text)) < 10 else None
+    out_id = int(out_text) if str(out_text).isascii() and str(out_text).isdigit() and len(str(out_text)) < 10 else None
+    in_id = int(in_text) if str(in_text).isascii() and str(in_text).isdigit() and len(str(in_text)) < 10 else None
     if out_id not in chosen:
         raise InspectionError({"swap": "请选择要换下的社区。"})
     if in_id not in pool:

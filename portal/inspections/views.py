@@ -52,7 +52,7 @@ def _street_arg(field: str = "street") -> Street | None:
     if person.position is Position.STREET_LEADER:
         return person.street
     raw = request.values.get(field, "")
-    if raw.isdigit() and len(raw) < 10:
+    if raw.isascii() and raw.isdigit() and len(raw) < 10:
         return db.session.get(Street, int(raw)) or abort(404)
     return None
 
@@ -99,7 +99,7 @@ def index():
 @login_required
 def start_POST():
     raw = request.form.get("community", "")
-    community = db.session.get(Community, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    community = db.session.get(Community, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
     require(current_user, Action.INSPECT)
     if community is None:
         return _index_page({"community": "请选择要检查的社区。"}, 400)
@@ -524,7 +524,8 @@ def checklist_edit():
 
 def _posted_rows() -> list[dict]:
     count = request.form.get("rows", "")
-    total = int(count) if count.isdigit() and int(count) <= checklist.MAX_ITEMS + 10 else 0
+    whole = count.isascii() and count.isdigit() and len(count) < 6
+    total = int(count) if whole and int(count) <= checklist.MAX_ITEMS + 10 else 0
     fields = ("section", "text", "points", "per_person", "veto", "delete", "new")
     return [{name: request.form.get(f"{index}.{name}", "") for name in fields} for index in range(total)]
 

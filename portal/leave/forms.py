@@ -31,7 +31,7 @@ class LeaveForm(FlaskForm):
     def to_input(self) -> LeaveInput:
         type_id = self.type_id.data
         return LeaveInput(
-            type_id=int(type_id) if type_id and type_id.isdigit() and len(type_id) < 10 else None,
+            type_id=int(type_id) if type_id and type_id.isascii() and type_id.isdigit() and len(type_id) < 10 else None,
             start_date=clock.parse_date(self.start_date.data), start_half=self.start_half.data,
             end_date=clock.parse_date(self.end_date.data), end_half=self.end_half.data,
             reason=self.reason.data or "", destination=self.destination.data or "", phone=self.phone.data or "",

@@ -158,6 +158,8 @@ def set_entitlement(actor, person: Person, year: int, days_text: str, reason: st
     reason = (reason or "").strip()
     if not reason or len(reason) > 200:
         errors["reason"] = "请填写核定理由（不超过 200 字）。"
+    elif _has_control(reason):
+        errors["reason"] = "核定理由不能含控制字符。"
     if not 2017 <= year <= 2100:
         errors["year"] = "年份无效。"
     if errors:

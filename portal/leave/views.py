@@ -322,12 +322,14 @@ def entitlement_POST():
     username = (request.form.get("username") or "").strip().lower()[:64]
     from portal.auth.models import Account
 
-    account = db.session.scalar(select(Account).where(Account.username == username)) if username else None
+    # A control character names nobody (and PostgreSQL refuses NUL in a query).
+    known = username and username.isprintable()
+    account = db.session.scalar(select(Account).where(Account.username == username)) if known else None
     year_text = request.form.get("year", "")
     errors = {}
     if account is None:
         errors["username"] = "找不到该用户名。"
-    if not (year_text.isdigit() and len(year_text) == 4):
+    if not (year_text.isascii() and year_text.isdigit() and len(year_text) == 4):
         errors["year"] = "年份应为四位数字。"
     if not errors:
         try:

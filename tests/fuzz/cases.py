@@ -1,0 +1,301 @@
+"""A fuzz case for every POST route, keyed by endpoint; test_forms checks that none is missing.
+
+Roles are those the permission matrix (tests/test_policy.py) allows for the route;
+paths use its {kind:slug} placeholders. `refuse` oracles name input that must never
+be accepted: a required field left blank, a choice that was not offered, a date that
+is no date.
+"""
+import io
+import unicodedata
+from datetime import date
+
+import openpyxl
+from hypothesis import strategies as st
+from sqlalchemy import update
+from werkzeug.security import generate_password_hash
+
+from portal.attendance.settings import DEFAULTS, RANGES, TIMES
+from portal.auth.models import Account
+from portal.board.models import EventKind
+from portal.extensions import db
+from portal.people.models import Position
+from tests.conftest import DEMO_PASSWORD
+from tests.fuzz import objects
+from tests.fuzz.harness import Case, seen
+from tests.fuzz.values import DATES, field, nasty, upload
+
+
+def blank(value) -> bool:
+    value = seen(value)
+    return value is None or not str(value).strip()
+
+
+def control(value, newlines_ok: bool = False) -> bool:
+    value = str(seen(value) or "").strip()
+    allowed = "\r\n\t" if newlines_ok else ""
+    return any(unicodedata.category(ch)[0] == "C" and ch not in allowed for ch in str(value))
+
+
+def not_a_date(value) -> bool:
+    """Not a date as the portal's forms read one (clock.parse_date: YYYY-MM-DD first)."""
+    value = (seen(value) or "").strip()
+    try:
+        date.fromisoformat(value[:10])
+    except ValueError:
+        return True
+    return False
+
+
+def not_a_strict_date(value) -> bool:
+    """The work calendar takes exactly YYYY-MM-DD and nothing after it."""
+    value = (seen(value) or "").strip()
+    return not_a_date(value) or len(value) != 10
+
+
+def first(*checks):
+    """The first reason a check gives: checks are (reason, predicate on the form)."""
+    def refuse(form):
+        return next((reason for reason, check in checks if check(form)), None)
+    return refuse
+
+
+def fresh_session(fuzzer, form):
+    fuzzer.start_session()
+
+
+def password_back(fuzzer, form):
+    """A changed password logs out; set the demo password again and log back in."""
+    db.session.execute(update(Account).where(Account.username == fuzzer.case.role)
+                       .values(password_hash=generate_password_hash(DEMO_PASSWORD)))
+    db.session.commit()
+    fuzzer.start_session()
+
+
+def roster_workbook(rows) -> bytes:
+    from portal.admin import roster
+
+    book = openpyxl.load_workbook(io.BytesIO(roster.template_workbook()))
+    sheet = book.active
+    for row in rows:
+        sheet.append([None if cell is None else cell for cell in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# Cell text openpyxl can store (it refuses most control characters itself).
+cell = st.one_of(st.none(), nasty.filter(lambda s: not control(s)), st.integers(-10**12, 10**12),
+                 st.floats(allow_nan=True), st.sampled_from(["张三", "zhangsan9", "grid_worker", "网格员", "富强街道",
+                                                             "富源社区", "3", "13800000000"]))
+roster_file = st.one_of(
+    upload(),
+    st.tuples(st.sampled_from(["花名册.xlsx", "a.xlsx", "x.xls", "名单.csv"]),
+              st.lists(st.lists(cell, min_size=0, max_size=9), min_size=0, max_size=4).map(roster_workbook)),
+)
+
+PERSON_FIELDS = {
+    "name": field("张三", "欧阳明月"),
+    "username": field("zhangsan01", "li_si"),
+    "position": field(*[p.value for p in Position]),
+    "street_id": field("", "1", "2"),
+    "community_id": field("", "1", "2", "3"),
+    "grid_number": field("", "3", "99"),
+    "phone": field("13800000000", "0472-1234567", ""),
+}
+PERSON_REFUSE = (
+    ("no name", lambda f: blank(f["name"])),
+    ("no username", lambda f: blank(f["username"])),
+    ("no such position", lambda f: seen(f["position"]) not in {p.value for p in Position}),
+)
+SETTINGS_VALUES = {
+    **{name: field(DEFAULTS[name].strftime("%H:%M"), "09:00") for name in TIMES},
+    "summer_from": field("05-01", "06-01"), "winter_from": field("10-01", "11-01"),
+    **{name: field(str(low), str(high)) for name, (low, high) in RANGES.items()},
+}
+LEAVE_DATES = ("2026-12-01", "2026-12-02", "2026-11-26", "2026-11-20", "2027-01-04")
+COMMUNITY_IDS = [str(n) for n in (1, 2, 3, 10, 49, 50, 999999)]
+
+
+def checklist_rows():
+    rows = {"rows": field("0", "1", "2", "3", "40"), "note": field("修订", "")}
+    for index in range(3):
+        rows |= {f"{index}.section": field("1", "2", "8"), f"{index}.text": field("佩戴工作证", ""),
+                 f"{index}.points": field("2", "5", "0"), f"{index}.per_person": field("on", ""),
+                 f"{index}.veto": field("on", ""), f"{index}.delete": field("on", ""), f"{index}.new": field("1", "")}
+    return rows
+
+
+CASES: dict[str, Case] = {
+    # -- signing in and out --------------------------------------------------------------
+    "auth.login_POST": Case(
+        None, "/login",
+        {"username": field("admin", "fuyuan_worker01", " ADMIN "), "password": field(DEMO_PASSWORD),
+         "next": field("/leave/", "//evil.example", "/\\evil", "https://evil.example/")},
+        refuse=first(("wrong password", lambda f: seen(f["password"]) != DEMO_PASSWORD),
+                     ("unknown user", lambda f: (seen(f["username"]) or "").strip().lower()
+                      not in ("admin", "fuyuan_worker01"))),
+        may_write_on_refusal=frozenset({"login_attempts"}), after_success=fresh_session),
+    "auth.logout_POST": Case("fuyuan_worker01", "/logout", after_success=fresh_session),
+    "auth.change_password_POST": Case(
+        "fuyuan_worker02", "/account/password",
+        {"current": field(DEMO_PASSWORD), "new": field("新密码-2026-abc", "short"), "confirm": field("新密码-2026-abc")},
+        refuse=first(("wrong current password", lambda f: seen(f["current"]) != DEMO_PASSWORD),
+                     ("confirmation differs", lambda f: seen(f["new"]) != seen(f["confirm"]))),
+        after_success=password_back),
+    # -- the board -------------------------------------------------------------------------
+    "board.set_status_POST": Case(
+        "fuyuan_worker01", "/board/{community:fuyuan}/people/{person:fuyuan_worker01}/status",
+        {"kind": field(*[k.value for k in EventKind]), "destination": field("社区办公室", ""),
+         "note": field("", "开会"), "household": field("", "3-2-501"), "back_in": field("", "30", "90"),
+         "return_at": field("", "15:30"), "from": field("me", "card")},
+        refuse=first(("unknown kind", lambda f: seen(f["kind"]) not in {k.value for k in EventKind}),
+                     *((f"control characters in {n}", lambda f, n=n: control(f[n]))
+                       for n in ("destination", "note", "household"))),
+        htmx=True),
+    "board.display_link_new_POST": Case(
+        "fuyuan_secretary", "/board/{community:fuyuan}/display-links", {"label": field("大厅", "")},
+        refuse=first(("label over 40", lambda f: len(seen(f["label"]) or "") > 40),
+                     ("control characters", lambda f: control(f["label"])))),
+    "board.display_link_revoke_POST": Case(
+        "fuyuan_secretary", lambda: objects.display_link_path("fuyuan")),
+    # -- leave -----------------------------------------------------------------------------
+    "leave.new_POST": Case(
+        "fuyuan_worker01", "/leave/new",
+        {"type_id": field(*[str(n) for n in range(1, 11)]), "start_date": field(*LEAVE_DATES),
+         "start_half": field("am", "pm"), "end_date": field(*LEAVE_DATES), "end_half": field("am", "pm"),
+         "reason": field("家中有事"), "destination": field("本市", "呼和浩特"),
+         "phone": field("13800000000", "0472-1234567", ""), "action": field("submit", "preview")},
+        files={"attachment": upload()},
+        refuse=first(("just a preview", lambda f: seen(f["action"]) == "preview"),
+                     ("no start date", lambda f: not_a_date(f["start_date"])),
+                     ("no end date", lambda f: not_a_date(f["end_date"])),
+                     ("no reason", lambda f: blank(f["reason"])),
+                     ("no destination", lambda f: blank(f["destination"])))),
+    "leave.decide_POST": Case(
+        "fuyuan_secretary", lambda: f"/leave/{objects.pending_leave('fuyuan_worker02', objects.FUYUAN_WORKERS)}/decide",
+        {"decision": field("approve", "reject"), "comment": field("同意", "")},
+        refuse=first(("control characters", lambda f: control(f["comment"], newlines_ok=True)),
+                     ("rejected without a reason",
+                      lambda f: seen(f["decision"]) != "approve" and blank(f["comment"])))),
+    "leave.withdraw_POST": Case("fuyuan_worker02", lambda: f"/leave/{objects.pending_leave('fuyuan_worker02')}/withdraw"),
+    "leave.revoke_POST": Case(
+        "fuyuan_secretary", lambda: f"/leave/{objects.approved_future_leave('fuyuan_worker02')}/revoke",
+        {"revoke_reason": field("工作需要")},
+        refuse=first(("no reason", lambda f: blank(f["revoke_reason"])),
+                     ("control characters", lambda f: control(f["revoke_reason"], newlines_ok=True)))),
+    "leave.return_POST": Case(
+        "fuyuan_frontdesk", lambda: f"/leave/{objects.started_leave('fuyuan_worker03')}/return",
+        {"returned_date": field("2026-11-25", "2026-11-24", *DATES[:4]), "returned_half": field("am", "pm")},
+        refuse=first(("no date", lambda f: not_a_date(f["returned_date"])),
+                     ("no half", lambda f: seen(f["returned_half"]) not in ("am", "pm")))),
+    "leave.type_POST": Case(
+        "admin", "/leave/types/1",
+        {flag: field("on", "") for flag in ("advance_required", "uses_balance", "document_expected",
+                                            "counts_holidays", "active")}),
+    "leave.entitlement_POST": Case(
+        "admin", "/leave/entitlements",
+        {"username": field("fuyuan_worker01", "admin"), "year": field("2026", "2027"),
+         "days": field("5", "7.5", "0", "60"), "reason": field("核定", "")},
+        refuse=first(("no user", lambda f: blank(f["username"])),
+                     ("year is not four digits", lambda f: not (seen(f["year"]) or "").isascii()
+                      or not (seen(f["year"]) or "").isdigit()),
+                     ("no reason", lambda f: blank(f["reason"])))),
+    # -- the work calendar -------------------------------------------------------------
+    "workdays.day_POST": Case(
+        "admin", "/calendar/2026/days",
+        {"day": field("2026-12-05", "2026-12-26", "2026-10-01"), "kind": field("holiday", "adjusted_workday"),
+         "name": field("元旦", "")},
+        refuse=first(("no date", lambda f: not_a_strict_date(f["day"])),
+                     ("no such kind", lambda f: seen(f["kind"]) not in ("holiday", "adjusted_workday")))),
+    "workdays.day_delete_POST": Case(
+        "admin", "/calendar/2026/days/{param}/delete",
+        path_param=st.one_of(st.sampled_from(["2026-10-01", "2026-10-08", "2026-12-05"]), nasty),
+        refuse=first(("no date", lambda f: not_a_strict_date(f["param"])))),
+    "workdays.confirm_POST": Case("admin", "/calendar/2027/confirm"),
+    "workdays.prefill_POST": Case("admin", "/calendar/2026/prefill"),
+    # -- attendance --------------------------------------------------------------------
+    "attendance.settings_POST": Case(
+        "admin", "/attendance/settings", {**SETTINGS_VALUES, "street": field("", "1", "999999")},
+        refuse=first(*((f"{name} is no whole number",
+                        lambda f, name=name: not (seen(f[name]) or "").strip().isascii()
+                        or not (seen(f[name]) or "").strip().isdigit()) for name in RANGES))),
+    "attendance.settings_reset_POST": Case(
+        "fuqiang_leader", "/attendance/settings/reset?street={street:fuqiang}", {"street": field("1", "")}),
+    "attendance.lock_POST": Case(
+        "fuqiang_leader", "/attendance/locks?street={street:fuqiang}",
+        {"month": field("2026-10-01", "2026-11-01", "2026-10"), "action": field("lock", "unlock"),
+         "reason": field("更正考勤", "")},
+        refuse=first(("no month", lambda f: not_a_date(f["month"])))),
+    "attendance.correction_new_POST": Case(
+        "fuyuan_worker01", "/attendance/corrections",
+        {"kind": field("clock_in", "clock_out"), "day": field("2026-11-24", "2026-11-20", "2026-11-25"),
+         "time": field("08:20", "17:40"), "reason": field("忘记签到", "")},
+        refuse=first(("no such kind", lambda f: seen(f["kind"]) not in ("clock_in", "clock_out")),
+                     ("no date", lambda f: not_a_date(f["day"])),
+                     ("no reason", lambda f: blank(f["reason"])))),
+    "attendance.correction_decide_POST": Case(
+        "fuyuan_secretary", lambda: f"/attendance/corrections/{objects.pending_correction('fuyuan_worker02')}/decide",
+        {"decision": field("approve", "reject"), "comment": field("同意", "")}),
+    # -- administration ------------------------------------------------------------------
+    "admin.person_new_POST": Case(
+        "admin", "/admin/people/new", {**PERSON_FIELDS, "password": field("初始密码-2026-xyz", "short")},
+        refuse=first(*PERSON_REFUSE, ("no password", lambda f: blank(f["password"])))),
+    "admin.person_edit_POST": Case(
+        "admin", "/admin/people/{person:fuda_worker01}/edit", dict(PERSON_FIELDS), refuse=first(*PERSON_REFUSE)),
+    "admin.person_deactivate_POST": Case("admin", "/admin/people/{person:fuda_worker01}/deactivate"),
+    "admin.person_activate_POST": Case("admin", "/admin/people/{person:fuda_worker01}/activate"),
+    "admin.person_reset_password_POST": Case("admin", "/admin/people/{person:fuda_worker01}/reset-password"),
+    "admin.roster_import_POST": Case("admin", "/admin/roster/import", files={"file": roster_file}),
+    # -- inspections ---------------------------------------------------------------------
+    "inspections.start_POST": Case(
+        "inspector", "/inspections/", {"community": field(*COMMUNITY_IDS)},
+        refuse=first(("no community", lambda f: seen(f["community"]) not in COMMUNITY_IDS[:-1])),
+        silent_ok=True),  # starting again opens the inspector's unfinished draft of that community
+    "inspections.present_POST": Case(
+        "inspector", "/inspections/{inspection:draft}/present",
+        {"person": st.one_of(field("1", "2", "100"), st.lists(st.sampled_from(["1", "5", "60", "700", "x"]),
+                                                              max_size=5))}, silent_ok=True),
+    "inspections.answer_POST": Case(
+        "inspector", "/inspections/{inspection:draft}/items/1/answer",
+        {"person": field("", "1"), "verdict": field("pass", "fail", "na"), "note": field("", "未佩戴")},
+        refuse=first(("no such verdict", lambda f: seen(f["verdict"]) not in ("pass", "fail", "na"))),
+        htmx=True, silent_ok=True),
+    "inspections.photo_POST": Case(
+        "inspector", "/inspections/{inspection:draft}/items/1/photos", {"person": field("", "1")},
+        files={"photo": upload()}, htmx=True),
+    "inspections.submit_POST": Case("inspector", "/inspections/{inspection:draft}/submit"),
+    "inspections.action_fix_POST": Case(
+        "fuyuan_secretary", "/inspections/actions/{inspection:action}/fix", {"note": field("已整改", "")},
+        files={"photo": upload()}),
+    "inspections.action_review_POST": Case(
+        "inspector", "/inspections/actions/{inspection:action}/review",
+        {"decision": field("verify", "reject"), "note": field("复核", "")}),
+    "inspections.sampling_POST": Case(
+        "inspector", "/inspections/sampling",
+        {"size": field("3", "5"), "seed": field("", "7", "123456"), "street": field("", "1")},
+        refuse=first(("size is no whole number", lambda f: not (seen(f["size"]) or "").isascii()
+                      or not (seen(f["size"]) or "").isdigit()))),
+    "inspections.draw_swap_POST": Case(
+        "inspector", "/inspections/sampling/{inspection:draw}/swap",
+        {"out": field(*COMMUNITY_IDS), "in": field(*COMMUNITY_IDS)}),
+    "inspections.draw_accept_POST": Case("inspector", "/inspections/sampling/{inspection:draw}/accept"),
+    "inspections.bulletin_POST": Case(
+        "inspector", "/inspections/bulletins",
+        {"period": field("2026-11", "2026-10", "2026-Q3"), "street": field("", "1")},
+        refuse=first(("no period", lambda f: blank(f["period"])))),
+    "inspections.objection_POST": Case(
+        "fuyuan_secretary", "/inspections/bulletins/{inspection:bulletin}/objections",
+        {"text": field("评分有误", "")}, refuse=first(("no text", lambda f: blank(f["text"])))),
+    "inspections.objection_answer_POST": Case(
+        "inspector", "/inspections/objections/{inspection:objection}/answer",
+        {"decision": field("uphold", "dismiss"), "reply": field("已复核", "")},
+        refuse=first(("no reply", lambda f: blank(f["reply"])))),
+    "inspections.checklist_edit_POST": Case("inspector", "/inspections/checklist/edit", checklist_rows()),
+    "inspections.settings_POST": Case(
+        "inspector", "/inspections/settings",
+        {"action_due_days": field("7", "14"), "objection_days": field("5", "10"), "sample_size": field("3", "5")},
+        refuse=first(*((f"{name} is no whole number",
+                        lambda f, name=name: not (seen(f[name]) or "").strip().isascii()
+                        or not (seen(f[name]) or "").strip().isdigit())
+                       for name in ("action_due_days", "objection_days", "sample_size")))),
+}

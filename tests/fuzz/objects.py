@@ -1,0 +1,132 @@
+"""Objects a route acts on, fetched fresh for each example: once a valid example has
+decided, revoked or withdrawn a request, the next example gets a new open one."""
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from portal import clock
+from portal.auth.models import Account
+from portal.extensions import db
+from portal.org.models import Community
+
+
+def account(username: str) -> Account:
+    return db.session.scalar(select(Account).where(Account.username == username))
+
+
+def _file_leave(username: str, code: str, days: list[date]) -> int:
+    """The first of `days` on which a one-day leave of this type can be filed."""
+    from portal.leave import rules
+    from portal.leave.models import LeaveType
+
+    person_account = account(username)
+    type_id = db.session.scalar(select(LeaveType.id).where(LeaveType.code == code))
+    for day in days:
+        if day.weekday() >= 5:
+            continue
+        data = rules.LeaveInput(type_id, day, "am", day, "pm", "家中有事", "本市", "")
+        try:
+            leave = rules.submit(person_account, person_account.person, data, {"LEAVE_STREET_APPROVAL_OVER_DAYS": 3})
+        except rules.LeaveError:
+            db.session.rollback()
+            continue
+        db.session.commit()
+        return leave.id
+    raise AssertionError(f"no free day for a leave of {username}")
+
+
+def _leave_in(username: str, statuses, started: bool | None = None) -> int | None:
+    from portal.leave.models import LeaveRequest
+
+    query = select(LeaveRequest).join(Account, Account.person_id == LeaveRequest.person_id).where(
+        Account.username == username, LeaveRequest.status.in_(statuses))
+    for leave in db.session.scalars(query.order_by(LeaveRequest.id)):
+        if started is None or (leave.start_date < clock.today()) == started:
+            return leave.id
+    return None
+
+
+def pending_leave(username: str, spares: tuple[str, ...] = ()) -> int:
+    """A pending 事假 of `username`, or of a spare colleague once approvals have filled
+    every working day that can still be asked for."""
+    from portal.leave.models import LeaveStatus
+
+    for name in (username, *spares):
+        found = _leave_in(name, [LeaveStatus.PENDING])
+        if found is not None:
+            return found
+    for name in (username, *spares):
+        try:
+            return _file_leave(name, "personal", [clock.today() + timedelta(days=n) for n in range(7, 60)])
+        except AssertionError:
+            continue
+    raise AssertionError(f"no free day for a leave of {username} or {spares}")
+
+
+FUYUAN_WORKERS = tuple(f"fuyuan_worker{n:02d}" for n in range(4, 13))
+
+
+def _approve(leave_id: int, approver: str) -> None:
+    from portal.leave import rules
+    from portal.leave.models import LeaveRequest
+
+    rules.decide(account(approver), db.session.get(LeaveRequest, leave_id), True, "同意")
+    db.session.commit()
+
+
+def approved_future_leave(username: str) -> int:
+    from portal.leave.models import LeaveStatus
+
+    found = _leave_in(username, [LeaveStatus.APPROVED], started=False)
+    if found is None:
+        found = _file_leave(username, "personal", [clock.today() + timedelta(days=n) for n in range(7, 60)])
+        _approve(found, "fuyuan_secretary")
+    return found
+
+
+def started_leave(username: str) -> int:
+    """An approved 病假 that has begun (病假 may be filed afterwards), so 销假 applies."""
+    from portal.leave.models import LeaveStatus
+
+    found = _leave_in(username, [LeaveStatus.APPROVED], started=True)
+    if found is None:
+        found = _file_leave(username, "sick", [clock.today() - timedelta(days=n) for n in range(1, 50)])
+        _approve(found, "fuyuan_secretary")
+    return found
+
+
+def pending_correction(username: str) -> int:
+    from portal.attendance import corrections
+    from portal.attendance.models import AttendanceCorrection, CorrectionStatus
+
+    person_account = account(username)
+    found = db.session.scalar(select(AttendanceCorrection.id).where(
+        AttendanceCorrection.person_id == person_account.person_id,
+        AttendanceCorrection.status == CorrectionStatus.PENDING))
+    if found is not None:
+        return found
+    for back in range(1, 31):
+        try:
+            row = corrections.request(person_account, person_account.person, "clock_in",
+                                      clock.today() - timedelta(days=back), "08:20", "忘记签到")
+        except corrections.CorrectionError:
+            db.session.rollback()
+            continue
+        db.session.commit()
+        return row.id
+    raise AssertionError("no day left for a 补卡 request")
+
+
+def display_link_path(slug: str) -> str:
+    from portal.board import rules
+    from portal.board.models import HallDisplayLink
+
+    community = db.session.scalar(select(Community).where(Community.slug == slug))
+    found = db.session.scalar(select(HallDisplayLink.id).where(
+        HallDisplayLink.community_id == community.id, HallDisplayLink.revoked_at.is_(None)))
+    if found is None:
+        rules.create_display_link(account("fuyuan_secretary"), community, "大厅")
+        db.session.commit()
+        found = db.session.scalar(select(HallDisplayLink.id).where(
+            HallDisplayLink.community_id == community.id, HallDisplayLink.revoked_at.is_(None)))
+    return f"/board/{community.id}/display-links/{found}/revoke"
