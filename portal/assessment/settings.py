@@ -54,9 +54,9 @@ def settings_for(street_id: int | None) -> AssessmentSettings:
 def _decimal(raw) -> Decimal | None:
     try:
         value = Decimal(str(raw).strip())
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or value != value.quantize(Decimal("0.1")):
+        if not value.is_finite() or value != value.quantize(Decimal("0.1")):
+            return None
+    except InvalidOperation:  # also a quantize beyond the context's precision ("1e999")
         return None
     return value.quantize(Decimal("0.1"))
 
@@ -66,7 +66,7 @@ def parse(form: dict) -> tuple[dict, dict[str, str]]:
     values, errors = {}, {}
     for name in WEIGHTS:
         raw = str(form.get(name, "")).strip()
-        if raw.isdigit() and len(raw) <= 3 and int(raw) <= 100:
+        if raw.isascii() and raw.isdigit() and len(raw) <= 3 and int(raw) <= 100:
             values[name] = int(raw)
         else:
             errors[name] = f"{LABELS[name]}应为 0–100 之间的整数。"

@@ -169,7 +169,7 @@ def adjust_POST(person_id: int):
 
 def _street_scope(default_own: bool = True) -> Street | None:
     raw = request.values.get("street", "")
-    if raw.isdigit() and len(raw) < 10:
+    if raw.isascii() and raw.isdigit() and len(raw) < 10:
         return db.session.get(Street, int(raw)) or abort(404)
     person = current_user.person
     if default_own and person.position is Position.STREET_LEADER:

@@ -98,7 +98,7 @@ def attempt_login(raw_username: str, password: str, address: str, config) -> Log
 
 def load_session(session_id: str | None, account_id: str | None) -> Account | None:
     """The account behind a live login session, or None (expired, revoked, deactivated)."""
-    if not session_id or not account_id or not str(account_id).isdigit():
+    if not session_id or not account_id or not (str(account_id).isascii() and str(account_id).isdigit()):
         return None
     login = db.session.get(LoginSession, session_id)
     if login is None or login.account_id != int(account_id):

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 from werkzeug.security import generate_password_hash
 
+from portal.assessment.settings import DEFAULTS as ASSESSMENT_DEFAULTS
+from portal.assessment.settings import WEIGHTS as ASSESSMENT_WEIGHTS
 from portal.attendance.settings import DEFAULTS, RANGES, TIMES
 from portal.auth.models import Account
 from portal.board.models import EventKind
@@ -23,6 +25,8 @@ from tests.conftest import DEMO_PASSWORD
 from tests.fuzz import objects
 from tests.fuzz.harness import Case, seen
 from tests.fuzz.values import DATES, field, nasty, upload
+
+ASSESSMENT_VALUES = {name: field(str(value)) for name, value in ASSESSMENT_DEFAULTS.items()}
 
 
 def blank(value) -> bool:
@@ -291,6 +295,23 @@ CASES: dict[str, Case] = {
         {"decision": field("uphold", "dismiss"), "reply": field("已复核", "")},
         refuse=first(("no reply", lambda f: blank(f["reply"])))),
     "inspections.checklist_edit_POST": Case("inspector", "/inspections/checklist/edit", checklist_rows()),
+    # -- 季度/年度考核 -------------------------------------------------------------------
+    "assessment.lock_POST": Case(
+        "fuqiang_leader", "/assessment/streets/{street:fuqiang}/lock", {"period": field("2026-Q3", "2026-Q4", "2026")},
+        refuse=first(("no period", lambda f: blank(f["period"])),
+                     ("not over yet", lambda f: seen(f["period"]) in ("2026-Q4", "2026")))),
+    "assessment.adjust_POST": Case(
+        "fuyuan_secretary", "/assessment/people/{person:fuyuan_worker02}/adjustments",
+        {"period": field("2026-Q4"), "points": field("2", "-1.5", "0", "25"), "reason": field("表现突出", "")},
+        refuse=first(("no reason", lambda f: blank(f["reason"])),
+                     ("no period", lambda f: blank(f["period"])),
+                     ("points out of range", lambda f: seen(f["points"]) in ("0", "25")))),
+    "assessment.settings_POST": Case(
+        "fuqiang_leader", "/assessment/settings?street={street:fuqiang}", ASSESSMENT_VALUES,
+        refuse=first(*((f"{name} is no whole number",
+                        lambda f, name=name: not (seen(f[name]) or "").strip().isascii()
+                        or not (seen(f[name]) or "").strip().isdigit()) for name in ASSESSMENT_WEIGHTS))),
+    "assessment.settings_reset_POST": Case("fuqiang_leader", "/assessment/settings/reset?street={street:fuqiang}"),
     "inspections.settings_POST": Case(
         "inspector", "/inspections/settings",
         {"action_due_days": field("7", "14"), "objection_days": field("5", "10"), "sample_size": field("3", "5")},
