@@ -330,3 +330,15 @@ def test_a_per_person_item_failed_by_a_colleague_costs_only_that_colleague(app):
         theirs = row_of(colleague)
         assert not [line for line in theirs["lines"] if line["part"] == "inspection"]
         assert next(p for p in theirs["parts"] if p["key"] == "inspection")["rate"] == "100.0"
+
+
+def test_an_adjustment_reason_with_a_control_character_is_refused_and_nothing_written(app):
+    """PostgreSQL refuses NUL in text: the 书记 gets a message, not a server error."""
+    with app.app_context():
+        secretary = db.session.scalar(select(Account).where(Account.username == "fuyuan_secretary"))
+        worker = db.session.scalar(select(Account).where(Account.username == "fuyuan_worker02")).person
+        with pytest.raises(results.AssessmentError) as refused:
+            results.adjust(secretary, worker, "2026-Q4", "2", "表现\x00突出")
+        assert "控制字符" in refused.value.errors["reason"]
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(AssessmentAdjustment)) == 0

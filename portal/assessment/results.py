@@ -33,6 +33,7 @@ from portal.leave import rules as leave_rules
 from portal.leave.models import LeaveRequest, LeaveStatus
 from portal.org.models import Street
 from portal.people.models import Person, Position
+from portal.text import has_control
 
 HEADS = (Position.SECRETARY, Position.STATION_HEAD)  # they own the 整改 (工作规范 三(三))
 MAX_ADJUSTMENT = Decimal("20")
@@ -305,6 +306,8 @@ def adjust(actor, person: Person, period_text: str, points_text: str, reason: st
         errors["reason"] = "请写明调整理由。"
     elif len(reason) > 200:
         errors["reason"] = "理由不能超过 200 字。"
+    elif has_control(reason, allow_newlines=True):
+        errors["reason"] = "调整理由不能含控制字符。"
     if errors:
         raise AssessmentError(errors)
     row = AssessmentAdjustment(person_id=person.id, street_id=person.street_id, period=period, points=points,

@@ -304,6 +304,7 @@ CASES: dict[str, Case] = {
         "fuyuan_secretary", "/assessment/people/{person:fuyuan_worker02}/adjustments",
         {"period": field("2026-Q4"), "points": field("2", "-1.5", "0", "25"), "reason": field("表现突出", "")},
         refuse=first(("no reason", lambda f: blank(f["reason"])),
+                     ("control characters in the reason", lambda f: control(f["reason"], newlines_ok=True)),
                      ("no period", lambda f: blank(f["period"])),
                      ("points out of range", lambda f: seen(f["points"]) in ("0", "25")))),
     "assessment.settings_POST": Case(
