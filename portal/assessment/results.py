@@ -88,6 +88,12 @@ def parse_period(text: str | None) -> tuple[str, tuple[date, date, str]]:
     return text.strip(), parsed
 
 
+def _serialise_street(street_id: int) -> None:
+    """Adjustments and the lock of one street queue on the street's row, so an
+    adjustment is either in the locked snapshot or refused (SQLite's writers queue anyway)."""
+    db.session.execute(select(Street.id).where(Street.id == street_id).with_for_update())
+
+
 def lock_of(street_id: int, period: str) -> AssessmentLock | None:
     return db.session.scalar(select(AssessmentLock).where(AssessmentLock.street_id == street_id,
                                                           AssessmentLock.period == period))
@@ -289,6 +295,7 @@ def adjust(actor, person: Person, period_text: str, points_text: str, reason: st
     if parsed is None:
         raise AssessmentError({"period": "考核期间无效。"})
     period = period_text.strip()
+    _serialise_street(person.street_id)
     if lock_of(person.street_id, period) is not None:
         raise AssessmentError({"points": _locked_message(parsed[2])})
     if parsed[0] > clock.today():
@@ -329,6 +336,7 @@ def lock(actor, street: Street, period_text: str) -> AssessmentLock:
     period = period_text.strip()
     if parsed[1] >= clock.today():
         raise AssessmentError({"period": f"{parsed[2]}尚未结束，结束后才能确认锁定。"})
+    _serialise_street(street.id)
     if lock_of(street.id, period) is not None:
         raise AssessmentError({"period": f"{parsed[2]}的考核结果已经确认锁定。"})
     computed = report(street, period, use_lock=False)
