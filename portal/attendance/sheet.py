@@ -75,27 +75,8 @@ def build(title: str, community_ids: list[int], first: date, today: date | None 
             ActivityEvent.person_id.in_(ids), ActivityEvent.at >= start, ActivityEvent.at < end)
             .order_by(ActivityEvent.at, ActivityEvent.id)):
         events[(event.person_id, clock.to_local(event.at).date())].append(event)
-    spans, field_days = defaultdict(list), set()
-    for leave in db.session.scalars(select(LeaveRequest).where(
-            LeaveRequest.person_id.in_(ids), LeaveRequest.status.in_((LeaveStatus.APPROVED, LeaveStatus.COMPLETED)),
-            LeaveRequest.start_date <= days[-1], LeaveRequest.end_date >= days[0])
-            .options(joinedload(LeaveRequest.leave_type))):
-        span = rules.leave_span(leave)
-        if not span:
-            continue
-        if leave.leave_type.code == FIELD_WORK:
-            # 公务外出 is work: 外 on the sheet, whole days as approved.
-            day = span[0]
-            while day <= span[2]:
-                field_days.add((leave.person_id, day))
-                day += timedelta(days=1)
-        else:
-            spans[leave.person_id].append(span)
-    default = ensure_default()
-    streets = {p.street_id for p in people}
-    overrides = {row.street_id: row for row in db.session.scalars(select(AttendanceSettings).where(
-        or_(AttendanceSettings.street_id.in_(streets), AttendanceSettings.street_id.is_(None))))}
-    schedules = {sid: rules.Schedule.from_settings(overrides.get(sid, default)) for sid in streets}
+    spans, field_days = leave_days(ids, days[0], days[-1])
+    schedules = schedules_for({p.street_id for p in people})
     rows = []
     for person in people:
         results = [rules.day_result(day, events.get((person.id, day), ()), spans.get(person.id, ()),
@@ -196,3 +177,32 @@ def week_visits(community_ids: list[int], today: date | None = None) -> list[tup
         intervals = rules.pair_intervals(events.get(person.id, ()), "visit_start", "visit_end", None)
         result.append((person, *rules.week_visit_progress(intervals, schedule)))
     return result
+
+
+def leave_days(ids, first: date, last: date) -> tuple[dict, set]:
+    """Approved leave of these people touching first..last: the spans that excuse days
+    per person, and the (person, day) pairs of 公务外出, which is work (外 on the sheet)."""
+    spans, field_days = defaultdict(list), set()
+    for leave in db.session.scalars(select(LeaveRequest).where(
+            LeaveRequest.person_id.in_(ids), LeaveRequest.status.in_((LeaveStatus.APPROVED, LeaveStatus.COMPLETED)),
+            LeaveRequest.start_date <= last, LeaveRequest.end_date >= first)
+            .options(joinedload(LeaveRequest.leave_type))):
+        span = rules.leave_span(leave)
+        if not span:
+            continue
+        if leave.leave_type.code == FIELD_WORK:
+            day = span[0]
+            while day <= span[2]:
+                field_days.add((leave.person_id, day))
+                day += timedelta(days=1)
+        else:
+            spans[leave.person_id].append(span)
+    return spans, field_days
+
+
+def schedules_for(street_ids: set) -> dict:
+    """Each street's working hours: its own settings, else the district default."""
+    default = ensure_default()
+    overrides = {row.street_id: row for row in db.session.scalars(select(AttendanceSettings).where(
+        or_(AttendanceSettings.street_id.in_(street_ids), AttendanceSettings.street_id.is_(None))))}
+    return {sid: rules.Schedule.from_settings(overrides.get(sid, default)) for sid in street_ids}

@@ -24,19 +24,16 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.attendance import rules as attendance
-from portal.attendance.models import AttendanceSettings
-from portal.attendance.settings import ensure_default, settings_for
+from portal.attendance import sheet
+from portal.attendance.settings import settings_for
 from portal.auth.policy import ON_THE_BOARD
 from portal.board import rules as board
 from portal.board.models import ActivityEvent
 from portal.extensions import db
 from portal.inspections.models import Inspection, InspectionStatus
-from portal.leave.models import LeaveRequest, LeaveStatus
-from portal.leave.rules import FIELD_WORK
 from portal.people.models import Person
 from portal.workdays import rules as workdays
 
@@ -127,26 +124,8 @@ def day_results(community_ids: list[int], first: date, last: date, today: date):
                 ActivityEvent.person_id.in_(ids), ActivityEvent.at >= start, ActivityEvent.at < end)
             .order_by(ActivityEvent.at, ActivityEvent.id)):
         events[(row.person_id, clock.to_local(row.at).date())].append(row)
-    spans, field_days = defaultdict(list), set()
-    for leave in db.session.scalars(select(LeaveRequest).where(
-            LeaveRequest.person_id.in_(ids), LeaveRequest.status.in_((LeaveStatus.APPROVED, LeaveStatus.COMPLETED)),
-            LeaveRequest.start_date <= last, LeaveRequest.end_date >= first)
-            .options(joinedload(LeaveRequest.leave_type))):
-        span = attendance.leave_span(leave)
-        if not span:
-            continue
-        if leave.leave_type.code == FIELD_WORK:
-            day = span[0]
-            while day <= span[2]:
-                field_days.add((leave.person_id, day))
-                day += timedelta(days=1)
-        else:
-            spans[leave.person_id].append(span)
-    default = ensure_default()
-    overrides = {row.street_id: row for row in db.session.scalars(select(AttendanceSettings).where(
-        AttendanceSettings.street_id.in_({p.street_id for p in people})))}
-    schedules = {sid: attendance.Schedule.from_settings(overrides.get(sid, default))
-                 for sid in {p.street_id for p in people}}
+    spans, field_days = sheet.leave_days(ids, first, last)
+    schedules = sheet.schedules_for({p.street_id for p in people})
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     # A day without events, leave or field work comes out the same for everyone of
     # a street (缺勤 or 休息): judged once per street and day, not once per person.
