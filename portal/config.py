@@ -39,6 +39,9 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=13)
     LOGIN_SESSION_HOURS = 13
     REMEMBER_COOKIE_DURATION = timedelta(0)
+    # The cookie is set at login with the login session's lifetime; re-signing it on
+    # every request (every 5 s poll of an open board) would extend nothing.
+    SESSION_REFRESH_EACH_REQUEST = False
 
     LOGIN_WINDOW_MINUTES = 15
     LOGIN_MAX_FAILURES_PER_USERNAME = 5
@@ -49,6 +52,11 @@ class Config:
     LEAVE_STREET_APPROVAL_OVER_DAYS = 3
     LEAVE_MIN_ON_DUTY_RATIO = 0.7
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+
+    # Seconds a worker answers "unchanged" board polls from what it last read of the
+    # board: a change written by another worker reaches the open boards this much
+    # later (boards poll every 5 s; writes of the same worker are seen at once).
+    BOARD_STATE_MAX_AGE = 1.0
 
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     TIMEZONE = "Asia/Shanghai"

@@ -539,3 +539,78 @@ def test_a_poll_with_a_unicode_digit_is_answered_not_crashed(app, auth):
     with app.app_context():
         path = f"/board/{community_id('fuyuan')}/poll"
     assert auth.client.get(path + "?v=²&t=①").status_code == 200
+
+
+# -- what a worker remembers of a board (the unchanged poll without the database) ---------
+
+def statements_of(app, call):
+    seen = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        result = call()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return result, [s for s in seen if not s.startswith("BEGIN")]
+
+
+def test_an_unchanged_poll_repeated_within_the_max_age_reads_nothing(app, auth):
+    auth.login("fuyuan_frontdesk")
+    url = poll_url(auth.client.get(board_path(app)).get_data(as_text=True))
+    headers = {"HX-Request": "true"}
+    assert auth.client.get(url, headers=headers).status_code == 204
+    response, statements = statements_of(app, lambda: auth.client.get(url, headers=headers))
+    assert response.status_code == 204 and statements == []
+
+
+def test_a_change_by_the_same_worker_reaches_the_poll_at_once(app, auth):
+    app.config["BOARD_STATE_MAX_AGE"] = 3600.0
+    auth.login("fuyuan_frontdesk")
+    url = poll_url(auth.client.get(board_path(app)).get_data(as_text=True))
+    assert auth.client.get(url, headers={"HX-Request": "true"}).status_code == 204
+    with app.app_context():
+        worker = account("fuyuan_worker03")
+        rules.record_event(worker, worker.person, "clock_in")
+        db.session.commit()
+    answer = auth.client.get(url, headers={"HX-Request": "true"})
+    assert answer.status_code == 200 and f"card-{person_id(app, 'fuyuan_worker03')}" in answer.get_data(as_text=True)
+
+
+def test_a_change_by_another_worker_reaches_the_poll_once_the_max_age_has_passed(app, auth, database_url,
+                                                                                  monkeypatch):
+    from tests.conftest import make_app
+
+    app.config["BOARD_STATE_MAX_AGE"] = 5.0
+    auth.login("fuyuan_frontdesk")
+    url = poll_url(auth.client.get(board_path(app)).get_data(as_text=True))
+    assert auth.client.get(url, headers={"HX-Request": "true"}).status_code == 204
+    other_worker = make_app(database_url, CLOCK_NOW=NOON)  # another gunicorn process: its own memory
+    with other_worker.app_context():
+        worker = account("fuyuan_worker03")
+        rules.record_event(worker, worker.person, "clock_in")
+        db.session.commit()
+        db.engine.dispose()
+    # Within the max age this worker still answers from what it read ...
+    assert auth.client.get(url, headers={"HX-Request": "true"}).status_code == 204
+    # ... and once it has passed, the change arrives as that card.
+    later = rules.monotonic() + 5.0
+    monkeypatch.setattr(rules, "monotonic", lambda: later)
+    answer = auth.client.get(url, headers={"HX-Request": "true"})
+    assert answer.status_code == 200 and f"card-{person_id(app, 'fuyuan_worker03')}" in answer.get_data(as_text=True)
+
+
+def test_an_expected_return_falling_due_ends_the_unchanged_answer_without_a_write(app, auth):
+    app.config["BOARD_STATE_MAX_AGE"] = 3600.0
+    with app.app_context():
+        worker = account("fuyuan_worker03")
+        rules.record_event(worker, worker.person, "errand", destination="街道办",
+                           expected_return=NOON + timedelta(minutes=30))
+        db.session.commit()
+    auth.login("fuyuan_frontdesk")
+    url = poll_url(auth.client.get(board_path(app)).get_data(as_text=True))
+    assert auth.client.get(url, headers={"HX-Request": "true"}).status_code == 204
+    app.config["CLOCK_NOW"] = NOON + timedelta(minutes=31)
+    answer = auth.client.get(url, headers={"HX-Request": "true"})
+    assert answer.status_code == 200 and f"card-{person_id(app, 'fuyuan_worker03')}" in answer.get_data(as_text=True)

@@ -12,7 +12,9 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from time import monotonic
 
+from flask import current_app, has_app_context
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
@@ -269,6 +271,7 @@ def bump_board_version(community_id: int, now: datetime) -> int:
                 db.session.add(BoardVersion(community_id=community_id, version=1, changed_at=now))
         except IntegrityError:
             db.session.execute(bump)
+    forget_board_state(community_id)
     return board_version(community_id)
 
 
@@ -454,17 +457,56 @@ def poll_key_matches(secret: str, key: str | None, session_id: str | None, commu
     return hmac.compare_digest(key, poll_key(secret, session_id, community_id))
 
 
-def unchanged(community_id: int, known_version: int, known_at: int, now: datetime | None = None) -> bool:
-    """True when a poll of (version, time) would get no card at all: the one
-    statement of `poll`, for the fast path of the poll view."""
+_STATE = (
+    select(BoardVersion.version, CurrentStatus.expected_return)
+    .outerjoin(CurrentStatus, (CurrentStatus.community_id == BoardVersion.community_id)
+               & CurrentStatus.expected_return.is_not(None))
+    .where(BoardVersion.community_id == bindparam("community"))
+)
+
+
+@dataclass(frozen=True)
+class BoardState:
+    """What a worker last read of a board: its version and the expected returns of
+    its cards (a card changes by itself when one falls due)."""
+    version: int
+    returns: tuple[datetime, ...]
+    read_at: float
+
+
+def board_state(community_id: int, max_age: float) -> BoardState:
+    """The board's state as this worker process read it at most `max_age` seconds
+    ago. Every open board polls every 5 s, most of them with nothing changed: the
+    answer to those comes from memory, and a change written by another worker is
+    seen at most `max_age` later. Writes of this worker forget the board at once
+    (`forget_board_state`)."""
+    states = current_app.extensions.setdefault("board_states", {})
+    state = states.get(community_id)
+    moment = monotonic()
+    if state is None or moment - state.read_at >= max_age:
+        with db.engine.connect() as conn:  # a bare connection: no ORM session for one read
+            rows = conn.execute(_STATE, {"community": community_id}).all()
+        state = BoardState(rows[0][0] if rows else 0,
+                           tuple(sorted(at for _v, at in rows if at is not None)), moment)
+        states[community_id] = state
+    return state
+
+
+def forget_board_state(community_id: int) -> None:
+    if has_app_context():
+        current_app.extensions.get("board_states", {}).pop(community_id, None)
+
+
+def unchanged(community_id: int, known_version: int, known_at: int, now: datetime | None = None,
+              max_age: float = 0.0) -> bool:
+    """True when a poll of (version, time) would get no card at all: same version,
+    and no expected return fell due since the client rendered (see `poll`)."""
     now = now or clock.now()
     seen = _seen_today(known_at, now)
     if seen is None:
         return False
-    with db.engine.connect() as conn:  # a bare connection: no ORM session for one read
-        rows = conn.execute(_POLL, {"community": community_id, "known": known_version, "seen": seen,
-                                    "now": now}).all()
-    return bool(rows) and rows[0][0] == known_version and all(person_id is None for _v, person_id in rows)
+    state = board_state(community_id, max_age)
+    return state.version == known_version and not any(seen < at <= now for at in state.returns)
 
 
 def community_summaries(community_ids: list[int]) -> dict[int, dict[str, int]]:

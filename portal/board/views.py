@@ -91,7 +91,8 @@ def poll(community_id: int):
     account. A 204 carries nothing, and anything else (a change, a missing or wrong
     key) takes the full path below, which checks the session and the policy."""
     if rules.poll_key_matches(current_app.config["SECRET_KEY"], request.args.get("k"), session.get("sid"),
-                              community_id) and rules.unchanged(community_id, _int_arg("v"), _int_arg("t")):
+                              community_id) and rules.unchanged(community_id, _int_arg("v"), _int_arg("t"),
+                                                        max_age=current_app.config["BOARD_STATE_MAX_AGE"]):
         response = make_response("", 204)
         response.headers["Cache-Control"] = "no-store"
         return response
