@@ -120,11 +120,14 @@ def _register_templates(app: Flask) -> None:
 
     @app.context_processor
     def inject():
+        # Fragments render through here too and show no navigation: it is built
+        # only when base.html asks for it.
+        user = current_user._get_current_object()
         return {
-            "can": lambda action, target=None: can(current_user, action, target),
+            "can": lambda action, target=None: can(user, action, target),
             "Action": Action,
-            "nav_items": navigation(current_user),
-            "queue_count": lambda: queue_count(current_user),
+            "nav_items": lambda: navigation(user),
+            "queue_count": lambda: queue_count(user),
             "today": clock.today(),
         }
 

@@ -614,3 +614,65 @@ def test_an_expected_return_falling_due_ends_the_unchanged_answer_without_a_writ
     app.config["CLOCK_NOW"] = NOON + timedelta(minutes=31)
     answer = auth.client.get(url, headers={"HX-Request": "true"})
     assert answer.status_code == 200 and f"card-{person_id(app, 'fuyuan_worker03')}" in answer.get_data(as_text=True)
+
+
+# -- the board's cards from a worker's memory; the on-behalf form on demand ---------------
+
+def test_a_repeated_board_fragment_reads_only_the_login(app, auth):
+    auth.login("fuyuan_frontdesk")
+    headers, path = {"HX-Request": "true"}, board_path(app)
+    first = auth.client.get(path, headers=headers)
+    response, statements = statements_of(app, lambda: auth.client.get(path, headers=headers))
+    assert response.status_code == 200 and response.data == first.data.replace(
+        re.search(rb"t=\d+", first.data).group(0), re.search(rb"t=\d+", response.data).group(0))
+    assert len(statements) == 1 and "login_sessions" in statements[0]
+
+
+def test_a_card_changed_by_this_worker_shows_in_the_next_fragment(app, auth):
+    app.config["BOARD_STATE_MAX_AGE"] = 3600.0
+    auth.login("fuyuan_frontdesk")
+    headers, pid = {"HX-Request": "true"}, person_id(app, "fuyuan_worker03")
+
+    def card():
+        html = auth.client.get(board_path(app), headers=headers).get_data(as_text=True)
+        return html.split(f'id="card-{pid}"')[1].split("</article>")[0]
+    assert "巡查中" not in card()
+    with app.app_context():
+        worker = account("fuyuan_worker03")
+        rules.record_event(worker, worker.person, "patrol_start")
+        db.session.commit()
+    assert "巡查中" in card()
+
+
+def test_cards_rendered_for_the_front_desk_are_not_shown_to_a_grid_worker(app, auth):
+    auth.login("fuyuan_frontdesk")
+    assert "代为设置" in auth.client.get(board_path(app), headers={"HX-Request": "true"}).get_data(as_text=True)
+    worker = Auth(app.test_client())
+    worker.login("fuyuan_worker01")
+    html = worker.client.get(board_path(app), headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "card-" in html and "代为设置" not in html
+
+
+def test_the_board_carries_no_on_behalf_forms_until_one_is_opened(app, auth):
+    auth.login("fuyuan_frontdesk")
+    pid = person_id(app, "fuyuan_worker03")
+    html = auth.client.get(board_path(app)).get_data(as_text=True)
+    assert html.count("代为设置") > 10 and 'name="kind"' not in html.split('id="board-main"')[1]
+    form = f"{board_path(app)}/people/{pid}/status"
+    assert f'hx-get="{form}"' in html
+    fragment = auth.client.get(form, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment and 'name="kind"' in fragment and f'hx-target="#card-{pid}"' in fragment
+    page = auth.client.get(form)
+    assert page.status_code == 200 and "<html" in page.get_data(as_text=True) and "代为设置" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("username, slug, status", [
+    ("fuyuan_secretary", "fuyuan", 200),
+    ("fuyuan_worker01", "fuyuan", 403),   # a grid worker sets only their own status
+    ("fuda_frontdesk", "fuyuan", 403),    # another community's front desk
+    ("fuyuan_frontdesk", "fuda", 404),    # the person is not on that board
+])
+def test_who_may_open_a_cards_on_behalf_form(app, auth, username, slug, status):
+    auth.login(username)
+    pid = person_id(app, "fuyuan_worker03")
+    assert auth.client.get(f"{board_path(app, slug)}/people/{pid}/status").status_code == status

@@ -5,12 +5,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import clock
 from portal.audit import rules as audit
 from portal.auth.models import Account, LoginAttempt, LoginSession
 from portal.extensions import db
+from portal.people.models import Person
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - accepted only when DEMO_MODE is on
 MIN_PASSWORD_LENGTH = 10
@@ -100,7 +102,11 @@ def load_session(session_id: str | None, account_id: str | None) -> Account | No
     """The account behind a live login session, or None (expired, revoked, deactivated)."""
     if not session_id or not account_id or not (str(account_id).isascii() and str(account_id).isdigit()):
         return None
-    login = db.session.get(LoginSession, session_id)
+    # One statement for the frame of every page: the navigation reads the person's
+    # community and street.
+    login = db.session.get(LoginSession, session_id, options=[
+        joinedload(LoginSession.account).joinedload(Account.person)
+        .options(joinedload(Person.community), joinedload(Person.street))])
     if login is None or login.account_id != int(account_id):
         return None
     if login.revoked_at is not None or login.expires_at <= clock.now():

@@ -484,8 +484,7 @@ def board_state(community_id: int, max_age: float) -> BoardState:
     state = states.get(community_id)
     moment = monotonic()
     if state is None or moment - state.read_at >= max_age:
-        with db.engine.connect() as conn:  # a bare connection: no ORM session for one read
-            rows = conn.execute(_STATE, {"community": community_id}).all()
+        rows = db.session.execute(_STATE, {"community": community_id}).all()
         state = BoardState(rows[0][0] if rows else 0,
                            tuple(sorted(at for _v, at in rows if at is not None)), moment)
         states[community_id] = state

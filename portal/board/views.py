@@ -1,4 +1,6 @@
 """The 社工去向指示牌: community boards, summaries, history, the hall display."""
+from bisect import bisect_right
+
 from flask import (
     Blueprint,
     abort,
@@ -13,6 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from sqlalchemy import select
 
 from portal import clock
@@ -22,6 +25,7 @@ from portal.board.forms import DisplayLinkForm
 from portal.board.models import EventKind, HallDisplayLink
 from portal.extensions import csrf, db
 from portal.htmx import is_htmx, render
+from portal.memo import memo
 from portal.org.models import Community, Street
 from portal.people.models import Level, Person
 
@@ -40,23 +44,52 @@ def _int_arg(name: str) -> int:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 16 else -1
 
 
-def _board_context(community: Community, errors=None, error_person_id=None, sort=None):
+def _board_context(community: Community, errors=None, error_person_id=None, sort=None, fragment=False):
+    """What board.html needs; a fragment (htmx: the `main` block) needs no own
+    panel and no hall display links."""
     sort = sort if sort in SORTS else request.args.get("sort", "grid")
     sort = sort if sort in SORTS else "grid"
-    cards = rules.board_cards(community.id)
-    me = current_user.person
-    my_card = next((c for c in cards if c.person.id == me.id), None)
+    version, cards_html, counts = _cards(community, sort, errors or {}, error_person_id)
     context = {
-        "community": community, "cards": rules.sort_cards(cards, sort), "sort": sort, "sorts": SORTS,
-        "counts": rules.summary(cards), "version": rules.board_version(community.id),
-        "checked_at": int(clock.now().timestamp()), "my_card": my_card, "poll_key": _poll_key(community.id),
+        "community": community, "cards_html": cards_html, "sort": sort, "sorts": SORTS,
+        "counts": counts, "version": version,
+        "checked_at": int(clock.now().timestamp()), "poll_key": _poll_key(community.id),
         "errors": errors or {}, "error_person_id": error_person_id,
         "presets": rules.RETURN_PRESETS, "kinds": list(EventKind), "labels": rules.STATUS_LABELS,
     }
+    if fragment:
+        return context
+    me = current_user.person
+    mine = rules.board_cards(community.id, person_ids=[me.id]) if me.community_id == community.id else []
+    context["my_card"] = mine[0] if mine else None
     if can(current_user, Action.MANAGE_DISPLAY, community):
         context["display_links"] = rules.display_links(community.id)
         context["display_form"] = DisplayLinkForm()
     return context
+
+
+def _cards(community: Community, sort: str, errors: dict, error_person_id):
+    """(version, cards as HTML, summary counts) of a board as this viewer sees it.
+
+    Switching the sort or reloading re-sends the whole board, and nothing on a card
+    changes but by a new board version, an expected return falling due or the day
+    turning (see `rules.poll`): while none of these happened, this worker answers
+    from the HTML it rendered for the same viewer."""
+    state = rules.board_state(community.id, current_app.config["BOARD_STATE_MAX_AGE"])
+    now = clock.now()
+    me = current_user.person
+    key = (community.id, state.version, bisect_right(state.returns, now), clock.today(), sort,
+           current_user.id, me.id, me.position, me.community_id, me.street_id, me.active)
+    cached = None if errors else memo("board_cards").get(key)
+    if cached is None:
+        cards = rules.board_cards(community.id)
+        html = Markup(render_template("board/_cards.html", community=community, cards=rules.sort_cards(cards, sort),
+                                      errors=errors, error_person_id=error_person_id,
+                                      presets=rules.RETURN_PRESETS, kinds=list(EventKind)))
+        cached = (html, rules.summary(cards))
+        if not errors:
+            memo("board_cards").put(key, cached)
+    return state.version, *cached
 
 
 @bp.get("/")
@@ -76,7 +109,7 @@ def index():
 def board(community_id: int):
     community = _community(community_id)
     require(current_user, Action.VIEW_BOARD, community)
-    return render("board/board.html", block="main", **_board_context(community))
+    return render("board/board.html", block="main", **_board_context(community, fragment=is_htmx()))
 
 
 @bp.get("/<int:community_id>/poll")
@@ -123,6 +156,20 @@ def _poll(community_id: int):
         counts=counts, my_card=my_card, errors={}, error_person_id=None, labels=rules.STATUS_LABELS,
         presets=rules.RETURN_PRESETS, kinds=list(EventKind),
     )
+
+
+@bp.get("/<int:community_id>/people/<int:person_id>/status")
+@login_required
+def status_form(community_id: int, person_id: int):
+    """A card's on-behalf form (代为设置), loaded into the card when opened."""
+    community = _community(community_id)
+    person = db.session.get(Person, person_id)
+    if person is None or person.community_id != community.id:
+        abort(404)
+    require(current_user, Action.SET_STATUS, person)
+    card = rules.board_cards(community.id, person_ids=[person.id])[0]
+    return render("board/status_form.html", block="form", community=community, card=card,
+                  presets=rules.RETURN_PRESETS, kinds=list(EventKind))
 
 
 @bp.post("/<int:community_id>/people/<int:person_id>/status")
