@@ -57,6 +57,9 @@ class Config:
     # board: a change written by another worker reaches the open boards this much
     # later (boards poll every 5 s; writes of the same worker are seen at once).
     BOARD_STATE_MAX_AGE = 1.0
+    # The same for the login session behind a cookie: a logout, revocation or
+    # deactivation made through another worker takes effect this much later.
+    LOGIN_CHECK_MAX_AGE = 1.0
 
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     TIMEZONE = "Asia/Shanghai"

@@ -2,6 +2,7 @@
 from flask import url_for
 
 from portal.auth.policy import Action, can
+from portal.memo import memo
 
 
 def queue_count(account) -> int | None:
@@ -14,8 +15,22 @@ def queue_count(account) -> int | None:
 
 
 def navigation(account) -> list[tuple[str, str]]:
+    """The entries of the main navigation. They follow from the account's position
+    and unit alone (not from any data), so each worker builds them once per such
+    account and person state."""
     if not getattr(account, "is_authenticated", False):
         return []
+    person = account.person
+    key = (account.id, account.active, person.id, person.active, person.position, person.community_id,
+           person.street_id)
+    items = memo("navigation", 1024).get(key)
+    if items is None:
+        items = _entries(account)
+        memo("navigation", 1024).put(key, items)
+    return items
+
+
+def _entries(account) -> list[tuple[str, str]]:
     items = [("首页", url_for("home.index")), ("去向指示牌", url_for("board.index"))]
     person = account.person
     if person.community_id is not None:

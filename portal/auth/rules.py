@@ -3,15 +3,19 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
+from time import monotonic
+
+from flask import has_app_context
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import clock
 from portal.audit import rules as audit
 from portal.auth.models import Account, LoginAttempt, LoginSession
 from portal.extensions import db
+from portal.memo import memo
 from portal.people.models import Person
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - accepted only when DEMO_MODE is on
@@ -98,15 +102,36 @@ def attempt_login(raw_username: str, password: str, address: str, config) -> Log
     return LoginResult(account=account, session_id=login.id)
 
 
-def load_session(session_id: str | None, account_id: str | None) -> Account | None:
-    """The account behind a live login session, or None (expired, revoked, deactivated)."""
+# One statement for the frame of every page: the navigation reads the person's
+# community and street.
+_LOGIN_LOAD = [joinedload(LoginSession.account).joinedload(Account.person)
+               .options(joinedload(Person.community), joinedload(Person.street))]
+
+
+@dataclass(frozen=True)
+class _Remembered:
+    login: LoginSession  # detached, with its account, person, community and street loaded
+    read_at: float
+
+
+def load_session(session_id: str | None, account_id: str | None, max_age: float = 0.0) -> Account | None:
+    """The account behind a live login session, or None (expired, revoked, deactivated).
+
+    Every request of a logged-in user starts here, the 5 s polls of open boards
+    included: a worker process reuses what it read of a session for `max_age`
+    seconds (a copy merged into this request's ORM session, no SQL). Expiry is
+    checked against the clock every time; a logout, revocation or deactivation
+    made by this worker is seen at once, one made by another worker after at most
+    `max_age`."""
     if not session_id or not account_id or not (str(account_id).isascii() and str(account_id).isdigit()):
         return None
-    # One statement for the frame of every page: the navigation reads the person's
-    # community and street.
-    login = db.session.get(LoginSession, session_id, options=[
-        joinedload(LoginSession.account).joinedload(Account.person)
-        .options(joinedload(Person.community), joinedload(Person.street))])
+    remembered = memo("login_sessions", 4096).get(session_id) if max_age > 0 else None
+    if remembered is not None and monotonic() - remembered.read_at < max_age:
+        login = db.session.merge(remembered.login, load=False)
+    else:
+        login = db.session.get(LoginSession, session_id, options=_LOGIN_LOAD)
+        if login is not None and max_age > 0:
+            memo("login_sessions", 4096).put(session_id, _Remembered(_detached_copy(login), monotonic()))
     if login is None or login.account_id != int(account_id):
         return None
     if login.revoked_at is not None or login.expires_at <= clock.now():
@@ -116,6 +141,24 @@ def load_session(session_id: str | None, account_id: str | None) -> Account | No
     return login.account
 
 
+def _detached_copy(login: LoginSession) -> LoginSession:
+    """A copy of the loaded graph that no request's commit can expire."""
+    scratch = Session()
+    copy = scratch.merge(login, load=False)
+    scratch.expunge_all()
+    return copy
+
+
+def forget_sessions(session_id: str | None = None, account_id: int | None = None) -> None:
+    """This worker stops reusing what it read of these login sessions."""
+    if not has_app_context():
+        return
+    remembered = memo("login_sessions", 4096)
+    for sid, entry in list(remembered.entries.items()):
+        if sid == session_id or (account_id is not None and entry.login.account_id == account_id):
+            remembered.entries.pop(sid, None)
+
+
 def revoke_session(session_id: str | None, actor: Account | None) -> None:
     if not session_id:
         return
@@ -123,6 +166,7 @@ def revoke_session(session_id: str | None, actor: Account | None) -> None:
         update(LoginSession).where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
         .values(revoked_at=clock.now())
     )
+    forget_sessions(session_id=session_id)
     if actor is not None:
         audit.record(actor, "auth.logout", actor)
     db.session.commit()
@@ -134,6 +178,7 @@ def revoke_all_sessions(account: Account) -> None:
         update(LoginSession).where(LoginSession.account_id == account.id, LoginSession.revoked_at.is_(None))
         .values(revoked_at=clock.now())
     )
+    forget_sessions(account_id=account.id)
 
 
 def password_problem(password: str, username: str = "") -> str | None:
