@@ -6,7 +6,6 @@ from datetime import timedelta
 from time import monotonic
 
 from flask import has_app_context
-
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
