@@ -414,3 +414,16 @@ def test_the_audit_log_shows_who_did_what_and_filters(app, admin):
     nobody = admin.client.get("/admin/audit?username=nobody", follow_redirects=True).get_data(as_text=True)
     assert "没有这个账号" in nobody
     assert admin.client.get("/admin/audit?action=%00%25&username=%00", follow_redirects=True).status_code == 200
+
+
+def test_a_promotion_reaches_the_promoted_persons_open_pages_at_once(app, admin):
+    """The worker process remembers login sessions for a second; an edit forgets them."""
+    worker = logged_in(app, "fuyuan_worker05")
+    assert "考勤表" not in worker.client.get("/").get_data(as_text=True)
+    target = person_id(app, "fuyuan_worker05")
+    response = admin.post(f"/admin/people/{target}/edit", {
+        "name": load(app, "fuyuan_worker05")["name"], "username": "fuyuan_worker05", "position": "station_head",
+        "community_id": str(community_id(app, "富源社区")), "grid_number": "", "phone": "",
+    }, token_from=f"/admin/people/{target}/edit")
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert "考勤表" in worker.client.get("/").get_data(as_text=True)

@@ -190,3 +190,50 @@ def test_create_admin_command_makes_the_first_admin(app):
     refused = runner.invoke(args=["create-admin", "--username", "chief_admin", "--name", "李四",
                                   "--password", "a-strong-password-2026"])
     assert refused.exit_code != 0 and "已被使用" in refused.output
+
+
+# -- what a worker process remembers of a login session ----------------------------------
+
+def test_a_page_after_the_first_does_not_read_the_login_session_again(app, auth):
+    from sqlalchemy import event
+
+    auth.login("fuyuan_secretary")
+    assert auth.client.get("/leave/queue").status_code == 200
+    with app.app_context():
+        engine = db.engine
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert auth.client.get("/leave/queue").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert statements and not any("login_sessions" in s for s in statements)
+
+
+def test_a_logout_through_another_worker_takes_effect_within_the_max_age(app, auth, database_url, monkeypatch):
+    from portal.auth import rules as auth_rules
+
+    app.config["LOGIN_CHECK_MAX_AGE"] = 5.0
+    auth.login("fuyuan_worker01")
+    assert auth.client.get("/").status_code == 200
+    other_worker = make_app(database_url)  # another gunicorn process: its own memory, the same cookie
+    other = other_worker.test_client()
+    other.set_cookie("portal_session", auth.client.get_cookie("portal_session").value)
+    assert Auth(other).logout().status_code == 302
+    with other_worker.app_context():
+        db.engine.dispose()
+    assert auth.client.get("/").status_code == 200  # what this worker read 0 s ago still holds
+    later = auth_rules.monotonic() + 5.0
+    monkeypatch.setattr(auth_rules, "monotonic", lambda: later)
+    assert auth.client.get("/").status_code == 302  # back to the login page
+
+
+def test_a_remembered_login_session_still_expires_on_the_clock(app, auth):
+    from datetime import UTC, datetime, timedelta
+
+    app.config["LOGIN_CHECK_MAX_AGE"] = 3600.0
+    auth.login("fuyuan_worker01")
+    assert auth.client.get("/").status_code == 200
+    app.config["CLOCK_NOW"] = datetime.now(UTC) + timedelta(hours=14)
+    assert auth.client.get("/").status_code == 302
