@@ -1,6 +1,7 @@
 """Bounded per-process memory for rendered pieces that are keyed by the version of
 what they show (each gunicorn worker has its own; a version read from the
 database tells them all when to stop using an entry)."""
+import threading
 from collections import OrderedDict
 
 from flask import current_app
@@ -12,18 +13,27 @@ class Memo:
     def __init__(self, size: int):
         self.size = size
         self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()  # a threaded server shares one app between requests
 
     def get(self, key):
-        value = self.entries.get(key)
-        if value is not None:
-            self.entries.move_to_end(key)
-        return value
+        with self.lock:
+            value = self.entries.get(key)
+            if value is not None:
+                self.entries.move_to_end(key)
+            return value
 
     def put(self, key, value) -> None:
-        self.entries[key] = value
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+        with self.lock:
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def discard(self, matches) -> None:
+        """Drop every entry whose (key, value) `matches`."""
+        with self.lock:
+            for key in [k for k, v in self.entries.items() if matches(k, v)]:
+                del self.entries[key]
 
 
 def memo(name: str, size: int = 256) -> Memo:

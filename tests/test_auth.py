@@ -197,6 +197,7 @@ def test_create_admin_command_makes_the_first_admin(app):
 def test_a_page_after_the_first_does_not_read_the_login_session_again(app, auth):
     from sqlalchemy import event
 
+    app.config["LOGIN_CHECK_MAX_AGE"] = 3600.0
     auth.login("fuyuan_secretary")
     assert auth.client.get("/leave/queue").status_code == 200
     with app.app_context():

@@ -152,10 +152,8 @@ def forget_sessions(session_id: str | None = None, account_id: int | None = None
     """This worker stops reusing what it read of these login sessions."""
     if not has_app_context():
         return
-    remembered = memo("login_sessions", 4096)
-    for sid, entry in list(remembered.entries.items()):
-        if sid == session_id or (account_id is not None and entry.login.account_id == account_id):
-            remembered.entries.pop(sid, None)
+    memo("login_sessions", 4096).discard(
+        lambda sid, entry: sid == session_id or (account_id is not None and entry.login.account_id == account_id))
 
 
 def revoke_session(session_id: str | None, actor: Account | None) -> None:
