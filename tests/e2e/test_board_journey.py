@@ -65,6 +65,8 @@ def test_a_patrol_started_on_a_phone_reaches_the_front_desk_card_by_card(pages, 
     # The front desk sets a colleague to 开会 on their behalf; both pages say who.
     other = desk.locator(f"#card-{colleague_id}")
     other.locator("summary", has_text="代为设置").click()
+    expect(other.get_by_role("button", name="开会", exact=True)).to_be_visible()  # loaded on opening
+    other.screenshot(path=str(screenshots_dir / "board-on-behalf-form.png"))
     other.get_by_role("button", name="开会", exact=True).click()
     expect(desk.locator(f"#card-{colleague_id}")).to_contain_text(f"由{desk_name}代为设置")
     expect(phone.locator(f"#card-{colleague_id}")).to_contain_text(f"由{desk_name}代为设置",
