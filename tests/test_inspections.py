@@ -647,3 +647,32 @@ def test_text_with_a_nul_is_refused_not_passed_to_the_database(app):
             bulletins.lodge_objection(secretary, bulletin, "再次\x00申诉")
         db.session.rollback()
         assert counts()["Objection"] == before["Objection"]
+
+
+def test_the_bulletin_list_shows_twenty_at_a_time_newest_first_within_scope(app, auth):
+    """Years of monthly 通报 page by twenty instead of growing one list without end."""
+    with app.app_context():
+        inspector = account("inspector")
+        fuqiang, kexue = community("fuyuan").street, community("fangzhi").street
+        for n in range(25):  # 2025-01 … 2027-01, district-wide
+            year, month = 2025 + (n // 12), n % 12 + 1
+            db.session.add(Bulletin(period=f"{year}-{month:02d}", street_id=None, street_key=0, content={},
+                                    published_at=datetime(year, month, 28, 2, tzinfo=UTC),
+                                    published_by_id=inspector.id, objection_until=date(year, month, 28)))
+        for street in (fuqiang, kexue):
+            db.session.add(Bulletin(period="2027-02", street_id=street.id, street_key=street.id, content={},
+                                    published_at=datetime(2027, 2, 28, 2, tzinfo=UTC),
+                                    published_by_id=inspector.id, objection_until=date(2027, 3, 7)))
+        db.session.commit()
+    auth.login("fuyuan_secretary")
+    first = page_of(auth, "/inspections/bulletins")
+    periods = re.findall(r"(\d{4})年(\d{1,2})月", first.split("已发布的通报")[1])
+    assert len(re.findall(r"<li><a href=\"/inspections/bulletins/\d+\"", first)) == 20
+    assert periods[0] == ("2027", "2") and ("2027", "1") in periods and "更早的通报" in first
+    assert "科学路" not in first.split("已发布的通报")[1]  # another street's 通报 is not listed
+    second = page_of(auth, "/inspections/bulletins?page=2")
+    assert len(re.findall(r"<li><a href=\"/inspections/bulletins/\d+\"", second)) == 6
+    assert "较新的通报" in second and "更早的通报" not in second
+    assert "没有更早的通报了" in page_of(auth, "/inspections/bulletins?page=9")
+    for bad in ("0", "-1", "x", "²", "9" * 40):
+        assert auth.client.get(f"/inspections/bulletins?page={bad}").status_code == 200

@@ -9,7 +9,7 @@ from io import BytesIO
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
@@ -32,6 +32,7 @@ from portal.inspections.models import (
     Verdict,
 )
 from portal.org.models import Community, Street
+from portal.people.models import Level
 from portal.text import has_control
 
 PERIOD_RE = re.compile(r"^(\d{4})-(?:(0[1-9]|1[0-2])|Q([1-4]))$")
@@ -187,12 +188,23 @@ def publish(actor, period: str, street: Street | None, now: datetime | None = No
     return bulletin
 
 
-def visible_to(account) -> list[Bulletin]:
-    # The frozen content (every community's ranking) is not needed for the list: years of
-    # 通报 made the page parse megabytes of JSON (make bench, 5 years).
-    rows = db.session.scalars(select(Bulletin).options(defer(Bulletin.content))
-                              .order_by(Bulletin.published_at.desc()).limit(200))
-    return [b for b in rows if can(account, Action.VIEW_BULLETIN, b)]
+BULLETINS_PER_PAGE = 20
+
+
+def visible_to(account, page: int = 1, per_page: int = BULLETINS_PER_PAGE) -> tuple[list[Bulletin], bool]:
+    """One page of the 通报 this account may read, newest first, and whether there
+    are older ones. A 通报 a month for years would otherwise make the list grow
+    without end (make bench, 5 years). The scope is narrowed in SQL as the policy
+    says (district-wide ones and the own street's), and every row still passes
+    `can`."""
+    actor = account.person
+    # The frozen content (every community's ranking) is not needed for the list.
+    query = select(Bulletin).options(defer(Bulletin.content)).order_by(Bulletin.published_at.desc(),
+                                                                         Bulletin.id.desc())
+    if actor.position.level is not Level.DISTRICT:
+        query = query.where(or_(Bulletin.street_id.is_(None), Bulletin.street_id == actor.street_id))
+    rows = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)).all()
+    return [b for b in rows[:per_page] if can(account, Action.VIEW_BULLETIN, b)], len(rows) > per_page
 
 
 def list_title(bulletin: Bulletin, street_names: dict[int, str]) -> str:

@@ -385,7 +385,10 @@ def _bulletins_page(errors=None, status=200, form=None):
     require(current_user, Action.FOLLOW_INSPECTIONS)
     streets = db.session.scalars(select(Street).order_by(Street.sort_order)).all()
     names = {street.id: street.name for street in streets}
-    return render_template("inspections/bulletins.html", bulletins=bulletins.visible_to(current_user),
+    raw = request.args.get("page", "1")
+    page = int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 6 and int(raw) > 0 else 1
+    listed, older = bulletins.visible_to(current_user, page)
+    return render_template("inspections/bulletins.html", bulletins=listed, page=page, older=older,
                            bulletin_title=lambda b: bulletins.list_title(b, names),
                            periods=bulletins.current_periods(clock.today()), streets=streets,
                            can_publish=can(current_user, Action.INSPECT), errors=errors or {},
