@@ -49,10 +49,9 @@ def _board_context(community: Community, errors=None, error_person_id=None, sort
     panel and no hall display links."""
     sort = sort if sort in SORTS else request.args.get("sort", "grid")
     sort = sort if sort in SORTS else "grid"
-    version, cards_html, counts = _cards(community, sort, errors or {}, error_person_id)
+    version, board_body = _board_body(community, sort, errors or {}, error_person_id)
     context = {
-        "community": community, "cards_html": cards_html, "sort": sort, "sorts": SORTS,
-        "counts": counts, "version": version,
+        "community": community, "board_body": board_body, "sort": sort, "version": version,
         "checked_at": int(clock.now().timestamp()), "poll_key": _poll_key(community.id),
         "errors": errors or {}, "error_person_id": error_person_id,
         "presets": rules.RETURN_PRESETS, "kinds": list(EventKind), "labels": rules.STATUS_LABELS,
@@ -68,10 +67,10 @@ def _board_context(community: Community, errors=None, error_person_id=None, sort
     return context
 
 
-def _cards(community: Community, sort: str, errors: dict, error_person_id):
-    """(version, cards as HTML, summary counts) of a board as this viewer sees it.
+def _board_body(community: Community, sort: str, errors: dict, error_person_id):
+    """(version, the board's summary, sorts and cards as HTML) as this viewer sees it.
 
-    Switching the sort or reloading re-sends the whole board, and nothing on a card
+    Switching the sort or reloading re-sends the whole board, and nothing on it
     changes but by a new board version, an expected return falling due or the day
     turning (see `rules.poll`): while none of these happened, this worker answers
     from the HTML it rendered for the same viewer."""
@@ -80,16 +79,16 @@ def _cards(community: Community, sort: str, errors: dict, error_person_id):
     me = current_user.person
     key = (community.id, state.version, bisect_right(state.returns, now), clock.today(), sort,
            current_user.id, me.id, me.position, me.community_id, me.street_id, me.active)
-    cached = None if errors else memo("board_cards").get(key)
-    if cached is None:
+    body = None if errors else memo("board_bodies").get(key)
+    if body is None:
         cards = rules.board_cards(community.id)
-        html = Markup(render_template("board/_cards.html", community=community, cards=rules.sort_cards(cards, sort),
-                                      errors=errors, error_person_id=error_person_id,
-                                      presets=rules.RETURN_PRESETS, kinds=list(EventKind)))
-        cached = (html, rules.summary(cards))
+        body = Markup(render_template(
+            "board/_board_body.html", community=community, cards=rules.sort_cards(cards, sort), sort=sort,
+            sorts=SORTS, counts=rules.summary(cards), labels=rules.STATUS_LABELS, errors=errors,
+            error_person_id=error_person_id, presets=rules.RETURN_PRESETS, kinds=list(EventKind)))
         if not errors:
-            memo("board_cards").put(key, cached)
-    return state.version, *cached
+            memo("board_bodies").put(key, body)
+    return state.version, body
 
 
 @bp.get("/")
