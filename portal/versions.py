@@ -20,8 +20,6 @@ Core connections, psql, data migrations). Such a writer calls `touch()` on a
 session it commits afterwards, or the servers are restarted.
 """
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 
 from sqlalchemy import BigInteger, String, event, select
@@ -167,40 +165,3 @@ def _after_transaction_end(session, transaction):
     if transaction.parent is None:
         session.info.pop(TOUCHED, None)
         session.info.pop(BUMPED, None)
-
-
-# -- a process's cache ------------------------------------------------------------------
-
-class LRU:
-    """A bounded least-recently-used map, safe across a worker's threads."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._data: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-
-def cache(app, name: str, size: int) -> LRU:
-    """The app's own LRU called `name` (an app is one process's view of one database)."""
-    key = f"versions.cache.{name}"
-    found = app.extensions.get(key)
-    if found is None:
-        found = app.extensions.setdefault(key, LRU(size))
-    return found

@@ -30,6 +30,7 @@ from portal.board.models import ActivityEvent
 from portal.extensions import db
 from portal.leave.models import LeaveRequest, LeaveStatus
 from portal.leave.rules import FIELD_WORK
+from portal.memo import memo
 from portal.people.models import Person
 from portal.workdays import rules as workdays
 
@@ -296,7 +297,7 @@ class Cached:
 def _cached(key: tuple, compute: Callable[[], object], dirty: bool) -> Cached:
     if dirty:
         return Cached(compute())  # this transaction's own writes: not what the versions say
-    store = versions.cache(current_app, "attendance.sheet", current_app.config.get("SHEET_CACHE_SIZE", 32))
+    store = memo("attendance.sheet", current_app.config.get("SHEET_MEMO_SIZE", 32))
     found = store.get(key)
     if found is None:
         found = Cached(compute())
