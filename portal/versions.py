@@ -12,12 +12,16 @@ concurrent writers take the rows' locks in one order, and last, so that a row is
 locked only for the commit itself (no writer waits on it while holding another).
 
 A version is a random 62-bit number, not a counter: equal versions mean equal
-data even across a restore from backup, where a counter would start again from
-the backup's value and repeat numbers a running process has cached.
+data even across a restore from backup (`flask restore` under running servers
+brings back the versions of the backup's data, which is what a process may still
+hold under them), where a counter would start again from the backup's value and
+repeat numbers a running process has cached.
 
-Not seen: writes that bypass the ORM session (raw DBAPI as in bench/generate.py,
-Core connections, psql, data migrations). Such a writer calls `touch()` on a
-session it commits afterwards, or the servers are restarted.
+Not seen: writes that bypass `db.session` (raw DBAPI as in bench/generate.py,
+Core connections, text() SQL, psql, data migrations, a hand-made Session). Such a
+writer calls `touch()` on db.session before its commit, or the servers restart.
+A bulk statement whose rows a watcher cannot tell (no WHERE, values inside the
+statement) is charged to its widest scope.
 """
 import secrets
 from collections.abc import Hashable, Iterable

@@ -131,8 +131,9 @@ class SheetWatcher(versions.Watcher):
             return {G}
         if state.is_update:
             params = state.parameters
-            names = set(getattr(stmt, "_values", None) or ()) | {c for c, _ in getattr(stmt, "_ordered_values", None) or ()}
-            names = {getattr(column, "key", column) for column in names}
+            columns = set(getattr(stmt, "_values", None) or ())
+            columns |= {column for column, _ in getattr(stmt, "_ordered_values", None) or ()}
+            names = {getattr(column, "key", column) for column in columns}
             names |= set(params) if isinstance(params, dict) else {n for row in params or () for n in row}
             if not names or "person_id" in names:
                 return {G}
