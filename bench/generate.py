@@ -616,6 +616,12 @@ def generate(url: str, years: float, now: datetime) -> dict:
         log(f"{total} events written, rebuilding indexes")
         writer.rebuild_indexes()
         writer.close()
+        # The session's hooks never saw those rows: a server kept running on this
+        # database must not keep serving a 考勤表 computed before them.
+        from portal import versions
+        from portal.attendance import freshness
+
+        versions.touch(db.session, freshness.GLOBAL)
         stats["history_events"] = total
         from portal.attendance.models import CorrectionStatus
 

@@ -93,3 +93,9 @@ class MonthLock(db.Model):
     @property
     def is_locked(self) -> bool:
         return self.unlocked_at is None
+
+
+# The data_versions table, and the watcher that bumps the 考勤表's versions on
+# every write to its inputs (loaded with the models, so every app has them).
+from portal import versions  # noqa: E402,F401
+from portal.attendance import freshness  # noqa: E402,F401

@@ -1,19 +1,28 @@
 """The monthly 考勤表 of a community or a 街镇: a row per person, a column per day,
 summary columns. Built from a fixed number of bulk queries (people, the month's
-events, its leave, the calendar, the settings), whatever the number of people."""
+events, its leave, the calendar, the settings), whatever the number of people.
+
+A street's month is ~3,500 day results in pure Python and a large table to
+render, so the pages take it from `month_view`/`week_view`: plain data (no ORM
+objects) and the HTML rendered from it, kept per worker process under the data
+versions of everything it was computed from (portal.attendance.freshness says
+which writes change which), read in one statement before the data."""
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
 
+from flask import current_app
+from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from portal import clock
-from portal.attendance import rules
+from portal import clock, versions
+from portal.attendance import freshness, rules
 from portal.attendance.models import AttendanceSettings
 from portal.attendance.settings import ensure_default
 from portal.auth.policy import ON_THE_BOARD
@@ -21,6 +30,7 @@ from portal.board.models import ActivityEvent
 from portal.extensions import db
 from portal.leave.models import LeaveRequest, LeaveStatus
 from portal.leave.rules import FIELD_WORK
+from portal.memo import memo
 from portal.people.models import Person
 from portal.workdays import rules as workdays
 
@@ -52,14 +62,16 @@ def month_span(first: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def build(title: str, community_ids: list[int], first: date, today: date | None = None) -> Sheet:
+def build(title: str, community_ids: list[int], first: date, today: date | None = None,
+          person_id: int | None = None) -> Sheet:
+    """The full sheet (DayResult cells); `person_id` keeps that person's row only."""
     today = today or clock.today()
     days = month_span(first)
-    people = db.session.scalars(
-        select(Person).where(Person.community_id.in_(community_ids), Person.active.is_(True),
-                             Person.position.in_(list(ON_THE_BOARD)))
-        .options(joinedload(Person.grid), joinedload(Person.community))
-    ).all()
+    query = select(Person).where(Person.community_id.in_(community_ids), Person.active.is_(True),
+                                 Person.position.in_(list(ON_THE_BOARD)))
+    if person_id is not None:
+        query = query.where(Person.id == person_id)
+    people = db.session.scalars(query.options(joinedload(Person.grid), joinedload(Person.community))).all()
     people = sorted(people, key=lambda p: (p.community.sort_order, p.grid.number if p.grid else 0, p.id))
     judged = [d for d in days if d < today]
     try:
@@ -89,7 +101,7 @@ def build(title: str, community_ids: list[int], first: date, today: date | None 
 
 def person_days(person: Person, first: date, last: date, today: date | None = None) -> list:
     """One person's results over a span (the worker's own page)."""
-    sheet = build("", [person.community_id], first, today)
+    sheet = build("", [person.community_id], first, today, person_id=person.id)
     row = next((r for r in sheet.rows if r.person.id == person.id), None)
     if row is None:
         return []
@@ -109,20 +121,19 @@ def summary_text(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def workbook(sheet: Sheet) -> BytesIO:
+def workbook(sheet: "SheetView", title: str) -> BytesIO:
     """The same layout as the page: Chinese headers, frozen panes, landscape print."""
     book = Workbook()
     ws = book.active
     ws.title = f"{sheet.first.year}年{sheet.first.month}月"
-    ws.append([sheet.title])
+    ws.append([title])
     ws["A1"].font = Font(bold=True, size=14)
     header = ["姓名", "网格/职务", *[str(d.day) for d in sheet.days], *sheet.summary_columns]
     ws.append(header)
     thin = Side(style="thin", color="999999")
     rest = PatternFill("solid", fgColor="EEEEEE")
     for row in sheet.rows:
-        p = row.person
-        ws.append([p.name, p.grid.label if p.grid else p.position.label,
+        ws.append([row.name, row.label,
                    *[cell_text(c) for c in row.cells],
                    *[summary_text(row.summary.get(col)) if row.summary else "" for col in sheet.summary_columns]])
     for r in ws.iter_rows(min_row=2, max_row=ws.max_row):
@@ -155,27 +166,37 @@ def workbook(sheet: Sheet) -> BytesIO:
     return buffer
 
 
-def week_visits(community_ids: list[int], today: date | None = None) -> list[tuple[Person, int, int, float]]:
+@dataclass(frozen=True, slots=True)
+class WeekRow:
+    name: str
+    community: str
+    grid: str
+    minutes: int
+    target: int
+    ratio: float
+
+
+def week_visits(community_ids: list[int], today: date | None = None) -> list[WeekRow]:
     """This week's 弹性入户 per grid worker (minutes, target, progress), one query
     for the events; the 书记/站长 see it beside the month sheet."""
     today = today or clock.today()
-    monday, _sunday = rules.week_of(today)
+    monday, sunday = rules.week_of(today)
     start = datetime.combine(monday, time(0), tzinfo=clock.LOCAL_TZ)
+    end = datetime.combine(sunday + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ)
     people = db.session.scalars(select(Person).where(
         Person.community_id.in_(community_ids), Person.active.is_(True), Person.grid_id.is_not(None))
         .options(joinedload(Person.grid), joinedload(Person.community))).all()
     events = defaultdict(list)
     for event in db.session.execute(select(ActivityEvent.person_id, ActivityEvent.kind, ActivityEvent.at).where(
-            ActivityEvent.person_id.in_([p.id for p in people]), ActivityEvent.at >= start,
+            ActivityEvent.person_id.in_([p.id for p in people]), ActivityEvent.at >= start, ActivityEvent.at < end,
             ActivityEvent.kind.in_(("visit_start", "visit_end"))).order_by(ActivityEvent.at, ActivityEvent.id)):
         events[event.person_id].append(event)
-    default = ensure_default()
-    overrides = {row.street_id: row for row in db.session.scalars(select(AttendanceSettings))}
+    schedules = schedules_for({p.street_id for p in people})
     result = []
     for person in sorted(people, key=lambda p: (p.community.sort_order, p.grid.number)):
-        schedule = rules.Schedule.from_settings(overrides.get(person.street_id, default))
         intervals = rules.pair_intervals(events.get(person.id, ()), "visit_start", "visit_end", None)
-        result.append((person, *rules.week_visit_progress(intervals, schedule)))
+        result.append(WeekRow(person.name, person.community.name, person.grid.label,
+                              *rules.week_visit_progress(intervals, schedules[person.street_id])))
     return result
 
 
@@ -202,7 +223,113 @@ def leave_days(ids, first: date, last: date) -> tuple[dict, set]:
 
 def schedules_for(street_ids: set) -> dict:
     """Each street's working hours: its own settings, else the district default."""
-    default = ensure_default()
     overrides = {row.street_id: row for row in db.session.scalars(select(AttendanceSettings).where(
         or_(AttendanceSettings.street_id.in_(street_ids), AttendanceSettings.street_id.is_(None))))}
+    default = overrides.get(None) or ensure_default()
     return {sid: rules.Schedule.from_settings(overrides.get(sid, default)) for sid in street_ids}
+
+
+# -- what the pages keep ------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class CellView:
+    """What the page and the xlsx show of a DayResult."""
+
+    code: str       # Code value, for the CSS class
+    symbol: str
+    review: bool
+    title: str      # the tooltip
+
+
+@dataclass(frozen=True, slots=True)
+class RowView:
+    person_id: int
+    name: str
+    label: str      # the grid, or the position
+    cells: tuple    # CellView, or None for days not yet judged
+    summary: dict
+
+
+@dataclass(frozen=True)
+class SheetView:
+    first: date
+    days: list[date]
+    rows: list[RowView]
+    calendar_missing: list[int]
+
+    @property
+    def summary_columns(self):
+        return rules.SUMMARY_COLUMNS
+
+
+def view_of(sheet: Sheet) -> SheetView:
+    seen: dict = {}  # equal cells shared: a month of 正常 is one object
+    rows = []
+    for row in sheet.rows:
+        cells = []
+        for cell in row.cells:
+            if cell is not None:
+                title = cell.label
+                if cell.patrols and cell.patrols.required:
+                    title += "；" + cell.patrols.label
+                cell = CellView(cell.code.value, cell.symbol, cell.needs_review, title)
+                cell = seen.setdefault(cell, cell)
+            cells.append(cell)
+        p = row.person
+        rows.append(RowView(p.id, p.name, p.grid.label if p.grid else p.position.label, tuple(cells), row.summary))
+    return SheetView(sheet.first, sheet.days, rows, sheet.calendar_missing)
+
+
+@dataclass
+class Cached:
+    """Plain data and the HTML fragments rendered from it, once per version."""
+
+    data: object
+    html: dict = field(default_factory=dict)
+
+    def fragment(self, name: str, render: Callable[[], str]) -> Markup:
+        found = self.html.get(name)
+        if found is None:
+            found = self.html[name] = Markup(render())
+        return found
+
+
+def _cached(key: tuple, compute: Callable[[], object], dirty: bool) -> Cached:
+    if dirty:
+        return Cached(compute())  # this transaction's own writes: not what the versions say
+    store = memo("attendance.sheet", current_app.config.get("SHEET_MEMO_SIZE", 32))
+    found = store.get(key)
+    if found is None:
+        found = Cached(compute())
+        if not versions.uncommitted(db.session):  # computing may have written (ensure_default)
+            store.put(key, found)
+    return found
+
+
+def _scopes(street_ids, days) -> list[str]:
+    streets = sorted(set(street_ids))
+    return [freshness.GLOBAL, *(freshness.street_scope(s) for s in streets),
+            *(freshness.day_scope(s, d) for s in streets for d in days)]
+
+
+def views(community_ids: list[int], street_ids, first: date, today: date | None = None,
+          week: bool = False) -> tuple[Cached, Cached | None]:
+    """The month's sheet of these communities (of these streets) as the pages show
+    it (SheetView), and, if asked, this week's 入户 box (WeekRow list), each from
+    the process's cache while the versions of its inputs, read first and in one
+    statement, are those it was computed under."""
+    today = today or clock.today()
+    communities = tuple(sorted(community_ids))
+    judged = [d for d in month_span(first) if d < today]
+    monday, _sunday = rules.week_of(today)
+    month_scopes = _scopes(street_ids, judged)
+    week_scopes = _scopes(street_ids, [monday + timedelta(days=n) for n in range(7)]) if week else []
+    wanted = list(dict.fromkeys(month_scopes + week_scopes))
+    stamp = dict(zip(wanted, versions.read(db.session, wanted), strict=True))
+    dirty = versions.uncommitted(db.session)
+    month = _cached(("month", communities, first, len(judged), tuple(stamp[s] for s in month_scopes)),
+                    lambda: view_of(build("", community_ids, first, today)), dirty)
+    if not week:
+        return month, None
+    return month, _cached(("week", communities, monday, tuple(stamp[s] for s in week_scopes)),
+                          lambda: week_visits(community_ids, today), dirty)

@@ -207,17 +207,29 @@ def _sheet_scope():
     return community.name, [community.id], community
 
 
+def _street_ids(target) -> list[int]:
+    return [target.id] if isinstance(target, Street) else [target.street_id]
+
+
 @bp.get("/sheet")
 @login_required
 def sheet_page():
     name, community_ids, target = _sheet_scope()
     first, error = _month_arg()
-    built = sheet.build(f"{name}{first.year}年{first.month}月考勤表", community_ids, first)
-    query = {"street": target.id} if isinstance(target, Street) else {"community": target.id}
-    week = sheet.week_visits(community_ids) if first == clock.today().replace(day=1) else None
-    return render_template("attendance/sheet.html", sheet=built, month_error=error, query=query, week=week,
+    today = clock.today()
+    this_month = first == today.replace(day=1)
+    month, weekly = sheet.views(community_ids, _street_ids(target), first, today, week=this_month)
+    table = month.fragment("table", lambda: render_template(
+        "attendance/_sheet_table.html", sheet=month.data, pending=sheet.PENDING, summary_text=sheet.summary_text))
+    street_wide = isinstance(target, Street)
+    query = {"street": target.id} if street_wide else {"community": target.id}
+    week = None
+    if weekly is not None and weekly.data:
+        week = weekly.fragment("street" if street_wide else "community", lambda: render_template(
+            "attendance/_week_visits.html", week=weekly.data, street=street_wide))
+    return render_template("attendance/sheet.html", sheet=month.data, title=f"{name}{first.year}年{first.month}月考勤表",
+                           table=table, month_error=error, query=query, week=week,
                            legend=attendance_rules.LEGEND, pending=sheet.PENDING,
-                           cell_text=sheet.cell_text, summary_text=sheet.summary_text,
                            prev=(first - timedelta(days=1)).replace(day=1),
                            next=(first + timedelta(days=32)).replace(day=1))
 
@@ -225,10 +237,11 @@ def sheet_page():
 @bp.get("/sheet.xlsx")
 @login_required
 def sheet_xlsx():
-    name, community_ids, _target = _sheet_scope()
+    name, community_ids, target = _sheet_scope()
     first, _error = _month_arg()
-    built = sheet.build(f"{name}{first.year}年{first.month}月考勤表", community_ids, first)
-    return send_file(sheet.workbook(built), as_attachment=True, download_name=f"{built.title}.xlsx",
+    title = f"{name}{first.year}年{first.month}月考勤表"
+    month, _week = sheet.views(community_ids, _street_ids(target), first)
+    return send_file(sheet.workbook(month.data, title), as_attachment=True, download_name=f"{title}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
