@@ -9,9 +9,9 @@ def queue_count(account) -> int | None:
     """Pending leave decisions, for the badge next to 请假审批 (None: not an approver)."""
     if not getattr(account, "is_authenticated", False) or not can(account, Action.VIEW_LEAVE_QUEUE):
         return None
-    from portal.leave.rules import queue_for
+    from portal.leave.rules import approver_queue
 
-    return len(queue_for(account))
+    return len(approver_queue(account).data.pending)
 
 
 def navigation(account) -> list[tuple[str, str]]:

@@ -24,12 +24,15 @@ A bulk statement whose rows a watcher cannot tell (no WHERE, values inside the
 statement) is charged to its widest scope.
 """
 import secrets
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
 
-from sqlalchemy import BigInteger, String, event, select
+from markupsafe import Markup
+from sqlalchemy import BigInteger, String, bindparam, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.extensions import db
+from portal.memo import memo
 
 TOUCHED = "versions.touched"   # session.info: {watcher: set of keys} not yet bumped
 BUMPED = "versions.bumped"     # session.info: bumped in this (still open) transaction
@@ -93,9 +96,16 @@ def uncommitted(session: Session) -> bool:
 def read(session: Session, scopes: list[str]) -> tuple:
     """The versions of these scopes, in order (None for a scope never bumped), in
     one statement. Read them before the data they stand for."""
-    found = dict(session.execute(select(DataVersion.scope, DataVersion.version)
-                                 .where(DataVersion.scope.in_(scopes))).all())
+    if session.new or session.deleted or session.dirty:
+        session.flush()  # as the ORM's autoflush would: pending writes are then "uncommitted"
+    # A Core statement built once on the session's connection: this read is part of
+    # every page that shows the leave badge.
+    found = dict(session.connection().execute(_READ, {"scopes": list(scopes)}).all())
     return tuple(found.get(scope) for scope in scopes)
+
+
+_READ = select(DataVersion.scope, DataVersion.version).where(
+    DataVersion.scope.in_(bindparam("scopes", expanding=True)))
 
 
 def bump(session: Session, scopes: Iterable[str]) -> None:
@@ -169,3 +179,35 @@ def _after_transaction_end(session, transaction):
     if transaction.parent is None:
         session.info.pop(TOUCHED, None)
         session.info.pop(BUMPED, None)
+
+
+# -- what a process keeps under versions ---------------------------------------------------
+
+@dataclass
+class Kept:
+    """Plain data (no ORM instances: they expire with their request) and the HTML
+    fragments rendered from it, once per version."""
+
+    data: object
+    html: dict = field(default_factory=dict)
+
+    def fragment(self, name: str, render: Callable[[], str]) -> Markup:
+        found = self.html.get(name)
+        if found is None:
+            found = self.html[name] = Markup(render())
+        return found
+
+
+def kept(name: str, key: tuple, compute: Callable[[], object], dirty: bool, size: int = 32) -> Kept:
+    """What `compute` gives, from this worker's memo `name` while `key` (which holds
+    the versions read before the data) is unchanged. `dirty`: this transaction has
+    written what it reads (`uncommitted`), so nothing is kept."""
+    if dirty:
+        return Kept(compute())
+    store = memo(name, size)
+    found = store.get(key)
+    if found is None:
+        found = Kept(compute())
+        if not uncommitted(db.session):  # computing may have written (a default row created)
+            store.put(key, found)
+    return found

@@ -457,3 +457,73 @@ def test_an_entitlement_with_a_nul_is_refused_not_passed_to_the_database(app, au
     assert reason.status_code == 400 and "控制字符" in reason.get_data(as_text=True)
     with app.app_context():
         assert (counts(), db.session.scalar(select(func.count()).select_from(LeaveEntitlement))) == before
+
+
+# -- the approval queue, kept by each worker while nothing behind it changed -------------
+
+def queue_statements(app, client):
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        html = client.get("/leave/queue").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return html, seen
+
+
+def test_a_repeated_queue_reads_the_versions_and_no_leave(app, auth):
+    auth.login("fuyuan_secretary")
+    with app.app_context():
+        leave_id = file(app).id
+    first, _ = queue_statements(app, auth.client)
+    again, statements = queue_statements(app, auth.client)
+    assert again == first and f"/leave/{leave_id}" in again
+    assert any("data_versions" in s for s in statements)
+    assert not any("leave_requests" in s for s in statements)
+
+
+def test_a_request_filed_through_another_worker_is_in_the_queue_at_once(app, auth, database_url):
+    from tests.conftest import make_app
+
+    auth.login("fuyuan_secretary")
+    before, _ = queue_statements(app, auth.client)
+    other_worker = make_app(database_url, CLOCK_NOW=NOW)
+    with other_worker.app_context():
+        leave = file(other_worker)
+        name, leave_id = leave.person.name, leave.id
+        db.engine.dispose()
+    after, _ = queue_statements(app, auth.client)
+    assert f"/leave/{leave_id}" in after and name in after and f"/leave/{leave_id}" not in before
+    with other_worker.app_context():
+        rules.decide(account("fuyuan_secretary"), db.session.get(LeaveRequest, leave_id), True, None)
+        db.session.commit()
+        db.engine.dispose()
+    assert f"/leave/{leave_id}" not in queue_statements(app, auth.client)[0]
+
+
+def test_leave_not_returned_from_turns_overdue_in_the_kept_queue_when_the_half_day_passes(app, auth):
+    with app.app_context():
+        leave = file(app, start=MON, start_half="am", end=MON, end_half="am")
+        rules.decide(account("fuyuan_secretary"), leave, True, None)
+        db.session.commit()
+    app.config["CLOCK_NOW"] = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # Monday 11:00: still on leave
+    auth.login("fuyuan_secretary")
+    assert "逾期未销假" not in auth.client.get("/leave/queue").get_data(as_text=True)
+    app.config["CLOCK_NOW"] = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # Monday 14:00: the half-day is over
+    assert "逾期未销假" in auth.client.get("/leave/queue").get_data(as_text=True)
+
+
+def test_one_secretarys_kept_queue_is_not_another_communitys(app, auth):
+    with app.app_context():
+        file(app)
+    auth.login("fuyuan_secretary")
+    mine = auth.client.get("/leave/queue").get_data(as_text=True)
+    other = Auth(app.test_client())
+    other.login("fuda_secretary")
+    theirs = other.client.get("/leave/queue").get_data(as_text=True)
+    assert "没有待审批的申请" in theirs and "没有待审批的申请" not in mine

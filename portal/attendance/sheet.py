@@ -8,13 +8,11 @@ objects) and the HTML rendered from it, kept per worker process under the data
 versions of everything it was computed from (portal.attendance.freshness says
 which writes change which), read in one statement before the data."""
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
 
 from flask import current_app
-from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -30,7 +28,6 @@ from portal.board.models import ActivityEvent
 from portal.extensions import db
 from portal.leave.models import LeaveRequest, LeaveStatus
 from portal.leave.rules import FIELD_WORK
-from portal.memo import memo
 from portal.people.models import Person
 from portal.workdays import rules as workdays
 
@@ -280,32 +277,6 @@ def view_of(sheet: Sheet) -> SheetView:
     return SheetView(sheet.first, sheet.days, rows, sheet.calendar_missing)
 
 
-@dataclass
-class Cached:
-    """Plain data and the HTML fragments rendered from it, once per version."""
-
-    data: object
-    html: dict = field(default_factory=dict)
-
-    def fragment(self, name: str, render: Callable[[], str]) -> Markup:
-        found = self.html.get(name)
-        if found is None:
-            found = self.html[name] = Markup(render())
-        return found
-
-
-def _cached(key: tuple, compute: Callable[[], object], dirty: bool) -> Cached:
-    if dirty:
-        return Cached(compute())  # this transaction's own writes: not what the versions say
-    store = memo("attendance.sheet", current_app.config.get("SHEET_MEMO_SIZE", 32))
-    found = store.get(key)
-    if found is None:
-        found = Cached(compute())
-        if not versions.uncommitted(db.session):  # computing may have written (ensure_default)
-            store.put(key, found)
-    return found
-
-
 def _scopes(street_ids, days) -> list[str]:
     streets = sorted(set(street_ids))
     return [freshness.GLOBAL, *(freshness.street_scope(s) for s in streets),
@@ -313,7 +284,7 @@ def _scopes(street_ids, days) -> list[str]:
 
 
 def views(community_ids: list[int], street_ids, first: date, today: date | None = None,
-          week: bool = False) -> tuple[Cached, Cached | None]:
+          week: bool = False) -> tuple[versions.Kept, versions.Kept | None]:
     """The month's sheet of these communities (of these streets) as the pages show
     it (SheetView), and, if asked, this week's 入户 box (WeekRow list), each from
     the process's cache while the versions of its inputs, read first and in one
@@ -327,9 +298,13 @@ def views(community_ids: list[int], street_ids, first: date, today: date | None 
     wanted = list(dict.fromkeys(month_scopes + week_scopes))
     stamp = dict(zip(wanted, versions.read(db.session, wanted), strict=True))
     dirty = versions.uncommitted(db.session)
-    month = _cached(("month", communities, first, len(judged), tuple(stamp[s] for s in month_scopes)),
-                    lambda: view_of(build("", community_ids, first, today)), dirty)
+    month = versions.kept("attendance.sheet", ("month", communities, first, len(judged),
+                                               tuple(stamp[s] for s in month_scopes)),
+                          lambda: view_of(build("", community_ids, first, today)), dirty,
+                          size=current_app.config.get("SHEET_MEMO_SIZE", 32))
     if not week:
         return month, None
-    return month, _cached(("week", communities, monday, tuple(stamp[s] for s in week_scopes)),
-                          lambda: week_visits(community_ids, today), dirty)
+    return month, versions.kept("attendance.sheet", ("week", communities, monday,
+                                                     tuple(stamp[s] for s in week_scopes)),
+                                lambda: week_visits(community_ids, today), dirty,
+                                size=current_app.config.get("SHEET_MEMO_SIZE", 32))

@@ -11,7 +11,8 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from portal import clock
+from portal import clock, versions
+from portal.attendance import freshness
 from portal.audit import rules as audit
 from portal.auth.policy import (
     COMMUNITY_HEADS,
@@ -556,6 +557,45 @@ def overdue_for(account, now: datetime | None = None) -> list[LeaveRequest]:
     else:
         query = query.where(LeaveRequest.person_id == person.id)
     return [r for r in db.session.scalars(query) if is_overdue(r, now)]
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """A request as the approval queue lists it (plain data, kept across requests)."""
+
+    id: int
+    person_name: str
+    type_name: str
+    late_filed: bool
+    span_label: str
+    days: Decimal
+    status: LeaveStatus
+    revoke_requested: bool
+
+
+@dataclass(frozen=True)
+class ApproverQueue:
+    pending: tuple[QueueRow, ...]   # 待我审批
+    overdue: tuple[QueueRow, ...]   # 逾期未销假
+
+
+def _row(leave: LeaveRequest) -> QueueRow:
+    return QueueRow(leave.id, leave.person.name, leave.leave_type.name, leave.late_filed, leave.span_label,
+                    leave.days, leave.status, leave.revoke_requested_at is not None)
+
+
+def approver_queue(account, now: datetime | None = None) -> versions.Kept:
+    """`queue_for` and `overdue_for` of this approver, kept by the worker while the
+    leave and the people of the approver's street (and the leave types) are
+    unchanged and the half-day is the same: the navigation's badge on every page
+    of every 书记, 站长 and 街镇领导 counts it."""
+    person = account.person
+    scopes = [freshness.GLOBAL, freshness.street_scope(person.street_id)] if person.street_id else [freshness.GLOBAL]
+    stamp = versions.read(db.session, scopes)
+    key = (account.id, person.id, person.position, person.community_id, person.street_id, stamp, now_half(now))
+    return versions.kept("leave.queue", key, lambda: ApproverQueue(
+        tuple(_row(r) for r in queue_for(account)), tuple(_row(r) for r in overdue_for(account, now))),
+        versions.uncommitted(db.session), size=1024)
 
 
 @dataclass

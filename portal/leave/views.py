@@ -224,10 +224,9 @@ def attachment(leave_id: int):
 @login_required
 def queue():
     require(current_user, Action.VIEW_LEAVE_QUEUE)
-    requests = rules.queue_for(current_user)
-    # The navigation's badge counts the same queue: reuse it instead of a second query.
-    return render_template("leave/queue.html", requests=requests, queue_count=lambda: len(requests),
-                           overdue=rules.overdue_for(current_user), rules=rules)
+    kept = rules.approver_queue(current_user)
+    lists = kept.fragment("lists", lambda: render_template("leave/_queue_lists.html", queue=kept.data))
+    return render_template("leave/queue.html", lists=lists, queue_count=lambda: len(kept.data.pending))
 
 
 @bp.get("/queue/badge")
@@ -235,7 +234,7 @@ def queue():
 def badge():
     """The pending count in the navigation, polled; 204 while it is unchanged."""
     require(current_user, Action.VIEW_LEAVE_QUEUE)
-    count = len(rules.queue_for(current_user))
+    count = len(rules.approver_queue(current_user).data.pending)
     if is_htmx() and request.args.get("n") == str(count):
         return "", 204
     return render("leave/_badge.html", count=count)
