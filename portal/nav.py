@@ -1,5 +1,6 @@
 """Navigation by role: each entry shows only where the policy allows it."""
-from flask import url_for
+from flask import render_template, request, session, url_for
+from markupsafe import Markup
 
 from portal.auth.policy import Action, can
 from portal.memo import memo
@@ -77,3 +78,20 @@ def _entries(account) -> list[tuple[str, str]]:
             can(account, Action.VIEW_AUDIT, person.street):
         items.append(("操作日志", url_for("audit.log")))
     return items
+
+
+def page_top(account, count_pending) -> Markup:
+    """The top bar and navigation: for one login session they change only with the
+    account's state, the path (the current entry) and the pending count, so each
+    worker renders them once per such state instead of on every page."""
+    if not getattr(account, "is_authenticated", False):
+        return Markup(render_template("_page_top.html"))
+    person = account.person
+    count = count_pending()
+    key = (session.get("sid"), account.id, account.active, person.id, person.name, person.unit_name,
+           person.position, person.community_id, person.street_id, person.active, request.path, count)
+    top = memo("page_top", 1024).get(key)
+    if top is None:
+        top = Markup(render_template("_page_top.html", queue_count=lambda: count))
+        memo("page_top", 1024).put(key, top)
+    return top

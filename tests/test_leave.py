@@ -527,3 +527,19 @@ def test_one_secretarys_kept_queue_is_not_another_communitys(app, auth):
     other.login("fuda_secretary")
     theirs = other.client.get("/leave/queue").get_data(as_text=True)
     assert "没有待审批的申请" in theirs and "没有待审批的申请" not in mine
+
+
+def test_the_navigation_badge_counts_a_new_request_on_the_next_page(app, auth):
+    auth.login("fuyuan_secretary")
+
+    def badge(path):
+        html = auth.client.get(path).get_data(as_text=True)
+        return re.search(r'id="queue-badge"[^>]*>(\d+)<', html).group(1), html
+    count, html = badge("/")
+    assert 'href="/" aria-current="page"' in html
+    with app.app_context():
+        file(app)
+    new_count, html = badge("/")
+    assert int(new_count) == int(count) + 1
+    _, org = badge("/org/")
+    assert 'href="/org/" aria-current="page"' in org and 'href="/" aria-current' not in org
