@@ -1,8 +1,8 @@
 """Login, throttling, login sessions and passwords — no request objects here."""
 import secrets
 import unicodedata
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from time import monotonic
 
 from flask import has_app_context
@@ -109,7 +109,12 @@ _LOGIN_LOAD = [joinedload(LoginSession.account).joinedload(Account.person)
 
 @dataclass(frozen=True)
 class _Remembered:
-    login: LoginSession  # detached, with its account, person, community and street loaded
+    """What a worker read of a login session: its plain facts, and a detached copy of
+    the account with its person, community and street loaded."""
+    account_id: int
+    revoked: bool
+    expires_at: datetime
+    account: Account
     read_at: float
 
 
@@ -118,32 +123,33 @@ def load_session(session_id: str | None, account_id: str | None, max_age: float 
 
     Every request of a logged-in user starts here, the 5 s polls of open boards
     included: a worker process reuses what it read of a session for `max_age`
-    seconds (a copy merged into this request's ORM session, no SQL). Expiry is
+    seconds (the account merged into this request's ORM session, no SQL). Expiry is
     checked against the clock every time; a logout, revocation or deactivation
     made by this worker is seen at once, one made by another worker after at most
     `max_age`."""
     if not session_id or not account_id or not (str(account_id).isascii() and str(account_id).isdigit()):
         return None
     remembered = memo("login_sessions", 4096).get(session_id) if max_age > 0 else None
-    if remembered is not None and monotonic() - remembered.read_at < max_age:
-        login = db.session.merge(remembered.login, load=False)
-    else:
+    if remembered is None or monotonic() - remembered.read_at >= max_age:
         login = db.session.get(LoginSession, session_id, options=_LOGIN_LOAD)
-        if login is not None and max_age > 0:
-            memo("login_sessions", 4096).put(session_id, _Remembered(_detached_copy(login), monotonic()))
-    if login is None or login.account_id != int(account_id):
+        if login is None:
+            return None
+        remembered = _Remembered(login.account_id, login.revoked_at is not None, login.expires_at,
+                                 login.account, monotonic())
+        if max_age > 0:
+            memo("login_sessions", 4096).put(session_id, replace(remembered, account=_detached_copy(login.account)))
+        account = login.account
+    else:
+        account = db.session.merge(remembered.account, load=False)
+    if remembered.account_id != int(account_id) or remembered.revoked or remembered.expires_at <= clock.now():
         return None
-    if login.revoked_at is not None or login.expires_at <= clock.now():
-        return None
-    if not login.account.is_active:
-        return None
-    return login.account
+    return account if account.is_active else None
 
 
-def _detached_copy(login: LoginSession) -> LoginSession:
+def _detached_copy(account: Account) -> Account:
     """A copy of the loaded graph that no request's commit can expire."""
     scratch = Session()
-    copy = scratch.merge(login, load=False)
+    copy = scratch.merge(account, load=False)
     scratch.expunge_all()
     return copy
 
@@ -153,7 +159,7 @@ def forget_sessions(session_id: str | None = None, account_id: int | None = None
     if not has_app_context():
         return
     memo("login_sessions", 4096).discard(
-        lambda sid, entry: sid == session_id or (account_id is not None and entry.login.account_id == account_id))
+        lambda sid, entry: sid == session_id or (account_id is not None and entry.account_id == account_id))
 
 
 def revoke_session(session_id: str | None, actor: Account | None) -> None:

@@ -10,6 +10,7 @@ import hmac
 import re
 import secrets
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from time import monotonic
@@ -505,7 +506,8 @@ def unchanged(community_id: int, known_version: int, known_at: int, now: datetim
     if seen is None:
         return False
     state = board_state(community_id, max_age)
-    return state.version == known_version and not any(seen < at <= now for at in state.returns)
+    # None of the (sorted) expected returns lies in (seen, now].
+    return state.version == known_version and bisect_right(state.returns, seen) == bisect_right(state.returns, now)
 
 
 def community_summaries(community_ids: list[int]) -> dict[int, dict[str, int]]:

@@ -6,7 +6,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -33,6 +32,7 @@ bp = Blueprint("board", __name__, url_prefix="/board")
 hall_bp = Blueprint("hall", __name__, url_prefix="/hall")
 
 SORTS = {"grid": "按网格", "status": "按状态"}
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _community(community_id: int) -> Community:
@@ -125,9 +125,7 @@ def poll(community_id: int):
     if rules.poll_key_matches(current_app.config["SECRET_KEY"], request.args.get("k"), session.get("sid"),
                               community_id) and rules.unchanged(community_id, _int_arg("v"), _int_arg("t"),
                                                         max_age=current_app.config["BOARD_STATE_MAX_AGE"]):
-        response = make_response("", 204)
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return current_app.response_class(status=204, headers=NO_STORE)
     return _poll(community_id)
 
 
