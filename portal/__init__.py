@@ -30,6 +30,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         if problems:
             raise RuntimeError("生产配置不安全: " + "; ".join(problems))
     os.makedirs(app.instance_path, exist_ok=True)
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        # A file never drops a pooled connection: no "ping" before every request.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
@@ -112,7 +115,7 @@ def _register_templates(app: Flask) -> None:
     from jinja2 import pass_context
 
     from portal.auth.policy import Action, can
-    from portal.nav import navigation, page_top, queue_count
+    from portal.nav import navigation, page_assets, page_top, queue_count
 
     app.jinja_env.filters["date_cn"] = clock.format_date
     app.jinja_env.filters["datetime_cn"] = clock.format_datetime
@@ -130,6 +133,7 @@ def _register_templates(app: Flask) -> None:
             "nav_items": lambda: navigation(user),
             "queue_count": lambda: queue_count(user),
             # The pending count of the page's own context (a view may have it already).
+            "page_assets": page_assets,
             "page_top": pass_context(lambda context: page_top(user, context["queue_count"])),
             "today": clock.today(),
         }

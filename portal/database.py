@@ -57,7 +57,8 @@ def _wants_write_lock() -> bool:
 def _sqlite_on_begin(conn):
     if conn.dialect.name != "sqlite":
         return
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+    # Straight to the driver: this runs at the start of every request that reads.
+    conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
 
 
 

@@ -84,14 +84,26 @@ def page_top(account, count_pending) -> Markup:
     """The top bar and navigation: for one login session they change only with the
     account's state, the path (the current entry) and the pending count, so each
     worker renders them once per such state instead of on every page."""
-    if not getattr(account, "is_authenticated", False):
-        return Markup(render_template("_page_top.html"))
+    if not getattr(account, "is_authenticated", False) or not session.get("csrf_token"):
+        # No login, or no CSRF secret in this session yet (rendering makes one): the
+        # page carries a token of this session's own.
+        return Markup(render_template("_page_top.html", queue_count=count_pending))
     person = account.person
     count = count_pending()
-    key = (session.get("sid"), account.id, account.active, person.id, person.name, person.unit_name,
-           person.position, person.community_id, person.street_id, person.active, request.path, count)
+    key = (session.get("sid"), session.get("csrf_token"), account.id, account.active, person.id, person.name,
+           person.unit_name, person.position, person.community_id, person.street_id, person.active, request.path,
+           count)
     top = memo("page_top", 1024).get(key)
     if top is None:
         top = Markup(render_template("_page_top.html", queue_count=lambda: count))
         memo("page_top", 1024).put(key, top)
     return top
+
+
+def page_assets() -> Markup:
+    """The stylesheet and script tags: their URLs don't change while the app runs."""
+    assets = memo("page_assets", 1).get("assets")
+    if assets is None:
+        assets = Markup(render_template("_page_assets.html"))
+        memo("page_assets", 1).put("assets", assets)
+    return assets
