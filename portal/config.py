@@ -60,6 +60,8 @@ class Config:
     # The same for the login session behind a cookie: a logout, revocation or
     # deactivation made through another worker takes effect this much later.
     LOGIN_CHECK_MAX_AGE = 1.0
+    # And for the data versions behind the kept 考勤表 and approval queues.
+    DATA_VERSIONS_MAX_AGE = 1.0
 
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     TIMEZONE = "Asia/Shanghai"
@@ -82,6 +84,7 @@ class TestingConfig(Config):
     # the tests of the workers' memory and the browser journeys set them.
     BOARD_STATE_MAX_AGE = 0.0
     LOGIN_CHECK_MAX_AGE = 0.0
+    DATA_VERSIONS_MAX_AGE = 0.0
 
 
 class ProductionConfig(Config):

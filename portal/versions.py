@@ -26,7 +26,9 @@ statement) is charged to its widest scope.
 import secrets
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
+from time import monotonic
 
+from flask import has_app_context
 from markupsafe import Markup
 from sqlalchemy import BigInteger, String, bindparam, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -93,15 +95,28 @@ def uncommitted(session: Session) -> bool:
     return bool(session.info.get(TOUCHED)) or bool(session.info.get(BUMPED))
 
 
-def read(session: Session, scopes: list[str]) -> tuple:
+def read(session: Session, scopes: list[str], max_age: float = 0.0) -> tuple:
     """The versions of these scopes, in order (None for a scope never bumped), in
-    one statement. Read them before the data they stand for."""
+    one statement. Read them before the data they stand for.
+
+    With `max_age`, this worker answers from what it read of the same scopes at
+    most that many seconds ago: a write through another worker is then seen that
+    much later (a write through this one at once: `bump` forgets). Inside a
+    transaction that has written, always from the database."""
     if session.new or session.deleted or session.dirty:
         session.flush()  # as the ORM's autoflush would: pending writes are then "uncommitted"
+    key = tuple(scopes)
+    if max_age > 0 and not uncommitted(session):
+        remembered = memo("versions.read", 4096).get(key)
+        if remembered is not None and monotonic() - remembered[1] < max_age:
+            return remembered[0]
     # A Core statement built once on the session's connection: this read is part of
     # every page that shows the leave badge.
     found = dict(session.connection().execute(_READ, {"scopes": list(scopes)}).all())
-    return tuple(found.get(scope) for scope in scopes)
+    values = tuple(found.get(scope) for scope in scopes)
+    if max_age > 0 and not uncommitted(session):
+        memo("versions.read", 4096).put(key, (values, monotonic()))
+    return values
 
 
 _READ = select(DataVersion.scope, DataVersion.version).where(
@@ -126,6 +141,8 @@ def bump(session: Session, scopes: Iterable[str]) -> None:
         stmt = insert(table).values(rows)
         session.execute(stmt.on_conflict_do_update(index_elements=[table.c.scope],
                                                    set_={"version": stmt.excluded.version}))
+    if has_app_context():  # this worker's own writes are seen at once
+        memo("versions.read", 4096).discard(lambda _key, _value: True)
 
 
 # -- the session hooks ----------------------------------------------------------------

@@ -543,3 +543,32 @@ def test_the_navigation_badge_counts_a_new_request_on_the_next_page(app, auth):
     assert int(new_count) == int(count) + 1
     _, org = badge("/org/")
     assert 'href="/org/" aria-current="page"' in org and 'href="/" aria-current' not in org
+
+
+def test_with_a_max_age_a_repeated_queue_reads_nothing_and_sees_its_own_workers_writes(app, auth):
+    app.config.update(DATA_VERSIONS_MAX_AGE=3600.0, LOGIN_CHECK_MAX_AGE=3600.0)
+    auth.login("fuyuan_secretary")
+    first, _ = queue_statements(app, auth.client)
+    again, statements = queue_statements(app, auth.client)
+    assert again == first and statements == []
+    with app.app_context():
+        leave_id = file(app).id  # through this worker: its versions are forgotten at commit
+    assert f"/leave/{leave_id}" in queue_statements(app, auth.client)[0]
+
+
+def test_with_a_max_age_another_workers_request_is_in_the_queue_once_it_has_passed(app, auth, database_url,
+                                                                                   monkeypatch):
+    from portal import versions
+    from tests.conftest import make_app
+
+    app.config["DATA_VERSIONS_MAX_AGE"] = 5.0
+    auth.login("fuyuan_secretary")
+    queue_statements(app, auth.client)
+    other_worker = make_app(database_url, CLOCK_NOW=NOW)
+    with other_worker.app_context():
+        leave_id = file(other_worker).id
+        db.engine.dispose()
+    assert f"/leave/{leave_id}" not in queue_statements(app, auth.client)[0]  # within the max age
+    later = versions.monotonic() + 5.0
+    monkeypatch.setattr(versions, "monotonic", lambda: later)
+    assert f"/leave/{leave_id}" in queue_statements(app, auth.client)[0]

@@ -296,7 +296,8 @@ def views(community_ids: list[int], street_ids, first: date, today: date | None 
     month_scopes = _scopes(street_ids, judged)
     week_scopes = _scopes(street_ids, [monday + timedelta(days=n) for n in range(7)]) if week else []
     wanted = list(dict.fromkeys(month_scopes + week_scopes))
-    stamp = dict(zip(wanted, versions.read(db.session, wanted), strict=True))
+    stamp = dict(zip(wanted, versions.read(db.session, wanted, current_app.config["DATA_VERSIONS_MAX_AGE"]),
+                     strict=True))
     dirty = versions.uncommitted(db.session)
     month = versions.kept("attendance.sheet", ("month", communities, first, len(judged),
                                                tuple(stamp[s] for s in month_scopes)),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
 
@@ -591,7 +592,7 @@ def approver_queue(account, now: datetime | None = None) -> versions.Kept:
     of every 书记, 站长 and 街镇领导 counts it."""
     person = account.person
     scopes = [freshness.GLOBAL, freshness.street_scope(person.street_id)] if person.street_id else [freshness.GLOBAL]
-    stamp = versions.read(db.session, scopes)
+    stamp = versions.read(db.session, scopes, current_app.config["DATA_VERSIONS_MAX_AGE"])
     key = (account.id, person.id, person.position, person.community_id, person.street_id, stamp, now_half(now))
     return versions.kept("leave.queue", key, lambda: ApproverQueue(
         tuple(_row(r) for r in queue_for(account)), tuple(_row(r) for r in overdue_for(account, now))),
