@@ -10,10 +10,11 @@ import re
 import shutil
 import sqlite3
 import uuid
+from contextlib import contextmanager
 
 import flask_migrate
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
@@ -115,6 +116,35 @@ def csrf_token_from(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "page carries no CSRF token"
     return match.group(1) or match.group(2)
+
+
+@contextmanager
+def recorded_statements(app):
+    """The SQL the app's engine sends while the block runs (SQLite's BEGIN goes to
+    the driver directly and is not among them)."""
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def statements_of(app, client, path) -> list[str]:
+    """The statements of one page that answers 200."""
+    with recorded_statements(app) as statements:
+        assert client.get(path).status_code == 200
+    return statements
+
+
+def count_statements(app, client, path) -> int:
+    return len(statements_of(app, client, path))
 
 
 class Auth:

@@ -3,14 +3,14 @@ import html as html_lib
 import re
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
 from portal.extensions import db
 from portal.org.models import Community
 from portal.people.models import Person, Position
-from tests.conftest import DEMO_PASSWORD, Auth
+from tests.conftest import DEMO_PASSWORD, Auth, recorded_statements
 
 NON_ADMINS = ["fuyuan_worker01", "fuyuan_frontdesk", "fuyuan_secretary", "fuqiang_leader", "inspector"]
 
@@ -182,23 +182,11 @@ def test_htmx_gets_only_the_results_and_the_page_works_without_it(admin):
 
 
 def test_the_list_takes_the_same_few_queries_however_many_rows(app, admin):
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(app) as few:
         admin.client.get("/admin/people?position=street_leader")
-        few = len(statements)
-        statements.clear()
+    with recorded_statements(app) as statements:
         admin.client.get("/admin/people")
-        many = len(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert many == few and many <= 8, statements
+    assert len(statements) == len(few) and len(statements) <= 8, statements
 
 
 # -- creating -----------------------------------------------------------------

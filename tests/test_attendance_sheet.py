@@ -5,13 +5,14 @@ from io import BytesIO
 
 import openpyxl
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.auth.models import Account
 from portal.board import rules as board_rules
 from portal.demo import seed_demo_history
 from portal.extensions import db
 from portal.org.models import Community, Street
+from tests.conftest import count_statements
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # Thursday 10:00 in Baotou: Wednesday is judged
 WED = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)  # Wednesday 08:00 in Baotou
@@ -66,22 +67,6 @@ def test_a_workers_own_page_shows_the_week_of_visits(app, auth):
     auth.login("fuyuan_worker01")
     page = auth.client.get("/attendance/me").get_data(as_text=True)
     assert "本周入户" in page and "<b>2.0</b> 小时" in page and "迟" in page
-
-
-def count_statements(app, client, path):
-    statements = []
-
-    def listener(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(statements)
 
 
 def test_the_street_sheet_costs_a_fixed_number_of_statements(app, auth):

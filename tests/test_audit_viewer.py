@@ -210,7 +210,7 @@ def test_the_old_address_keeps_its_filters(app, auth):
 
 
 def test_a_page_of_the_log_costs_a_fixed_number_of_statements(app, auth):
-    from tests.test_dashboards import count_statements
+    from tests.conftest import count_statements
 
     auth.login("fuqiang_leader")
     few = count_statements(app, auth.client, "/audit/")

@@ -6,7 +6,7 @@ from portal.audit.models import AuditEntry
 from portal.auth.models import Account, LoginAttempt, LoginSession
 from portal.extensions import db
 from portal.people import rules as people_rules
-from tests.conftest import DEMO_PASSWORD, Auth, make_app
+from tests.conftest import DEMO_PASSWORD, Auth, make_app, statements_of
 
 
 def counts(app):
@@ -195,20 +195,10 @@ def test_create_admin_command_makes_the_first_admin(app):
 # -- what a worker process remembers of a login session ----------------------------------
 
 def test_a_page_after_the_first_does_not_read_the_login_session_again(app, auth):
-    from sqlalchemy import event
-
     app.config["LOGIN_CHECK_MAX_AGE"] = 3600.0
     auth.login("fuyuan_secretary")
     assert auth.client.get("/leave/queue").status_code == 200
-    with app.app_context():
-        engine = db.engine
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert auth.client.get("/leave/queue").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+    statements = statements_of(app, auth.client, "/leave/queue")
     assert statements and not any("login_sessions" in s for s in statements)
 
 

@@ -4,7 +4,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal import clock
 from portal.audit.models import AuditEntry
@@ -14,7 +14,7 @@ from portal.board.models import ActivityEvent, CurrentStatus, HallDisplayLink
 from portal.demo import seed_demo_day
 from portal.extensions import db
 from portal.org.models import Community
-from tests.conftest import Auth
+from tests.conftest import Auth, recorded_statements
 
 # 10:00 in Baotou on a Wednesday; every test here runs at this frozen instant.
 NOON = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
@@ -321,18 +321,8 @@ def test_two_people_changing_one_card_at_once_both_succeed(app):
 
 
 def count_queries(app, path, client):
-    statements = []
-
-    def listener(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements(app) as statements:
         response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert response.status_code == 200
     return len(statements), response
 
@@ -547,16 +537,9 @@ def test_a_poll_with_a_unicode_digit_is_answered_not_crashed(app, auth):
 # -- what a worker remembers of a board (the unchanged poll without the database) ---------
 
 def statements_of(app, call):
-    seen = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements(app) as statements:
         result = call()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return result, [s for s in seen if not s.startswith("BEGIN")]
+    return result, statements
 
 
 def test_an_unchanged_poll_repeated_within_the_max_age_reads_nothing(app, auth):

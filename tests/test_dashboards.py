@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal import charts
 from portal.attendance import rules as attendance
@@ -18,11 +18,11 @@ from portal.dashboards import rules
 from portal.extensions import db
 from portal.org.models import Community, Street
 from portal.workdays.rules import Calendar
+from tests.conftest import count_statements
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)   # Thursday 26 November, 10:00 in Baotou
 WED = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)   # Wednesday 08:00 in Baotou
 OCT_WED = datetime(2026, 10, 14, 0, 0, tzinfo=UTC)
-
 
 # -- the chart geometry -------------------------------------------------------------
 
@@ -282,22 +282,6 @@ def test_a_bad_months_value_gives_a_message_not_an_error(app, auth):
     auth.login("fuyuan_secretary")
     response = auth.client.get(f"/dashboards/communities/{fuyuan}?months=%00abc")
     assert response.status_code == 200 and "月数应为 2–12 之间的整数" in response.get_data(as_text=True)
-
-
-def count_statements(app, client, path):
-    statements = []
-
-    def listener(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(statements)
 
 
 def test_a_dashboard_costs_a_fixed_number_of_statements(app, auth):

@@ -25,8 +25,7 @@ from portal.inspections.models import (
 )
 from portal.org.models import Community
 from tests import images
-from tests.conftest import Auth
-from tests.test_attendance_sheet import count_statements
+from tests.conftest import Auth, count_statements
 
 NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)  # Wednesday 18 Nov 2026, 10:00 in Baotou
 TABLES = (Inspection, InspectionAnswer, InspectionPhoto, CorrectiveAction, ChecklistVersion, ChecklistItem,

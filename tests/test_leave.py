@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.leave import rules
 from portal.leave.models import LeaveEntitlement, LeaveRequest, LeaveStatus, LeaveType
 from tests import images
-from tests.conftest import Auth
+from tests.conftest import Auth, recorded_statements
 
 # Wednesday 25 November 2026, 10:00 in Baotou.
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
@@ -462,18 +462,9 @@ def test_an_entitlement_with_a_nul_is_refused_not_passed_to_the_database(app, au
 # -- the approval queue, kept by each worker while nothing behind it changed -------------
 
 def queue_statements(app, client):
-    from sqlalchemy import event
-
-    with app.app_context():
-        engine = db.engine
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements(app) as statements:
         html = client.get("/leave/queue").get_data(as_text=True)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return html, seen
+    return html, statements
 
 
 def test_a_repeated_queue_reads_the_versions_and_no_leave(app, auth):

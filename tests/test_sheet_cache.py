@@ -8,7 +8,7 @@ from io import BytesIO
 
 import openpyxl
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal import versions
 from portal.attendance import corrections, freshness, settings, sheet
@@ -23,7 +23,7 @@ from portal.people import rules as people_rules
 from portal.people.models import Person, Position
 from portal.workdays import rules as workdays
 from portal.workdays.models import CalendarDay, CalendarYear, DayKind
-from tests.conftest import Auth, make_app
+from tests.conftest import Auth, make_app, statements_of
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # Thursday 10:00 in Baotou: up to Wednesday is judged
 MONDAY = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # 08:00 in Baotou
@@ -353,22 +353,6 @@ def test_two_workers_over_one_database_see_each_others_changes(app, database_url
     finally:
         with other.app_context():
             db.engine.dispose()
-
-
-def statements_of(app, client, path) -> list[str]:
-    seen = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return seen
 
 
 def test_a_repeated_sheet_costs_a_few_statements_and_no_computing(app, sheets, monkeypatch):
