@@ -132,8 +132,8 @@ def _register_templates(app: Flask) -> None:
             "Action": Action,
             "nav_items": lambda: navigation(user),
             "queue_count": lambda: queue_count(user),
-            # The pending count of the page's own context (a view may have it already).
             "page_assets": page_assets,
+            # The pending count of the page's own context (a view may have it already).
             "page_top": pass_context(lambda context: page_top(user, context["queue_count"])),
             "today": clock.today(),
         }

@@ -2,7 +2,7 @@
 from flask import render_template, request, session, url_for
 from markupsafe import Markup
 
-from portal.auth.policy import Action, can
+from portal.auth.policy import Action, actor_state, can
 from portal.memo import memo
 
 
@@ -21,9 +21,7 @@ def navigation(account) -> list[tuple[str, str]]:
     account and person state."""
     if not getattr(account, "is_authenticated", False):
         return []
-    person = account.person
-    key = (account.id, account.active, person.id, person.active, person.position, person.community_id,
-           person.street_id)
+    key = actor_state(account)
     items = memo("navigation", 1024).get(key)
     if items is None:
         items = _entries(account)
@@ -88,11 +86,9 @@ def page_top(account, count_pending) -> Markup:
         # No login, or no CSRF secret in this session yet (rendering makes one): the
         # page carries a token of this session's own.
         return Markup(render_template("_page_top.html", queue_count=count_pending))
-    person = account.person
     count = count_pending()
-    key = (session.get("sid"), session.get("csrf_token"), account.id, account.active, person.id, person.name,
-           person.unit_name, person.position, person.community_id, person.street_id, person.active, request.path,
-           count)
+    key = (session.get("sid"), session.get("csrf_token"), *actor_state(account), account.person.name,
+           account.person.unit_name, request.path, count)
     top = memo("page_top", 1024).get(key)
     if top is None:
         top = Markup(render_template("_page_top.html", queue_count=lambda: count))

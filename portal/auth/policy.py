@@ -287,6 +287,14 @@ def _decides_leave(actor: Person, leave) -> bool:
     return is_first_approver(actor, leave) or is_street_approver(actor, leave)
 
 
+def actor_state(account) -> tuple:
+    """Everything `can` reads of an account: what was rendered for one state of it
+    may be shown again to the same state (kept boards, navigation)."""
+    person = account.person
+    return (account.id, account.active, person.id, person.active, person.position, person.community_id,
+            person.street_id)
+
+
 def require(account, action: Action, target=None) -> None:
     """Abort with 403 unless allowed; 404 would hide that the object exists, but
     inside one district's intranet a clear refusal serves users better."""

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from portal import clock
-from portal.auth.policy import Action, can, require
+from portal.auth.policy import Action, actor_state, can, require
 from portal.board import rules
 from portal.board.forms import DisplayLinkForm
 from portal.board.models import EventKind, HallDisplayLink
@@ -75,10 +75,8 @@ def _board_body(community: Community, sort: str, errors: dict, error_person_id):
     turning (see `rules.poll`): while none of these happened, this worker answers
     from the HTML it rendered for the same viewer."""
     state = rules.board_state(community.id, current_app.config["BOARD_STATE_MAX_AGE"])
-    now = clock.now()
-    me = current_user.person
-    key = (community.id, state.version, bisect_right(state.returns, now), clock.today(), sort,
-           current_user.id, me.id, me.position, me.community_id, me.street_id, me.active)
+    key = (community.id, state.version, bisect_right(state.returns, clock.now()), clock.today(), sort,
+           *actor_state(current_user))
     body = None if errors else memo("board_bodies").get(key)
     if body is None:
         cards = rules.board_cards(community.id)

@@ -19,6 +19,7 @@ from portal.auth.policy import (
     COMMUNITY_HEADS,
     ON_THE_BOARD,
     Action,
+    actor_state,
     can,
     is_first_approver,
     is_street_approver,
@@ -593,7 +594,7 @@ def approver_queue(account, now: datetime | None = None) -> versions.Kept:
     person = account.person
     scopes = [freshness.GLOBAL, freshness.street_scope(person.street_id)] if person.street_id else [freshness.GLOBAL]
     stamp = versions.read(db.session, scopes, current_app.config["DATA_VERSIONS_MAX_AGE"])
-    key = (account.id, person.id, person.position, person.community_id, person.street_id, stamp, now_half(now))
+    key = (*actor_state(account), stamp, now_half(now))
     return versions.kept("leave.queue", key, lambda: ApproverQueue(
         tuple(_row(r) for r in queue_for(account)), tuple(_row(r) for r in overdue_for(account, now))),
         versions.uncommitted(db.session), size=1024)
