@@ -7,7 +7,7 @@ PORT ?= 5000
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
-.PHONY: install run serve test test-sqlite test-e2e test-faults lint migrate seed clean-db bench bench-run
+.PHONY: install run serve test test-sqlite test-e2e test-faults test-time-travel lint migrate seed clean-db bench bench-run
 
 install: $(BIN)/.installed
 
@@ -34,6 +34,26 @@ test: install
 # both databases: a few minutes, so apart from `make test` (.ci/run runs both).
 test-faults: install
 	$(BIN)/pytest -m faults tests/faults
+
+# The date-sensitive part of the suite on SQLite with the whole process's clock moved by
+# Debian's faketime (apt-get install faketime) to the instants that catch a calendar out
+# (UTC; Qingshan is UTC+8): the last minute of a month, 23:50 on New Year's Eve, 09:00 on
+# the first working Monday of a year chinese-calendar does not cover, a 调休 Saturday and
+# 29 February 2028. tests/test_make_run.py then drives `make run`'s steps at that clock.
+TIME_TRAVEL_INSTANTS = "2026-11-30 15:59:00" "2026-12-31 15:50:00" "2027-01-04 01:00:00" \
+                       "2026-10-10 01:00:00" "2028-02-29 02:00:00"
+DATE_SENSITIVE = tests/test_calendar_edges.py tests/test_make_run.py tests/test_leave.py \
+                 tests/test_attendance_rules.py tests/test_attendance_records.py tests/test_attendance_sheet.py \
+                 tests/test_board.py tests/test_workdays.py tests/test_holiday_notice.py tests/test_assessment.py \
+                 tests/test_dashboards.py tests/test_policy.py tests/test_auth.py tests/test_clock.py
+test-time-travel: install
+	@command -v faketime >/dev/null || { echo "faketime not found (apt-get install faketime)"; exit 1; }
+	@for instant in $(TIME_TRAVEL_INSTANTS); do \
+	  echo "== the process clock at $$instant UTC"; \
+	  TEST_DATABASE_URL= PORTAL_TEST_PROCESS_CLOCK=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	    faketime "$$instant" $(BIN)/pytest -q -p no:cacheprovider -m "not e2e and not faults and not fuzz" \
+	    $(DATE_SENSITIVE) || exit 1; \
+	done
 
 test-sqlite: install
 	TEST_DATABASE_URL= $(BIN)/pytest -m "not e2e and not faults"

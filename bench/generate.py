@@ -538,7 +538,7 @@ def generate(url: str, years: float, now: datetime) -> dict:
         upgrade(directory=MIGRATIONS_DIR)
         engine = db.engine
         seed_reference_data()
-        seed_demo_people()
+        seed_demo_people(portal_start=first)
         db.session.commit()
         stats["demo_leave"] = seed_demo_leave(now)
         db.session.commit()

@@ -15,7 +15,7 @@ MIGRATIONS_DIR = str(PROJECT_ROOT / "portal" / "migrations")
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
-        instance_path=str(INSTANCE_PATH),
+        instance_path=str((test_config or {}).get("INSTANCE_PATH") or INSTANCE_PATH),
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )

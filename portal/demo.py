@@ -51,10 +51,12 @@ def _phone(rng) -> str:
     return "1" + rng.choice("3578") + "".join(rng.choice("0123456789") for _ in range(9))
 
 
-def seed_demo_people(password: str = DEMO_PASSWORD) -> int:
+def seed_demo_people(password: str = DEMO_PASSWORD, portal_start: date | None = None) -> int:
     """Fill every position of the seeded district (caller commits). One hash
     serves every demo account: they share one password anyway, and hashing
-    eight hundred times would make each test's fresh database slow."""
+    eight hundred times would make each test's fresh database slow.
+    `portal_start` is the demo's go-live: the first day anyone's 考勤 is judged
+    (default: today, as for anyone added through the pages)."""
     password_hash = generate_password_hash(password)
     rng, draw = _name_source("qingshan-2017-72")
     count = 0
@@ -64,6 +66,8 @@ def seed_demo_people(password: str = DEMO_PASSWORD) -> int:
         person = Person(name=draw(), phone=_phone(rng), position=position, street=street,
                         community=community, grid=grid,
                         service_start=date(rng.randint(1995, 2024), rng.randint(1, 12), 1))
+        if portal_start is not None:
+            person.portal_start = portal_start
         db.session.add(person)
         db.session.add(Account(username=username, password_hash=password_hash, person=person))
         count += 1
@@ -235,7 +239,10 @@ def seed_demo_leave(now=None) -> int:
     return made
 
 
-def seed_demo_history(days: int = 28, now=None, community_ids=None) -> int:
+HISTORY_DAYS = 28  # the demo's go-live: four weeks before the day it is seeded
+
+
+def seed_demo_history(days: int = HISTORY_DAYS, now=None, community_ids=None) -> int:
     """Several weeks of plausible 考勤 before today for every board member: clock-in
     and out around the schedule (a few late or early), the two daily patrols (some
     too short), household visits in the evening and at weekends, the odd absence.

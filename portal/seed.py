@@ -29,10 +29,16 @@ def seed_reference_data() -> list[str]:
     return done
 
 
-def seed_demo(with_day: bool = True) -> list[str]:
-    """People for every position, and (optionally) a living board and some leave."""
+def seed_demo(with_day: bool = True, now=None) -> list[str]:
+    """People for every position, and (optionally) a living board, some leave, four
+    weeks of 考勤 and a few months of checks, all as of `now` (default: the clock's
+    now), so the demo looks alive on whatever day it is seeded."""
+    from datetime import timedelta
+
+    from portal import clock
     from portal.auth.models import Account
     from portal.demo import (
+        HISTORY_DAYS,
         seed_demo_day,
         seed_demo_history,
         seed_demo_inspections,
@@ -40,20 +46,22 @@ def seed_demo(with_day: bool = True) -> list[str]:
         seed_demo_people,
     )
 
+    now = now or clock.now()
+    go_live = clock.to_local(now).date() - timedelta(days=HISTORY_DAYS)
     done = seed_reference_data()
     if db.session.scalar(select(func.count()).select_from(Account)) == 0:
-        done.append(f"已生成演示人员 {seed_demo_people()} 名，密码 demo-pass-2026。")
+        done.append(f"已生成演示人员 {seed_demo_people(portal_start=go_live)} 名，密码 demo-pass-2026。")
     if with_day:
-        events = seed_demo_day()
+        events = seed_demo_day(now)
         if events:
             done.append(f"已生成今天的去向记录 {events} 条。")
-        leave = seed_demo_leave()
+        leave = seed_demo_leave(now)
         if leave:
             done.append(f"已生成演示请假 {leave} 条。")
-        history = seed_demo_history()
+        history = seed_demo_history(HISTORY_DAYS, now)
         if history:
             done.append(f"已生成最近四周的考勤记录 {history} 条。")
-        inspections = seed_demo_inspections()
+        inspections = seed_demo_inspections(now=now)
         if inspections:
             done.append(f"已生成最近几个月的督查检查 {inspections} 次。")
     db.session.flush()

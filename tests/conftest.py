@@ -4,6 +4,11 @@ Every test that uses `app` runs on SQLite and, when TEST_DATABASE_URL is set or
 CI=true, on PostgreSQL too. Migrating and seeding the demo district is done once
 per backend into a template; each test gets its own copy of it (a file copy on
 SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL).
+
+Nothing here reads the real date: the template is seeded at SUITE_NOW and every
+app starts with its clock frozen there (config CLOCK_NOW), so the suite gives the
+same result on any day. A test about another moment says so (`travel`, or
+CLOCK_NOW set explicitly); only tests of the clock itself unfreeze it.
 """
 import os
 import re
@@ -11,6 +16,7 @@ import shutil
 import sqlite3
 import uuid
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 
 import flask_migrate
 import pytest
@@ -29,9 +35,17 @@ PG_URL = os.environ.get("TEST_DATABASE_URL") or (
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 DEMO_PASSWORD = "demo-pass-2026"
 
+# The suite's "now": Wednesday 25 November 2026, 10:00 in Qingshan.
+SUITE_NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+# The template's people are judged from here (the demo's go-live), so the months
+# the tests look at hold no "not yet in the portal" days unless a test makes them.
+SUITE_GO_LIVE = date(2024, 1, 1)
+
 
 def make_app(url: str, **extra):
-    return create_app({"CONFIG_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url, **extra})
+    """The testing app, its clock frozen at SUITE_NOW unless CLOCK_NOW is given."""
+    return create_app({"CONFIG_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url, "CLOCK_NOW": SUITE_NOW,
+                       **extra})
 
 
 def build_demo_database(url: str) -> None:
@@ -40,7 +54,7 @@ def build_demo_database(url: str) -> None:
     with app.app_context():
         flask_migrate.upgrade()
         seed_reference_data()
-        seed_demo_people()
+        seed_demo_people(portal_start=SUITE_GO_LIVE)
         db.session.commit()
         db.engine.dispose()
 
@@ -97,8 +111,9 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def app(database_url):
-    app = make_app(database_url)
+def app(database_url, tmp_path):
+    """Its own instance folder too: uploads of parallel runs never mix."""
+    app = make_app(database_url, INSTANCE_PATH=str(tmp_path / "instance"))
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -107,6 +122,16 @@ def app(database_url):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def travel(app):
+    """Moves the app's clock to an aware instant: `travel(datetime(…, tzinfo=UTC))`."""
+    def to(moment: datetime) -> datetime:
+        assert moment.tzinfo is not None, "state the zone of a test's moment"
+        app.config["CLOCK_NOW"] = moment
+        return moment
+    return to
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"')

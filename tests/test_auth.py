@@ -6,7 +6,7 @@ from portal.audit.models import AuditEntry
 from portal.auth.models import Account, LoginAttempt, LoginSession
 from portal.extensions import db
 from portal.people import rules as people_rules
-from tests.conftest import DEMO_PASSWORD, Auth, make_app, statements_of
+from tests.conftest import DEMO_PASSWORD, SUITE_NOW, Auth, make_app, statements_of
 
 
 def counts(app):
@@ -128,10 +128,10 @@ def test_deactivation_ends_open_sessions(app, auth):
 
 
 def test_an_expired_login_session_no_longer_works(app, auth):
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     auth.login("fuyuan_worker01")
-    app.config["CLOCK_NOW"] = datetime.now(UTC) + timedelta(hours=14)
+    app.config["CLOCK_NOW"] = SUITE_NOW + timedelta(hours=14)
     assert auth.client.get("/").status_code == 302
 
 
@@ -221,10 +221,10 @@ def test_a_logout_through_another_worker_takes_effect_within_the_max_age(app, au
 
 
 def test_a_remembered_login_session_still_expires_on_the_clock(app, auth):
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     app.config["LOGIN_CHECK_MAX_AGE"] = 3600.0
     auth.login("fuyuan_worker01")
     assert auth.client.get("/").status_code == 200
-    app.config["CLOCK_NOW"] = datetime.now(UTC) + timedelta(hours=14)
+    app.config["CLOCK_NOW"] = SUITE_NOW + timedelta(hours=14)
     assert auth.client.get("/").status_code == 302

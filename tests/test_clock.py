@@ -21,3 +21,13 @@ def test_the_clock_can_be_frozen(app):
     with app.app_context():
         assert clock.now() == frozen
         assert clock.today() == date(2027, 2, 1)
+
+
+def test_an_unfrozen_clock_reads_the_real_time(app):
+    """The one test that reads the wall clock: every other test runs at SUITE_NOW or a moment it states."""
+    app.config["CLOCK_NOW"] = None
+    with app.app_context():
+        before = datetime.now(UTC)
+        read = clock.now()
+        after = datetime.now(UTC)
+    assert before <= read <= after

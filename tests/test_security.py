@@ -3,6 +3,7 @@ import pytest
 
 from portal import create_app
 from portal.config import DemoConfig, ProductionConfig, TestingConfig, check_deploy
+from tests.conftest import SUITE_NOW
 
 
 def test_posts_without_a_csrf_token_are_refused(auth):
@@ -20,11 +21,11 @@ def test_htmx_requests_send_the_token_in_a_header(auth):
 
 
 def test_the_csrf_token_survives_a_board_left_open_all_day(app, auth):
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     auth.login("fuyuan_frontdesk")
     token = auth.token("/")
-    app.config["CLOCK_NOW"] = datetime.now(UTC) + timedelta(hours=10)
+    app.config["CLOCK_NOW"] = SUITE_NOW + timedelta(hours=10)
     assert app.config["WTF_CSRF_TIME_LIMIT"] is None
     response = auth.client.post("/logout", headers={"X-CSRFToken": token})
     assert response.status_code == 302

@@ -248,14 +248,16 @@ def _overdue_returns(person_ids: list[int], start: date, last: date) -> dict[int
         LeaveRequest.person_id.in_(person_ids), LeaveRequest.status.in_((LeaveStatus.APPROVED, LeaveStatus.COMPLETED)),
         LeaveRequest.end_date >= start, LeaveRequest.end_date <= last)
         .options(joinedload(LeaveRequest.leave_type)).order_by(LeaveRequest.end_date))
+    calendars: dict = {}
     for leave in rows:
         if leave.status is LeaveStatus.APPROVED:
-            late = leave_rules.is_overdue(leave)
+            late = leave_rules.is_overdue(leave, calendars=calendars)
         else:
             recorded = clock.to_local(leave.returned_recorded_at).date() if leave.returned_recorded_at else None
             # The expected return is never before the leave's last day: only later records need the calendar.
-            late = (recorded is not None and recorded > leave.end_date
-                    and recorded > leave_rules.return_day(leave)[0])
+            back = None if recorded is None or recorded <= leave.end_date \
+                else leave_rules.return_day(leave, calendars)
+            late = back is not None and recorded > back[0]
         if late:
             found[leave.person_id].append(rules.Occurrence("leave", leave.id,
                                                            f"{leave.leave_type.name} {leave.span_label}"))

@@ -30,6 +30,10 @@ Decisions an office would otherwise argue about, made once here:
   shows both halves in 上午/下午 order: "假/√", "迟/假", "假/缺".
 - A day's result is never stored: it is recomputed from the log, leave and the
   calendar, so a 补卡 or a 销假 changes it at once.
+- A patrol or 入户 belongs to the day it starts on, even when it ends after
+  midnight (an evening visit from 21:00 to 00:20 is 200 minutes of that evening).
+- Days before a person's `portal_start` (go-live, or a new hire's first day) are
+  "未入系统": not 缺勤, and not counted in any total.
 """
 import enum
 from collections.abc import Iterable
@@ -413,6 +417,7 @@ class Code(enum.StrEnum):
     LEAVE = "leave"
     REST = "rest"
     FIELD = "field"
+    NOT_IN_PORTAL = "not_in_portal"
 
     @property
     def label(self) -> str:
@@ -424,9 +429,9 @@ class Code(enum.StrEnum):
 
 
 CODE_LABELS = {Code.NORMAL: "正常", Code.LATE: "迟到", Code.EARLY: "早退", Code.ABSENT: "缺勤",
-               Code.LEAVE: "请假", Code.REST: "休息", Code.FIELD: "外出"}
+               Code.LEAVE: "请假", Code.REST: "休息", Code.FIELD: "外出", Code.NOT_IN_PORTAL: "未入系统"}
 SYMBOLS = {Code.NORMAL: "√", Code.LATE: "迟", Code.EARLY: "早", Code.ABSENT: "缺",
-           Code.LEAVE: "假", Code.REST: "休", Code.FIELD: "外"}
+           Code.LEAVE: "假", Code.REST: "休", Code.FIELD: "外", Code.NOT_IN_PORTAL: "—"}
 LATE_AND_EARLY = "迟/早"
 # The month sheet's legend, in its order.
 LEGEND = [*((SYMBOLS[c], CODE_LABELS[c]) for c in Code),
@@ -479,6 +484,8 @@ class DayResult:
         """A sentence for a tooltip: 迟到 11 分钟，早退 20 分钟; 上午请假（事假），下午正常."""
         if self.code is Code.REST:
             return "休息" + (f"（{self.day_name}）" if self.day_name else "")
+        if self.code is Code.NOT_IN_PORTAL:
+            return "尚未纳入系统考勤（上线或入职之前）"
         if self.code is Code.LEAVE:
             return f"请假（{self.leave_type}）"
         parts = []
@@ -509,10 +516,19 @@ def _symbol(code: Code, late: bool, early: bool, leave: dict[str, str]) -> str:
     return f"{SYMBOLS[Code.LEAVE]}/{duty}" if AM in leave else f"{duty}/{SYMBOLS[Code.LEAVE]}"
 
 
+def _within(intervals: Intervals, start: datetime, end: datetime) -> Intervals:
+    """The intervals that start in [start, end), with the anomalies found there."""
+    return Intervals([iv for iv in intervals if start <= iv.start < end],
+                     [a for a in intervals.anomalies if a.at is None or start <= a.at < end])
+
+
 def day_result(day: date, events: Iterable, leave_spans: Iterable[tuple], calendar, schedule: Schedule,
-               approved_field_work: bool = False) -> DayResult:
+               approved_field_work: bool = False, portal_start: date | None = None) -> DayResult:
     """One person's day, from their events (anything with .kind, an EventKind or its
-    value, and .at, an aware datetime; events of other local days are ignored),
+    value, and .at, an aware datetime; clock-ins and -outs of other local days are
+    ignored, but a patrol or 入户 belongs to the day it starts on: one that started
+    the evening before and ended after midnight is paired across it, so pass the
+    neighbouring days' events too; up to 12 h either side are looked at),
     `leave_spans` of APPROVED/COMPLETED leave as (start_date, start_half, end_date,
     end_half, type_name) with any 销假 already applied (see leave_span), and a
     workdays Calendar covering the day (outside it: ValueError, as Calendar.info).
@@ -525,9 +541,15 @@ def day_result(day: date, events: Iterable, leave_spans: Iterable[tuple], calend
     The result is final only once the day is over: for today, the caller shows it
     as provisional (a missing clock-out or clock-in may still come)."""
     info = calendar.info(day)
+    if portal_start is not None and day < portal_start:
+        return DayResult(day=day, code=Code.NOT_IN_PORTAL, symbol=SYMBOLS[Code.NOT_IN_PORTAL], workday=False,
+                         day_name=info.name)
     day_start = datetime.combine(day, time(0), tzinfo=LOCAL_TZ)
     day_end = day_start + timedelta(days=1)
-    ordered, anomalies = _ordered(events, day_start, day_end)
+    around = timedelta(minutes=MAX_VISIT_MINUTES)
+    nearby, anomalies = _ordered(events, day_start - around, day_end + around)
+    anomalies = [a for a in anomalies if day_start <= a.at < day_end]
+    ordered = [e for e in nearby if day_start <= e.at < day_end]
 
     clock_in = clock_out = None
     for event in ordered:
@@ -543,8 +565,9 @@ def day_result(day: date, events: Iterable, leave_spans: Iterable[tuple], calend
                 clock_out = event.at  # a later 签退 updates the time
     worked = minutes_between(clock_in, clock_out) if clock_in and clock_out else 0
 
-    patrol_intervals = pair_intervals(ordered, EventKind.PATROL_START, EventKind.PATROL_END, day_end)
-    visits = pair_intervals(ordered, EventKind.VISIT_START, EventKind.VISIT_END, day_end)
+    patrol_intervals = _within(pair_intervals(nearby, EventKind.PATROL_START, EventKind.PATROL_END, None),
+                               day_start, day_end)
+    visits = _within(pair_intervals(nearby, EventKind.VISIT_START, EventKind.VISIT_END, None), day_start, day_end)
     anomalies += patrol_intervals.anomalies + visits.anomalies + visit_anomalies(visits)
     anomalies.sort(key=lambda a: (a.at is None, a.at or day_start))
 
@@ -643,15 +666,36 @@ def month_summary(results: Iterable[DayResult]) -> dict:
 
 # -- validation for the forms -----------------------------------------------------------
 
-def check_clock_event(kind, previous_kinds_today: Iterable) -> str | None:
+def open_at_midnight(events_before_today: Iterable, now: datetime) -> set[EventKind]:
+    """The starts (巡查开始 / 入户开始) among the events before today (in order) that
+    were never ended and began at most 12 h before `now`: a visit from 21:00 may end
+    at 00:20, while one forgotten since yesterday morning does not block today."""
+    running: dict[EventKind, datetime] = {}
+    for event in events_before_today:
+        kind = _kind(event.kind)
+        if kind in NOUNS:
+            running[kind] = event.at
+        elif kind is EventKind.PATROL_END:
+            running.pop(EventKind.PATROL_START, None)
+        elif kind is EventKind.VISIT_END:
+            running.pop(EventKind.VISIT_START, None)
+    return {kind for kind, at in running.items() if minutes_between(at, now) <= MAX_VISIT_MINUTES}
+
+
+def check_clock_event(kind, previous_kinds_today: Iterable, open_since_yesterday: Iterable = ()) -> str | None:
     """A Chinese message when `kind` cannot follow today's earlier events (in
     order, EventKind or values), else None. One 签到 a day; 签退 may be repeated
     (the last counts); 巡查 and 入户 may start before 签到 or after 签退 (a worker
-    may go straight to the grid; evening and weekend visits), but one at a time."""
+    may go straight to the grid; evening and weekend visits), but one at a time.
+    `open_since_yesterday` (see open_at_midnight) are starts still running at
+    midnight, so a visit or patrol that crosses midnight can be ended."""
     kind = _kind(kind)
     if kind is None:
         return "未知的状态，请从按钮中选择。"
-    clocked_in = patrol_open = visit_open = False
+    carried = {_kind(k) for k in open_since_yesterday}
+    clocked_in = False
+    patrol_open = EventKind.PATROL_START in carried
+    visit_open = EventKind.VISIT_START in carried
     for previous in previous_kinds_today:
         previous = _kind(previous)
         if previous is EventKind.CLOCK_IN:

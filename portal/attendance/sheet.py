@@ -75,8 +75,10 @@ def build(title: str, community_ids: list[int], first: date, today: date | None 
         calendar = workdays.load_calendar(days[0], days[-1])
     except workdays.CalendarMissing as missing:
         return Sheet(title, first, days, [Row(p, [None] * len(days), {}) for p in people], missing.years)
-    start = datetime.combine(days[0], time(0), tzinfo=clock.LOCAL_TZ)
-    end = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ)
+    # A visit or patrol that crosses midnight pairs with the neighbouring day's events.
+    around = timedelta(minutes=rules.MAX_VISIT_MINUTES)
+    start = datetime.combine(days[0], time(0), tzinfo=clock.LOCAL_TZ) - around
+    end = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ) + around
     ids = [p.id for p in people]
     events = defaultdict(list)
     # Plain rows, not ORM objects: a street's month is tens of thousands of events.
@@ -88,21 +90,34 @@ def build(title: str, community_ids: list[int], first: date, today: date | None 
     schedules = schedules_for({p.street_id for p in people})
     rows = []
     for person in people:
-        results = [rules.day_result(day, events.get((person.id, day), ()), spans.get(person.id, ()),
+        results = [rules.day_result(day, events_around(events, person.id, day), spans.get(person.id, ()),
                                     calendar, schedules[person.street_id],
-                                    approved_field_work=(person.id, day) in field_days) for day in judged]
+                                    approved_field_work=(person.id, day) in field_days,
+                                    portal_start=person.portal_start) for day in judged]
         cells = results + [None] * (len(days) - len(results))
         rows.append(Row(person, cells, rules.month_summary(results)))
     return Sheet(title, first, days, rows, [])
 
 
-def person_days(person: Person, first: date, last: date, today: date | None = None) -> list:
-    """One person's results over a span (the worker's own page)."""
-    sheet = build("", [person.community_id], first, today, person_id=person.id)
-    row = next((r for r in sheet.rows if r.person.id == person.id), None)
+def events_around(events: dict, person_id: int, day: date) -> list:
+    """The person's events of the day before, the day and the day after."""
+    return [*events.get((person_id, day - timedelta(days=1)), ()), *events.get((person_id, day), ()),
+            *events.get((person_id, day + timedelta(days=1)), ())]
+
+
+def person_span(person: Person, first: date, last: date, today: date | None = None) -> tuple[list, list[int]]:
+    """One person's results over a span (the worker's own page), and the years whose
+    work calendar is missing (then the cells are None: not judged, not 缺)."""
+    built = build("", [person.community_id], first, today, person_id=person.id)
+    row = next((r for r in built.rows if r.person.id == person.id), None)
     if row is None:
-        return []
-    return [(day, cell) for day, cell in zip(sheet.days, row.cells, strict=True) if day <= last]
+        return [], built.calendar_missing
+    return ([(day, cell) for day, cell in zip(built.days, row.cells, strict=True) if day <= last],
+            built.calendar_missing)
+
+
+def person_days(person: Person, first: date, last: date, today: date | None = None) -> list:
+    return person_span(person, first, last, today)[0]
 
 
 def cell_text(cell) -> str:

@@ -263,9 +263,10 @@ def me():
     todays = [e for e in events if clock.to_local(e.at).date() == today]
     patrols = attendance_rules.patrol_result(
         attendance_rules.pair_intervals(todays, "patrol_start", "patrol_end", None), schedule, today)
-    month = sheet.person_days(person, today.replace(day=1), today, today)
+    month, calendar_missing = sheet.person_span(person, today.replace(day=1), today, today)
     results = [cell for _day, cell in month if cell is not None]
     return render_template("attendance/me.html", person=person, todays=todays, patrols=patrols, week=week,
+                           calendar_missing=calendar_missing,
                            schedule=schedule, month=month, summary=attendance_rules.month_summary(results),
                            summary_text=sheet.summary_text, cell_text=sheet.cell_text,
                            columns=attendance_rules.SUMMARY_COLUMNS)

@@ -108,6 +108,7 @@ class Card:
     version: int = 0
     leave_type: str | None = None    # never shown on the hall display
     leave_back: tuple | None = None  # (date, Half) expected back at work
+    leave_back_unknown: int | None = None  # the year whose missing calendar hides the return day
     leave_overdue: bool = False      # 逾期未销假
 
     @property
@@ -129,6 +130,8 @@ class Card:
 
     @property
     def leave_back_label(self) -> str | None:
+        if self.leave_back_unknown is not None:
+            return f"返岗日期待定（{self.leave_back_unknown}年工作日历尚未录入）"
         if self.leave_back is None:
             return None
         day, half = self.leave_back
@@ -165,8 +168,10 @@ def card_for(person: Person, current: CurrentStatus | None, today=None, set_by_n
         if leave is not None:
             from portal.leave import rules as leave_rules
 
+            back = leave_rules.return_day(leave)
             return Card(person=person, status=Status.LEAVE, version=current.version if current else 0,
-                        leave_type=leave.leave_type.name, leave_back=leave_rules.return_day(leave),
+                        leave_type=leave.leave_type.name, leave_back=back,
+                        leave_back_unknown=leave_rules.return_year_missing(leave) if back is None else None,
                         leave_overdue=leave_rules.is_overdue(leave))
         return Card(person=person, status=Status.NOT_IN, version=current.version if current else 0)
     return Card(
@@ -279,11 +284,17 @@ def bump_board_version(community_id: int, now: datetime) -> int:
 ID_LIKE = re.compile(r"\d{15,}|\d{17}[\dXx]")
 
 
-def _events_before(person_id: int, day, now: datetime) -> list[ActivityEvent]:
+def _events_before(person_id: int, day, now: datetime) -> tuple[list[ActivityEvent], list[ActivityEvent]]:
+    """(the last 12 h of yesterday's events, today's events up to now), in order: a
+    patrol or 入户 that crosses midnight is ended from yesterday's tail."""
     start, _end = _day_bounds(day)
-    return list(db.session.scalars(
-        select(ActivityEvent).where(ActivityEvent.person_id == person_id, ActivityEvent.at >= start,
+    from portal.attendance.rules import MAX_VISIT_MINUTES
+
+    since = start - timedelta(minutes=MAX_VISIT_MINUTES)
+    events = list(db.session.scalars(
+        select(ActivityEvent).where(ActivityEvent.person_id == person_id, ActivityEvent.at >= since,
                                     ActivityEvent.at <= now).order_by(ActivityEvent.at, ActivityEvent.id)))
+    return [e for e in events if e.at < start], [e for e in events if e.at >= start]
 
 
 def record_event(actor, person: Person, kind_value: str, *, destination=None, note=None, household=None,
@@ -313,10 +324,11 @@ def record_event(actor, person: Person, kind_value: str, *, destination=None, no
         errors["kind"] = locks.LOCKED_MESSAGE.format(year=day.year, month=day.month)
     elif kind is not None:
         # 考勤 needs a sane sequence: one 签到 a day, no 签退 before it, no end without a start.
-        earlier = _events_before(person.id, day, now)
-        problem = attendance.check_clock_event(kind, [e.kind for e in earlier])
+        yesterday, earlier = _events_before(person.id, day, now)
+        problem = attendance.check_clock_event(kind, [e.kind for e in earlier],
+                                               attendance.open_at_midnight(yesterday, now))
         if problem is None and kind is EventKind.VISIT_END:
-            start = next((e for e in reversed(earlier) if e.kind is EventKind.VISIT_START), None)
+            start = next((e for e in reversed(yesterday + earlier) if e.kind is EventKind.VISIT_START), None)
             if start is not None:
                 problem = attendance.check_visit_duration(attendance.minutes_between(start.at, now))
         if problem:
@@ -374,13 +386,20 @@ class PollAnswer:
     everything: bool = False
 
 
+def half_day(moment: datetime) -> tuple:
+    """(date, morning?) in Qingshan: cards change by themselves when it turns (a day
+    begins 未签到; 逾期未销假 begins with the half-day of the expected return)."""
+    local = clock.to_local(moment)
+    return local.date(), local.hour < 12
+
+
 def _seen_today(known_at: int, now: datetime) -> datetime | None:
-    """The instant a client last rendered, if it is a sane moment earlier today."""
+    """The instant a client last rendered, if it is a sane moment earlier in this half-day."""
     try:
         seen = datetime.fromtimestamp(known_at, tz=clock.LOCAL_TZ)
     except (OverflowError, OSError, ValueError):
         return None
-    if known_at < 0 or seen > now or seen.date() != clock.to_local(now).date():
+    if known_at < 0 or seen > now or half_day(seen) != half_day(now):
         return None
     return seen
 

@@ -71,11 +71,11 @@ def _board_body(community: Community, sort: str, errors: dict, error_person_id):
     """(version, the board's summary, sorts and cards as HTML) as this viewer sees it.
 
     Switching the sort or reloading re-sends the whole board, and nothing on it
-    changes but by a new board version, an expected return falling due or the day
-    turning (see `rules.poll`): while none of these happened, this worker answers
+    changes but by a new board version, an expected return falling due or the
+    half-day turning (see `rules.poll`): while none of these happened, this worker answers
     from the HTML it rendered for the same viewer."""
     state = rules.board_state(community.id, current_app.config["BOARD_STATE_MAX_AGE"])
-    key = (community.id, state.version, bisect_right(state.returns, clock.now()), clock.today(), sort,
+    key = (community.id, state.version, bisect_right(state.returns, clock.now()), rules.half_day(clock.now()), sort,
            *actor_state(current_user))
     body = None if errors else memo("board_bodies").get(key)
     if body is None:

@@ -116,8 +116,9 @@ def day_results(community_ids: list[int], first: date, last: date, today: date):
         people, results, _none, active = day_results(community_ids, first, before, today)
         return people, results, missing.years, active
     ids = [p.id for p in people]
-    start = datetime.combine(first, time(0), tzinfo=clock.LOCAL_TZ)
-    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ)
+    around = timedelta(minutes=attendance.MAX_VISIT_MINUTES)  # visits across midnight
+    start = datetime.combine(first, time(0), tzinfo=clock.LOCAL_TZ) - around
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ) + around
     events = defaultdict(list)
     for row in db.session.execute(
             select(ActivityEvent.person_id, ActivityEvent.kind, ActivityEvent.at).where(
@@ -132,19 +133,20 @@ def day_results(community_ids: list[int], first: date, last: date, today: date):
     blank: dict[tuple, attendance.DayResult] = {}
 
     def judge(person, day):
-        todays = events.get((person.id, day), ())
+        nearby = sheet.events_around(events, person.id, day)
         mine = spans.get(person.id, ())
         field = (person.id, day) in field_days
-        if todays or field or (mine and attendance.leave_halves(day, mine)):
-            return attendance.day_result(day, todays, mine, calendar, schedules[person.street_id],
-                                         approved_field_work=field)
+        if nearby or field or (mine and attendance.leave_halves(day, mine)) or \
+                (person.portal_start is not None and day < person.portal_start):
+            return attendance.day_result(day, nearby, mine, calendar, schedules[person.street_id],
+                                         approved_field_work=field, portal_start=person.portal_start)
         key = (person.street_id, day)
         if key not in blank:
             blank[key] = attendance.day_result(day, (), (), calendar, schedules[person.street_id])
         return blank[key]
 
     results = {person.id: [judge(person, day) for day in days] for person in people}
-    active = {(person_id, day.replace(day=1)) for person_id, day in events}
+    active = {(person_id, day.replace(day=1)) for person_id, day in events if first <= day <= last}
     return people, results, [], active
 
 

@@ -116,16 +116,47 @@ def entitlement(person: Person, year: int) -> tuple[Decimal, str]:
     return Decimal(0), "累计工作不满 1 年，无年休假（《职工带薪年休假条例》）"
 
 
+def _charged_span(leave: LeaveRequest) -> tuple[int, int]:
+    """The half-days a request uses up: a 销假 ends it the half-day before the return."""
+    first, last = half_index(leave.start_date, leave.start_half), half_index(leave.end_date, leave.end_half)
+    if leave.status is LeaveStatus.COMPLETED and leave.returned_date is not None and leave.returned_half is not None:
+        last = min(last, half_index(leave.returned_date, leave.returned_half) - 1)
+    return first, last
+
+
+def days_in_year(first: int, last: int, year: int, counts_holidays: bool = False) -> Decimal:
+    """The working days (all days, for types that count holidays) of the half-days
+    [first, last] that fall in `year`: leave from 30 Dec to 3 Jan is charged to each
+    year for its own days (《职工带薪年休假条例》 counts 年休假 per calendar year)."""
+    first = max(first, half_index(date(year, 1, 1), Half.AM))
+    last = min(last, half_index(date(year, 12, 31), Half.PM))
+    if last < first:
+        return Decimal(0)
+    (start, start_half), (end, end_half) = from_half_index(first), from_half_index(last)
+    return workdays.working_days(start, start_half.value, end, end_half.value, count_holidays=counts_holidays)
+
+
 def used_days(person_id: int, type_id: int, year: int, excluding: int | None = None) -> Decimal:
-    taken = func.coalesce(LeaveRequest.days_taken, LeaveRequest.days)
-    query = select(func.coalesce(func.sum(taken), 0)).where(
+    """Days of this type used or reserved in `year`. A request inside the year counts
+    what it took (or asks for); one across New Year counts only its days in the year."""
+    requests = db.session.scalars(select(LeaveRequest).where(
         LeaveRequest.person_id == person_id, LeaveRequest.type_id == type_id,
         LeaveRequest.status.in_(RESERVING),
-        LeaveRequest.start_date >= date(year, 1, 1), LeaveRequest.start_date <= date(year, 12, 31),
-    )
-    if excluding is not None:
-        query = query.where(LeaveRequest.id != excluding)
-    return Decimal(db.session.scalar(query))
+        LeaveRequest.start_date <= date(year, 12, 31), LeaveRequest.end_date >= date(year, 1, 1),
+        *([LeaveRequest.id != excluding] if excluding is not None else []),
+    ).options(joinedload(LeaveRequest.leave_type)))
+    used = Decimal(0)
+    for leave in requests:
+        taken = leave.days_taken if leave.days_taken is not None else leave.days
+        if leave.start_date.year == leave.end_date.year:
+            used += taken
+            continue
+        try:
+            used += min(days_in_year(*_charged_span(leave), year, leave.leave_type.counts_holidays), taken)
+        except workdays.CalendarMissing:
+            # The other year's calendar is gone: the start year carries the request, as it was filed.
+            used += taken if leave.start_date.year == year else Decimal(0)
+    return used
 
 
 @dataclass
@@ -204,12 +235,13 @@ class Preview:
     late_filed: bool = False
     needs_street: bool = False
     errors: dict[str, str] = field(default_factory=dict)
+    charged: Decimal | None = None  # the part of `days` charged to `balance`'s year
 
     @property
     def balance_after(self) -> Decimal | None:
         if self.balance is None or self.days is None:
             return None
-        return self.balance.remaining - self.days
+        return self.balance.remaining - (self.days if self.charged is None else self.charged)
 
 
 def _has_control(text: str, allow_newlines: bool = False) -> bool:
@@ -281,10 +313,19 @@ def preview(person: Person, data: LeaveInput, config, now: datetime | None = Non
         if result.late_filed and leave_type.advance_required:
             errors["start_date"] = f"{leave_type.name}须提前报批（八个一 四），不能补请；病假等可以补请。"
         if leave_type.uses_balance and result.days:
-            result.balance = annual_balance(person, data.start_date.year)
-            if result.balance is not None and result.days > result.balance.remaining:
-                errors["type_id"] = (f"{leave_type.name}余额不足：{data.start_date.year}年剩余 "
-                                     f"{result.balance.remaining} 天，本次需 {result.days} 天。")
+            for year in range(data.start_date.year, data.end_date.year + 1):
+                balance = annual_balance(person, year)
+                if balance is None:
+                    break
+                needed = result.days if data.start_date.year == data.end_date.year \
+                    else days_in_year(start, end, year, leave_type.counts_holidays)
+                if year == data.start_date.year:
+                    result.balance, result.charged = balance, needed
+                if needed > balance.remaining:
+                    errors["type_id"] = (f"{leave_type.name}余额不足：{year}年剩余 "
+                                         f"{balance.remaining.normalize():f} 天，本次在{year}年需 "
+                                         f"{needed.normalize():f} 天。")
+                    break
     clash = overlapping(person.id, start, end)
     if clash:
         errors["start_date"] = "与已有的请假重叠：" + "；".join(f"{r.leave_type.name} {r.span_label}" for r in clash)
@@ -505,9 +546,19 @@ def _touch_board(leave: LeaveRequest, now: datetime) -> None:
         bump_board_version(leave.community_id, now)
 
 
-def is_overdue(leave: LeaveRequest, now: datetime | None = None) -> bool:
-    """逾期未销假: approved leave whose last half-day is over, with no return recorded."""
-    return leave.status is LeaveStatus.APPROVED and half_index(leave.end_date, leave.end_half) < now_half(now)
+def is_overdue(leave: LeaveRequest, now: datetime | None = None, calendars: dict | None = None) -> bool:
+    """逾期未销假: approved leave, no return recorded, and its expected return (the
+    first working half-day after it, by the work calendar) has begun. A leave that
+    ends before a weekend or a holiday is not overdue during it. When the calendar
+    of the return's year is not entered the return day is unknown, and nobody is
+    booked as overdue on a guess (the board says why)."""
+    if leave.status is not LeaveStatus.APPROVED:
+        return False
+    current = now_half(now)
+    if half_index(leave.end_date, leave.end_half) >= current:
+        return False
+    back = return_day(leave, calendars)
+    return back is not None and half_index(*back) <= current
 
 
 # -- what people see ------------------------------------------------------------------
@@ -558,7 +609,8 @@ def overdue_for(account, now: datetime | None = None) -> list[LeaveRequest]:
         query = query.where(LeaveRequest.street_id == person.street_id)
     else:
         query = query.where(LeaveRequest.person_id == person.id)
-    return [r for r in db.session.scalars(query) if is_overdue(r, now)]
+    calendars: dict = {}
+    return [r for r in db.session.scalars(query) if is_overdue(r, now, calendars)]
 
 
 @dataclass(frozen=True)
@@ -650,17 +702,38 @@ def leave_today(community_ids: list[int], today: date) -> dict[int, LeaveRequest
     return {r.person_id: r for r in rows}
 
 
-def return_day(leave: LeaveRequest) -> tuple[date, Half]:
-    """The first working half-day after the leave (its expected 返岗)."""
-    after = half_index(leave.end_date, leave.end_half) + 1
-    day, half = from_half_index(after)
-    try:
-        calendar = workdays.load_calendar(day, day + timedelta(days=60))
-    except workdays.CalendarMissing:
-        return day, half  # the calendar cannot say: the next half-day, unadjusted
-    while not calendar.is_workday(day) and day < calendar.end:
+def _year_calendar(year: int, calendars: dict) -> "workdays.Calendar | None":
+    if year not in calendars:
+        try:
+            calendars[year] = workdays.load_calendar(date(year, 1, 1), date(year, 12, 31))
+        except workdays.CalendarMissing:
+            calendars[year] = None
+    return calendars[year]
+
+
+def return_day(leave: LeaveRequest, calendars: dict | None = None) -> tuple[date, Half] | None:
+    """The first working half-day after the leave (its expected 返岗), or None when
+    it falls in a year whose work calendar is not entered: then nobody can say.
+    `calendars` (year → Calendar or None) is reused across calls by a caller
+    that asks about many requests."""
+    calendars = {} if calendars is None else calendars
+    day, half = from_half_index(half_index(leave.end_date, leave.end_half) + 1)
+    for _ in range(366):
+        calendar = _year_calendar(day.year, calendars)
+        if calendar is None:
+            return None
+        if calendar.is_workday(day):
+            return day, half
         day, half = day + timedelta(days=1), Half.AM
-    return day, half
+    return None
+
+
+def return_year_missing(leave: LeaveRequest) -> int | None:
+    """The year whose missing calendar leaves the return day unknown (for the message)."""
+    if return_day(leave) is not None:
+        return None
+    day, _half = from_half_index(half_index(leave.end_date, leave.end_half) + 1)
+    return next(y for y in range(day.year, day.year + 2) if _year_calendar(y, {}) is None)
 
 
 def month_leave(community_id: int, first: date, last: date) -> list[LeaveRequest]:

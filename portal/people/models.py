@@ -70,6 +70,10 @@ class Person(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # 参加工作时间: years of service decide the 年休假 entitlement.
     service_start: Mapped[date | None]
+    # The first day the portal judges this person's 考勤 (go-live, or the day a new
+    # hire was added): earlier days are "not yet in the portal", never 缺勤.
+    # None: judged on every day (people from before this column existed).
+    portal_start: Mapped[date | None] = mapped_column(default=lambda: clock.today())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     street: Mapped[Street | None] = relationship()

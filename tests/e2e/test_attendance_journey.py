@@ -7,6 +7,8 @@ from io import BytesIO
 import openpyxl
 from playwright.sync_api import expect
 
+from tests.conftest import SUITE_NOW
+
 from .conftest import PHONE
 from .test_journeys import logged_in, screenshot
 
@@ -68,4 +70,4 @@ def test_a_late_day_with_a_short_patrol_reaches_the_month_sheet(pages, live_app,
         xlsx_row = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if r[1] == "第1网格")
         assert [str(c) if c is not None else "" for c in xlsx_row] == [c.strip() for c in page_cells]
     finally:
-        live_app.config["CLOCK_NOW"] = None
+        live_app.config["CLOCK_NOW"] = SUITE_NOW

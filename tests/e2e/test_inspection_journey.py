@@ -8,6 +8,7 @@ from io import BytesIO
 import openpyxl
 from playwright.sync_api import expect
 
+from tests.conftest import SUITE_NOW
 from tests.images import png
 
 from .conftest import PHONE
@@ -125,4 +126,4 @@ def test_inspector_samples_inspects_fuyuan_and_the_bulletin_ranks_it(pages, live
             cells = [[("" if v is None else str(v)) for v in row] for row in book[title].iter_rows(min_row=2, values_only=True)]
             assert cells == rows, title
     finally:
-        live_app.config.pop("CLOCK_NOW", None)
+        live_app.config["CLOCK_NOW"] = SUITE_NOW

@@ -11,11 +11,12 @@ from sqlalchemy import select
 
 from portal.auth.models import Account
 from portal.extensions import db
+from tests.conftest import SUITE_NOW
 
 from .conftest import PHONE
 from .test_journeys import logged_in, screenshot
 
-# A week after the other journeys' real "today", so their board events are old news.
+# A week after the suite's "now" (SUITE_NOW), so the other journeys' board events are old news.
 WED_MORNING = datetime(2026, 12, 2, 0, 30, tzinfo=UTC)   # Wednesday 08:30 in Baotou
 FRI_MORNING = datetime(2026, 12, 4, 1, 0, tzinfo=UTC)    # 09:00, the day after the leave
 
@@ -25,7 +26,7 @@ def frozen(live_app):
     def freeze(moment):
         live_app.config["CLOCK_NOW"] = moment
     yield freeze
-    live_app.config["CLOCK_NOW"] = None
+    live_app.config["CLOCK_NOW"] = SUITE_NOW
 
 
 def person_id(live_app, username):
