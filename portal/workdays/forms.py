@@ -3,7 +3,7 @@ is acceptable, so every message comes from one place."""
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from portal.workdays.models import DayKind
@@ -37,3 +37,20 @@ class DayForm(FlaskForm):
             field = getattr(self, name, None)
             if field is not None and hasattr(field, "errors"):
                 field.errors = [*list(field.errors or []), message]
+
+
+class NoticeForm(FlaskForm):
+    """The State Council's notice, pasted whole; portal.workdays.notice reads it."""
+
+    notice = TextAreaField("通知全文", render_kw={
+        "rows": 16, "maxlength": 20_000, "spellcheck": "false",
+        "placeholder": "国务院办公厅关于XXXX年部分节假日安排的通知\n……\n一、元旦：1月1日（周五）放假，共1天。\n二、春节：……"})
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        self.notice.errors = [*list(self.notice.errors or []), *errors.values()]
+
+
+class NoticeConfirmForm(FlaskForm):
+    """The same text again, carried by the preview page; it is read again on saving."""
+
+    notice = HiddenField()

@@ -7,12 +7,17 @@ the `calendar_days` table: 法定假日 (holiday, even on a weekday) and 调休�
 an administrator from the State Council's notice and confirmed complete. Asking
 about any other year raises `CalendarMissing`; nothing is ever guessed.
 
+An administrator may also import the year from the notice's text
+(portal.workdays.notice reads it; `import_notice` below stores it and confirms
+the year at once).
+
 No request objects here; callers commit once, and every change is audited in the
 same transaction.
 """
 import calendar as std_calendar
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -226,9 +231,11 @@ class GridDay:
     info: DayInfo
 
 
-def month_grids(year: int, days: list[CalendarDay]) -> list[tuple[int, list[list[GridDay | None]]]]:
-    """Twelve months of weeks, Monday first; None pads the first and last week."""
-    special = {d.day: DayInfo(d.kind.value, d.name) for d in days}
+def month_grids(year: int, days: list[CalendarDay] | Mapping[date, DayInfo]
+                ) -> list[tuple[int, list[list[GridDay | None]]]]:
+    """Twelve months of weeks, Monday first; None pads the first and last week. The
+    special days are stored rows, or a mapping (a notice not yet saved)."""
+    special = days if isinstance(days, Mapping) else {d.day: DayInfo(d.kind.value, d.name) for d in days}
     months = []
     for month in range(1, 13):
         weeks = []
@@ -435,3 +442,82 @@ def confirm_year(actor, year) -> CalendarYear:
     audit.record(actor, "calendar.year_confirmed", object_type="calendar_years", object_id=year,
                  after={"year": year, "holidays": holidays, "adjusted_workdays": adjusted})
     return row
+
+
+# -- the State Council's notice, imported whole ---------------------------------------
+
+@dataclass
+class NoticeChanges:
+    """What importing a notice does to the days already entered for its year. The
+    notice replaces the admin's unconfirmed draft: a day it sets differently is
+    overwritten, a day it does not mention is removed, the rest are added."""
+
+    added: list[date] = field(default_factory=list)
+    unchanged: list[date] = field(default_factory=list)
+    overwritten: list[tuple[CalendarDay, DayInfo]] = field(default_factory=list)  # row → what the notice says
+    removed: list[CalendarDay] = field(default_factory=list)
+
+    @property
+    def touches_entries(self) -> bool:
+        return bool(self.overwritten or self.removed)
+
+
+def notice_open(year: int) -> None:
+    """A notice may be imported only into a year nobody has confirmed yet."""
+    _check_year(year, "notice")
+    covered = year_of(year)
+    if covered is not None:
+        raise CalendarError({"notice": f"{year}年已覆盖（{covered.source.label}，{clock.format_date(covered.confirmed_at)}），"
+                                       f"不能再导入通知；如需修改，请在{year}年的日历页面逐日修改。"})
+
+
+def notice_changes(year: int, parsed) -> NoticeChanges:
+    """Compare a parsed notice (portal.workdays.notice.ParsedNotice) with the year's rows."""
+    wanted = parsed.special
+    changes = NoticeChanges()
+    existing = {row.day: row for row in year_days(year)}
+    for day, info in wanted.items():
+        row = existing.get(day)
+        if row is None:
+            changes.added.append(day)
+        elif row.kind.value == info.kind and (row.name or None) == info.name:
+            changes.unchanged.append(day)
+        else:
+            changes.overwritten.append((row, info))
+    changes.removed = [row for day, row in existing.items() if day not in wanted]
+    return changes
+
+
+def import_notice(actor, year: int, parsed) -> NoticeChanges:
+    """Store the notice's 法定假日 and 调休上班日 as the admin's entries and confirm the
+    year, in the caller's one transaction, with one audit entry that keeps what was
+    overwritten or removed."""
+    notice_open(year)
+    if parsed.year != year:
+        raise CalendarError({"notice": f"这是{parsed.year}年的通知，本页是{year}年的工作日历。"})
+    changes = notice_changes(year, parsed)
+    wanted = parsed.special
+    now, before = clock.now(), [snapshot(row) for row, _ in changes.overwritten] + [
+        snapshot(row) for row in changes.removed]
+    for row in changes.removed:
+        db.session.delete(row)
+    for row, info in changes.overwritten:
+        row.kind, row.name, row.source = DayKind(info.kind), info.name, CalendarSource.ADMIN
+        row.updated_at, row.updated_by_id = now, actor.id
+    if changes.added:
+        db.session.execute(insert(CalendarDay), [
+            {"day": day, "kind": DayKind(wanted[day].kind), "name": wanted[day].name, "source": CalendarSource.ADMIN,
+             "updated_at": now, "updated_by_id": actor.id} for day in changes.added])
+    db.session.add(CalendarYear(year=year, source=CalendarSource.ADMIN, confirmed_at=now, confirmed_by_id=actor.id))
+    db.session.flush()
+    audit.record(actor, "calendar.notice_imported", object_type="calendar_years", object_id=year,
+                 before={"days": before} if before else None, after={
+                     "year": year, "title": parsed.title,
+                     "holidays": len(parsed.holidays), "adjusted_workdays": len(parsed.adjusted_workdays),
+                     "festivals": [{"name": f.name, "first": f.first.isoformat(), "last": f.last.isoformat(),
+                                    "adjusted_workdays": [d.isoformat() for d in f.adjusted_workdays]}
+                                   for f in parsed.festivals],
+                     "overwritten": [row.day.isoformat() for row, _ in changes.overwritten],
+                     "removed": [row.day.isoformat() for row in changes.removed],
+                 })
+    return changes

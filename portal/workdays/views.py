@@ -8,7 +8,8 @@ from portal.auth.policy import Action, can, require
 from portal.extensions import db
 from portal.htmx import render
 from portal.workdays import rules
-from portal.workdays.forms import DayForm, parse_day
+from portal.workdays.forms import DayForm, NoticeConfirmForm, NoticeForm, parse_day
+from portal.workdays.notice import parse_notice
 
 bp = Blueprint("workdays", __name__, url_prefix="/calendar")
 
@@ -118,3 +119,65 @@ def prefill_POST(year: int):
     year = _year(year)
     return _year_action(year, rules.prefill_year, f"{year}年刚被他人导入或确认。",
                         f"已从 chinese-calendar 导入{year}年的法定节假日和调休上班日。")
+
+
+# -- importing the State Council's notice ------------------------------------------------
+
+def _notice_page(year: int, form: NoticeForm | None = None, parsed=None, status: int = 200):
+    """The paste form; with `parsed`, the preview of what saving would store above it."""
+    form = form or NoticeForm(formdata=None)
+    return render(
+        "workdays/notice.html", status=status, year=year, form=form, covered=rules.year_of(year),
+        parsed=parsed, changes=rules.notice_changes(year, parsed) if parsed else None,
+        months=rules.month_grids(year, parsed.special) if parsed else None,
+        confirm=NoticeConfirmForm(formdata=None, notice=form.notice.data) if parsed else None,
+        drafted=rules.year_days(year) if not parsed else [],
+    )
+
+
+@bp.get("/<int:year>/notice")
+@login_required
+def notice_form(year: int):
+    require(current_user, Action.MANAGE_CALENDAR)
+    return _notice_page(_year(year))
+
+
+@bp.post("/<int:year>/notice")
+@login_required
+def notice_POST(year: int):
+    """Read the pasted notice and show it for checking; nothing is saved."""
+    require(current_user, Action.MANAGE_CALENDAR)
+    year = _year(year)
+    form = NoticeForm()
+    try:
+        rules.notice_open(year)
+        parsed = parse_notice(form.notice.data, year)
+    except rules.CalendarError as error:
+        form.show_errors(error.errors)
+        return _notice_page(year, form, status=400)
+    return _notice_page(year, form, parsed=parsed)
+
+
+@bp.post("/<int:year>/notice/confirm")
+@login_required
+def notice_confirm_POST(year: int):
+    """Read the same text again (never the browser's reading of it) and save it."""
+    require(current_user, Action.MANAGE_CALENDAR)
+    year = _year(year)
+    form = NoticeForm()  # the preview's hidden field has the textarea's name
+    try:
+        parsed = parse_notice(form.notice.data, year)
+        changes = rules.import_notice(current_user, year, parsed)
+        db.session.commit()
+    except rules.CalendarError as error:
+        db.session.rollback()
+        form.show_errors(error.errors)
+        return _notice_page(year, form, status=400)
+    except IntegrityError:  # another admin imported or confirmed the year at the same moment
+        db.session.rollback()
+        form.show_errors({"notice": f"{year}年刚被他人导入或确认，本次没有保存。"})
+        return _notice_page(year, form, status=400)
+    replaced = len(changes.overwritten) + len(changes.removed)
+    flash(f"已根据通知导入并确认{year}年：法定假日 {len(parsed.holidays)} 天、调休上班日 {len(parsed.adjusted_workdays)} 天"
+          + (f"；原先录入的 {replaced} 天已按通知改写或删除。" if replaced else "。"), "success")
+    return redirect(url_for("workdays.year", year=year), 303)

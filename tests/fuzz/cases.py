@@ -8,10 +8,11 @@ is no date.
 import io
 import unicodedata
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 from hypothesis import strategies as st
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from werkzeug.security import generate_password_hash
 
 from portal.assessment.settings import DEFAULTS as ASSESSMENT_DEFAULTS
@@ -61,6 +62,20 @@ def first(*checks):
     def refuse(form):
         return next((reason for reason, check in checks if check(form)), None)
     return refuse
+
+
+NOTICES = Path(__file__).resolve().parents[1] / "data" / "holiday_notices"
+NOTICE_2027 = (NOTICES / "2027-synthetic.txt").read_text(encoding="utf-8")
+NOTICE_2025 = (NOTICES / "2025.txt").read_text(encoding="utf-8")
+
+
+def forget_2027(fuzzer, form):
+    """An imported 2027 is taken back, so the next example can import it again."""
+    from portal.workdays.models import CalendarDay, CalendarYear
+
+    db.session.execute(delete(CalendarDay).where(CalendarDay.day.between(date(2027, 1, 1), date(2027, 12, 31))))
+    db.session.execute(delete(CalendarYear).where(CalendarYear.year == 2027))
+    db.session.commit()
 
 
 def fresh_session(fuzzer, form):
@@ -217,6 +232,16 @@ CASES: dict[str, Case] = {
         refuse=first(("no date", lambda f: not_a_strict_date(f["param"])))),
     "workdays.confirm_POST": Case("admin", "/calendar/2027/confirm"),
     "workdays.prefill_POST": Case("admin", "/calendar/2026/prefill"),
+    "workdays.notice_POST": Case(
+        "admin", "/calendar/2027/notice", {"notice": field(NOTICE_2027, NOTICE_2027.replace("\n", "\r\n"), "")},
+        refuse=first(("no text", lambda f: blank(f["notice"])),
+                     ("control characters", lambda f: control(f["notice"], newlines_ok=True)))),
+    "workdays.notice_confirm_POST": Case(
+        "admin", "/calendar/2027/notice/confirm", {"notice": field(NOTICE_2027, NOTICE_2025, "")},
+        refuse=first(("no text", lambda f: blank(f["notice"])),
+                     ("another year's notice", lambda f: "2025年" in (seen(f["notice"]) or "")),
+                     ("control characters", lambda f: control(f["notice"], newlines_ok=True))),
+        after_success=forget_2027),
     # -- attendance --------------------------------------------------------------------
     "attendance.settings_POST": Case(
         "admin", "/attendance/settings", {**SETTINGS_VALUES, "street": field("", "1", "999999")},
