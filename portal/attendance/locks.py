@@ -41,6 +41,30 @@ def refuse_if_locked(street_id: int | None, day: date, field: str = "day") -> No
         raise LockError({field: LOCKED_MESSAGE.format(year=day.year, month=day.month)})
 
 
+def locks_between(street_id: int | None, first: date, last: date) -> list[MonthLock]:
+    """The locked months of a street (or of any street, street_id None) touching first..last."""
+    query = select(MonthLock).where(MonthLock.month.between(first_of(first), first_of(last)),
+                                    MonthLock.unlocked_at.is_(None)).order_by(MonthLock.month)
+    if street_id is not None:
+        query = query.where(MonthLock.street_id == street_id)
+    return list(db.session.scalars(query))
+
+
+def closed_message(lock: MonthLock) -> str:
+    """Names the lock and who can lift it."""
+    street = lock.street.name
+    return (f"{street}{lock.month.year}年{lock.month.month}月的考勤已于{clock.format_date(lock.locked_at)}封帐，"
+            f"不能再修改；如确需更正，请{street}的街镇领导先解除封帐（须写明理由）。")
+
+
+def refuse_span(street_id: int | None, first: date, last: date, field: str = "day") -> None:
+    """Refuse a change to any day first..last that lies in a month the street (any
+    street, for street_id None: the work calendar is everyone's) has closed."""
+    locked = locks_between(street_id, first, last)
+    if locked:
+        raise LockError({field: closed_message(locked[0])})
+
+
 def lock(actor, street, month: date) -> MonthLock:
     if not can(actor, Action.LOCK_MONTH, street):
         raise PermissionError("not this street's leader")
@@ -50,6 +74,13 @@ def lock(actor, street, month: date) -> MonthLock:
     row = lock_of(street.id, month)
     if row is not None and row.is_locked:
         raise LockError({"month": f"{month.year}年{month.month}月已封帐。"})
+    from portal.attendance import closed, sheet
+
+    days = sheet.month_span(month)
+    judged = sheet.judge_live("", [c.id for c in street.communities], month, days, clock.today(), None)
+    if judged.calendar_missing:
+        years = "、".join(str(y) for y in judged.calendar_missing)
+        raise LockError({"month": f"{years}年的工作日历尚未录入，考勤无法计算，不能封帐。"})
     now = clock.now()
     if row is None:
         row = MonthLock(street_id=street.id, month=month, locked_at=now, locked_by_id=actor.id)
@@ -58,7 +89,13 @@ def lock(actor, street, month: date) -> MonthLock:
         row.locked_at, row.locked_by_id = now, actor.id
         row.unlocked_at = row.unlocked_by_id = row.unlock_reason = None
     db.session.flush()
-    audit.record(actor, "attendance.month_locked", row, after={"street_id": street.id, "month": month.isoformat()})
+    # The month's figures as they stand now are the ones payroll is run on: stored, final.
+    changed = closed.store(street.id, days[0], days[-1], [(r.person, r.cells) for r in judged.rows])
+    after = {"street_id": street.id, "month": month.isoformat(),
+             "people": len(judged.rows), "days_stored": sum(1 for r in judged.rows for c in r.cells if c)}
+    if changed:
+        after["changed_since_last_lock"] = changed[:200] + ([f"……共 {len(changed)} 处"] if len(changed) > 200 else [])
+    audit.record(actor, "attendance.month_locked", row, after=after)
     return row
 
 

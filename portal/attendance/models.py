@@ -1,10 +1,12 @@
 """考勤 tables: schedule settings (district default, per-街镇 overrides), 补卡
-corrections, and the 街镇's month locks (封帐). Day results are never stored:
-they are computed from the activity log, leave and the work calendar."""
+corrections, the 街镇's month locks (封帐), and the day results of closed months.
+An open month's results are computed from the activity log, leave and the work
+calendar; a closed month's are stored when it is locked and never change."""
 import enum
 from datetime import date, datetime, time
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
@@ -90,9 +92,47 @@ class MonthLock(db.Model):
     unlocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     unlock_reason: Mapped[str | None] = mapped_column(String(200))
 
+    street = relationship("Street")
+
     @property
     def is_locked(self) -> bool:
         return self.unlocked_at is None
+
+
+class DayRecord(db.Model):
+    """One person's judged day in a closed (封帐) month, as it stood when the month was
+    locked: the figures payroll was run on. Where the person belonged that day
+    (street, community, grid) is kept with it, so a later move or deactivation
+    leaves the month as it was."""
+
+    __tablename__ = "attendance_days"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    grid_number: Mapped[int | None]
+    position: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(20))
+    symbol: Mapped[str] = mapped_column(String(8))
+    workday: Mapped[bool]
+    day_name: Mapped[str | None] = mapped_column(String(40))
+    late_minutes: Mapped[int] = mapped_column(default=0)
+    early_minutes: Mapped[int] = mapped_column(default=0)
+    flags: Mapped[str] = mapped_column(String(200), default="")        # "|"-joined
+    needs_review: Mapped[bool] = mapped_column(default=False)
+    leave_type: Mapped[str | None] = mapped_column(String(60))
+    leave_halves: Mapped[str] = mapped_column(String(8), default="")   # "am", "pm", "am,pm"
+    present_days: Mapped[Decimal] = mapped_column(Numeric(3, 1), default=Decimal(0))
+    absent_days: Mapped[Decimal] = mapped_column(Numeric(3, 1), default=Decimal(0))
+    leave_days: Mapped[Decimal] = mapped_column(Numeric(3, 1), default=Decimal(0))
+    worked_minutes: Mapped[int] = mapped_column(default=0)
+    visit_minutes: Mapped[int] = mapped_column(default=0)
+    patrol_required: Mapped[int] = mapped_column(default=0)
+    patrol_done: Mapped[int] = mapped_column(default=0)
+    patrol_min_minutes: Mapped[int] = mapped_column(default=0)
+    patrol_short: Mapped[str] = mapped_column(String(100), default="")  # minutes of short patrols, ","-joined
+    judged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 # The data_versions table, and the watcher that bumps the 考勤表's versions on

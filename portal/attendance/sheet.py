@@ -20,15 +20,16 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from portal import clock, versions
-from portal.attendance import freshness, rules
-from portal.attendance.models import AttendanceSettings
+from portal.attendance import closed, freshness, rules
+from portal.attendance.models import AttendanceSettings, MonthLock
 from portal.attendance.settings import ensure_default
 from portal.auth.policy import ON_THE_BOARD
 from portal.board.models import ActivityEvent
 from portal.extensions import db
 from portal.leave.models import LeaveRequest, LeaveStatus
 from portal.leave.rules import FIELD_WORK
-from portal.people.models import Person
+from portal.org.models import Community
+from portal.people.models import Person, Position
 from portal.workdays import rules as workdays
 
 PENDING = "·"  # today, still under way: not judged yet
@@ -39,6 +40,8 @@ class Row:
     person: Person
     cells: list            # DayResult, or None for days not yet judged
     summary: dict
+    label: str | None = None   # the grid or position as stored in a closed month (else the person's now)
+    order: tuple = ()
 
 
 @dataclass
@@ -61,9 +64,46 @@ def month_span(first: date) -> list[date]:
 
 def build(title: str, community_ids: list[int], first: date, today: date | None = None,
           person_id: int | None = None) -> Sheet:
-    """The full sheet (DayResult cells); `person_id` keeps that person's row only."""
+    """The full sheet (DayResult cells); `person_id` keeps that person's row only.
+    Communities of a street that has closed (封帐) the month are read from the days
+    stored at the lock (portal.attendance.closed), the others judged from the log."""
     today = today or clock.today()
     days = month_span(first)
+    units = db.session.execute(
+        select(Community.id, Community.sort_order, MonthLock.id).where(Community.id.in_(community_ids))
+        .outerjoin(MonthLock, (MonthLock.street_id == Community.street_id) & (MonthLock.month == first)
+                   & MonthLock.unlocked_at.is_(None))).all()
+    sort_order = {cid: order for cid, order, _lock in units}
+    stored = [cid for cid, _order, lock in units if lock is not None]
+    live = [cid for cid in community_ids if cid not in stored]
+    sheet = Sheet(title, first, days, [], [])
+    if live:
+        sheet = judge_live(title, live, first, days, today, person_id)
+    if stored:
+        sheet.rows += _stored(stored, first, days, sort_order, person_id)
+        sheet.rows.sort(key=lambda row: row.order)
+    return sheet
+
+
+def _stored(community_ids: list[int], first: date, days: list[date], sort_order: dict,
+            person_id: int | None) -> list[Row]:
+    found = closed.records(community_ids, days[0], days[-1])
+    if person_id is not None:
+        found = {pid: records for pid, records in found.items() if pid == person_id}
+    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(list(found))))}
+    rows = []
+    for pid, records in found.items():
+        by_day = {r.day: closed.result_of(r) for r in records}
+        results = [by_day[d] for d in days if d in by_day]
+        last = records[-1]
+        label = f"第{last.grid_number}网格" if last.grid_number else Position(last.position).label
+        rows.append(Row(people[pid], [by_day.get(d) for d in days], rules.month_summary(results), label,
+                        (sort_order.get(last.community_id, 0), last.grid_number or 0, pid)))
+    return rows
+
+
+def judge_live(title: str, community_ids: list[int], first: date, days: list[date], today: date,
+            person_id: int | None) -> Sheet:
     query = select(Person).where(Person.community_id.in_(community_ids), Person.active.is_(True),
                                  Person.position.in_(list(ON_THE_BOARD)))
     if person_id is not None:
@@ -95,7 +135,8 @@ def build(title: str, community_ids: list[int], first: date, today: date | None 
                                     approved_field_work=(person.id, day) in field_days,
                                     portal_start=person.portal_start) for day in judged]
         cells = results + [None] * (len(days) - len(results))
-        rows.append(Row(person, cells, rules.month_summary(results)))
+        rows.append(Row(person, cells, rules.month_summary(results),
+                        order=(person.community.sort_order, person.grid.number if person.grid else 0, person.id)))
     return Sheet(title, first, days, rows, [])
 
 
@@ -288,7 +329,8 @@ def view_of(sheet: Sheet) -> SheetView:
                 cell = seen.setdefault(cell, cell)
             cells.append(cell)
         p = row.person
-        rows.append(RowView(p.id, p.name, p.grid.label if p.grid else p.position.label, tuple(cells), row.summary))
+        label = row.label or (p.grid.label if p.grid else p.position.label)
+        rows.append(RowView(p.id, p.name, label, tuple(cells), row.summary))
     return SheetView(sheet.first, sheet.days, rows, sheet.calendar_missing)
 
 

@@ -114,3 +114,7 @@ class HallDisplayLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# Person and unit edits bump the boards they touch (loaded with the models).
+from portal.board import watch  # noqa: E402,F401

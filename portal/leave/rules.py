@@ -326,6 +326,8 @@ def preview(person: Person, data: LeaveInput, config, now: datetime | None = Non
                                          f"{balance.remaining.normalize():f} 天，本次在{year}年需 "
                                          f"{needed.normalize():f} 天。")
                     break
+    if (closed := _closed_message(person.street_id, data.start_date, data.end_date)) is not None:
+        errors["start_date"] = closed
     clash = overlapping(person.id, start, end)
     if clash:
         errors["start_date"] = "与已有的请假重叠：" + "；".join(f"{r.leave_type.name} {r.span_label}" for r in clash)
@@ -379,6 +381,18 @@ def submit(actor, person: Person, data: LeaveInput, config, attachment=None,
     db.session.flush()
     audit.record(actor, "leave.requested", leave, after=snapshot(leave))
     return leave
+
+
+def _closed_message(street_id: int | None, first: date, last: date) -> str | None:
+    """A leave that would change days of a closed (封帐) month is refused: the message
+    names the lock and who can lift it."""
+    from portal.attendance import locks
+
+    try:
+        locks.refuse_span(street_id, first, last)
+    except locks.LockError as locked:
+        return locked.errors["day"]
+    return None
 
 
 def snapshot(leave: LeaveRequest) -> dict:
@@ -442,6 +456,8 @@ def decide(actor, leave: LeaveRequest, approve: bool, comment: str | None,
         raise LeaveError({"decision": "社区已批准，等待街镇领导审批。"})
     if not street_stage and not is_first_approver(actor.person, leave):
         raise LeaveError({"decision": "须先由社区书记或站长审批。"})
+    if approve and (closed := _closed_message(leave.street_id, leave.start_date, leave.end_date)) is not None:
+        raise LeaveError({"decision": closed})
     if approve:
         new = LeaveStatus.PENDING_STREET if (not street_stage and leave.needs_street) else LeaveStatus.APPROVED
     else:
@@ -512,6 +528,9 @@ def record_return(actor, leave: LeaveRequest, returned_date: date | None, return
         raise LeaveError({"returned_date": "返岗时间应晚于请假开始时间；未开始的假请撤销。"})
     if back > now_half(now):
         raise LeaveError({"returned_date": "返岗时间不能晚于现在：请在返岗后办理销假。"})
+    if back <= half_index(leave.end_date, leave.end_half) and (closed := _closed_message(
+            leave.street_id, returned_date, leave.end_date)) is not None:
+        raise LeaveError({"returned_date": closed})
     last_day, last_half = from_half_index(min(back - 1, half_index(leave.end_date, leave.end_half)))
     try:
         taken = workdays.working_days(leave.start_date, leave.start_half.value, last_day, last_half.value,

@@ -365,6 +365,16 @@ def _check_day(day, year: int | None, errors: dict[str, str]) -> None:
         errors["day"] = f"日期不在{year}年内，请到该年的页面录入。"
 
 
+def _refuse_closed(day: date, errors: dict[str, str]) -> None:
+    """The calendar is everyone's: a day in a month any 街镇 has closed (封帐) stays."""
+    from portal.attendance import locks
+
+    try:
+        locks.refuse_span(None, day, day)
+    except locks.LockError as locked:
+        errors["day"] = locked.errors["day"]
+
+
 def set_day(actor, day, kind, name, *, year: int | None = None) -> CalendarDay:
     """Enter or change one day. `year`, when given, is the year of the page the
     admin is on: a date of another year is refused rather than filed elsewhere."""
@@ -384,6 +394,8 @@ def set_day(actor, day, kind, name, *, year: int | None = None) -> CalendarDay:
         errors["name"] = "法定假日须填写名称，如：春节、国庆节。"
     if kind is DayKind.ADJUSTED_WORKDAY and "day" not in errors and day.weekday() < 5:
         errors["day"] = "调休上班日只能是星期六或星期日（星期一至五本来就上班）。"
+    if "day" not in errors:
+        _refuse_closed(day, errors)
     if errors:
         raise CalendarError(errors)
     row = db.session.get(CalendarDay, day)
@@ -411,6 +423,8 @@ def clear_day(actor, day, *, year: int | None = None) -> None:
     """Remove a day's entry: it becomes a plain workday or weekend again."""
     errors: dict[str, str] = {}
     _check_day(day, year, errors)
+    if not errors:
+        _refuse_closed(day, errors)
     if errors:
         raise CalendarError(errors)
     row = db.session.get(CalendarDay, day)

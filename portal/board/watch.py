@@ -1,0 +1,61 @@
+"""A board changes when the people on it or their units change, not only by events.
+
+A card shows a person's name, grid and position, and only active board members
+have a card; the cards a worker keeps are keyed by the board version. So every
+write that adds, removes, renames or moves a person, or renames a grid or
+community, bumps the version of each community it touches (the old one and the
+new one), in the same transaction, whatever rule or route made it.
+"""
+from sqlalchemy import event, inspect
+
+from portal import clock
+from portal.extensions import db
+
+TOUCHED = "board.communities_touched"
+PERSON_FIELDS = ("name", "active", "community_id", "grid_id", "position")
+
+
+def _old_and_new(obj, name: str) -> set:
+    history = inspect(obj).attrs[name].history
+    return {v for v in (*history.deleted, *history.added, *history.unchanged) if v is not None}
+
+
+def _changed(obj, fields) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in fields)
+
+
+@event.listens_for(db.session, "before_flush")
+def _collect(session, flush_context, instances):
+    from portal.org.models import Community, Grid
+    from portal.people.models import Person
+
+    touched = session.info.setdefault(TOUCHED, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Person) and (obj in session.new or obj in session.deleted
+                                        or _changed(obj, PERSON_FIELDS)):
+            touched |= _old_and_new(obj, "community_id")
+        elif isinstance(obj, Grid) and _changed(obj, ("number", "community_id")):
+            touched |= _old_and_new(obj, "community_id")
+        elif isinstance(obj, Community) and obj not in session.new and _changed(obj, ("name",)):
+            touched.add(obj.id)
+    if not touched:
+        session.info.pop(TOUCHED, None)
+
+
+@event.listens_for(db.session, "before_commit")
+def _bump(session):
+    session.flush()
+    touched = session.info.pop(TOUCHED, None)
+    if touched:
+        from portal.board.rules import bump_board_version
+
+        now = clock.now()
+        for community_id in sorted(touched):
+            bump_board_version(community_id, now)
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _forget(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(TOUCHED, None)
