@@ -46,7 +46,7 @@ def test_the_secretary_sees_late_and_the_patrols_and_the_xlsx_matches_the_page(a
     assert "<title>富源社区2026年11月考勤表 · 青山区社区网格工作门户</title>" in page
     row = re.search(r"<tr><td class=\"sticky nowrap\">[^<]+</td><td class=\"nowrap\">第1网格</td>(.*?)</tr>", page, re.S)
     cells = re.findall(r"<td class=\"num[^\"]*\"[^>]*>([^<]*)</td>", row.group(1))
-    assert cells[24] == "迟" and cells[25] == "·"   # 25 November late; 26th not judged yet
+    assert cells[24] == "迟15" and cells[25] == "·"   # 25 November 15 minutes late; 26th not judged yet
     assert "迟到 15 分钟" in page and "巡查 1/2" in page
     assert "本周入户进度" in page and re.search(r"第1网格</td>\s*<td class=\"num warn\">2.0 / 5.0", page)
     response = auth.client.get(f"/attendance/sheet.xlsx?community={community_id}&month=2026-11")
@@ -123,3 +123,40 @@ def test_approved_field_work_is_wai_not_leave(app, auth):
     row = re.search(r"第2网格</td>(.*?)</tr>", page, re.S).group(1)
     cells = re.findall(r"<td class=\"num[^\"]*\"[^>]*>([^<]*)</td>", row)
     assert cells[23] == "外"
+
+
+def test_the_street_sheet_says_which_community_each_row_is_in_on_the_page_and_in_the_xlsx(app, auth):
+    auth.login("fuqiang_leader")
+    with app.app_context():
+        street = db.session.scalar(select(Street).where(Street.slug == "fuqiang"))
+        sid, names = street.id, {c.name for c in street.communities}
+    page = auth.client.get(f"/attendance/sheet?street={sid}&month=2026-11").get_data(as_text=True)
+    assert "<th>社区</th>" in page
+    first_grids = re.findall(r'<tr><td class="sticky nowrap">[^<]+</td><td class="nowrap">([^<]+)</td>'
+                             r'<td class="nowrap">第1网格</td>', page)
+    assert len(first_grids) == len(set(first_grids)) >= 2 and set(first_grids) <= names
+    sheet = openpyxl.load_workbook(BytesIO(auth.client.get(
+        f"/attendance/sheet.xlsx?street={sid}&month=2026-11").data)).active
+    assert [c.value for c in sheet[2]][:3] == ["姓名", "社区", "网格/职务"]
+    assert {r[1] for r in sheet.iter_rows(min_row=3, values_only=True) if r[2] == "第1网格"} == set(first_grids)
+
+
+def test_a_community_sheet_has_no_community_column(app, auth):
+    auth.login("fuyuan_secretary")
+    page = auth.client.get("/attendance/sheet?month=2026-11").get_data(as_text=True)
+    assert "<th>社区</th>" not in page
+
+
+def test_office_staff_have_no_patrol_rate_and_grid_workers_do(app, auth):
+    with app.app_context():
+        assert seed_demo_history(now=NOW) > 10_000
+        db.session.commit()
+    auth.login("fuyuan_secretary")
+    page = auth.client.get("/attendance/sheet?month=2026-11").get_data(as_text=True)
+    page = re.search(r'<table class="attendance-sheet">.*?</table>', page, re.S).group(0)
+    rate_column = 5  # 出勤天数 迟到次数 早退次数 缺勤天数 请假天数 [巡查达标率] …
+    rows = dict((label, re.findall(r'<td class="num sum sum-\d">([^<]*)</td>', rest))
+                for label, rest in re.findall(r'<td class="nowrap">([^<]+)</td>(.*?)</tr>', page, re.S))
+    assert rows["公共服务区工作人员"][rate_column] == "—"
+    assert rows["社区书记"][rate_column] == "—"
+    assert rows["第1网格"][rate_column].endswith("%") and rows["第1网格"][rate_column] != "0%"

@@ -30,7 +30,9 @@ MONDAY = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # 08:00 in Baotou
 WED = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)     # 08:00 in Baotou
 GOOD = {name: str(value)[:5] if "time" in type(value).__name__ else str(value)
         for name, value in settings.DEFAULTS.items()}
-ROW = re.compile(r'<tr><td class="sticky nowrap">([^<]+)</td><td class="nowrap">([^<]+)</td>(.*?)</tr>', re.S)
+# A street's sheet has a 社区 column between the name and the grid.
+ROW = re.compile(r'<tr><td class="sticky nowrap">([^<]+)</td>(?:<td class="nowrap">[^<]+</td>)?'
+                 r'<td class="nowrap">([^<]+)</td>(.*?)</tr>', re.S)
 CELL = re.compile(r'<td class="num sym sym-[a-z]+(?: review)?"(?: title="[^"]*")?>([^<]*)</td>')
 
 
@@ -82,7 +84,7 @@ class Sheets:
         data = self.auth.client.get(f"/attendance/sheet.xlsx?street={sid}&month=2026-11").data
         for row in openpyxl.load_workbook(BytesIO(data)).active.iter_rows(min_row=3, values_only=True):
             if row[0] == name:
-                return row[1 + day]
+                return row[2 + day]  # 姓名, 社区, 网格/职务, then the days
         raise AssertionError(f"{name} not in the xlsx")
 
 
@@ -105,7 +107,7 @@ def test_events_recorded_through_the_board_rules_show_on_the_next_sheet_and_xlsx
     name = name_of(app, "fuyuan_worker01")
     assert sheets.day(name, 25) == "缺" and sheets.xlsx_day(name, 25) == "缺"
     clock_in_wednesday(app)
-    assert sheets.day(name, 25) == "迟" and sheets.xlsx_day(name, 25) == "迟"
+    assert sheets.day(name, 25) == "迟15" and sheets.xlsx_day(name, 25) == "迟15"
 
 
 def test_todays_visits_through_the_board_route_show_in_the_week_box_and_leave_the_table_kept(app, monkeypatch):
@@ -190,7 +192,7 @@ def test_an_approved_correction_enters_the_sheet_and_a_pending_one_does_not(app,
 def test_street_and_district_settings_change_the_sheet(app, sheets):
     name = name_of(app, "fuyuan_worker01")
     clock_in_wednesday(app, late_minutes=15)
-    assert sheets.day(name, 25) == "迟"
+    assert sheets.day(name, 25) == "迟15"
     with app.app_context():
         settings.save(account("fuqiang_leader"), street_id("fuqiang"), {**GOOD, "late_grace_minutes": "20"})
         db.session.commit()
@@ -198,7 +200,7 @@ def test_street_and_district_settings_change_the_sheet(app, sheets):
     with app.app_context():
         settings.reset_to_default(account("fuqiang_leader"), street_id("fuqiang"))
         db.session.commit()
-    assert sheets.day(name, 25) == "迟"
+    assert sheets.day(name, 25) == "迟15"
     with app.app_context():
         settings.save(account("admin"), None, {**GOOD, "late_grace_minutes": "30"})
         db.session.commit()
@@ -208,7 +210,7 @@ def test_street_and_district_settings_change_the_sheet(app, sheets):
 def test_settings_saved_on_the_page_change_the_sheet(app, sheets):
     name = name_of(app, "fuyuan_worker01")
     clock_in_wednesday(app, late_minutes=15)
-    assert sheets.day(name, 25) == "迟"
+    assert sheets.day(name, 25) == "迟15"
     leader = Auth(app.test_client())
     leader.login("fuqiang_leader")
     with app.app_context():
@@ -347,7 +349,7 @@ def test_two_workers_over_one_database_see_each_others_changes(app, database_url
         first, second = name_of(app, "fuyuan_worker01"), name_of(app, "fuyuan_worker02")
         assert here.day(first, 25) == there.day(first, 25) == "缺"
         clock_in_wednesday(app, "fuyuan_worker01")
-        assert here.day(first, 25) == there.day(first, 25) == "迟"
+        assert here.day(first, 25) == there.day(first, 25) == "迟15"
         clock_in_wednesday(other, "fuyuan_worker02", late_minutes=0)
         assert here.day(second, 25) == there.day(second, 25) == "√"
     finally:
@@ -376,7 +378,7 @@ def test_uncommitted_writes_are_shown_to_their_own_transaction_but_never_kept(ap
         board_rules.record_event(worker, worker.person, "clock_in", now=WED + timedelta(minutes=45))
         month, _ = sheet.views([worker.person.community_id], [worker.person.street_id], date(2026, 11, 1))
         row = next(r for r in month.data.rows if r.name == name)
-        assert row.cells[24].symbol == "迟"
+        assert row.cells[24].symbol == "迟15"
         db.session.rollback()
         month, _ = sheet.views([worker.person.community_id], [worker.person.street_id], date(2026, 11, 1))
         assert next(r for r in month.data.rows if r.name == name).cells[24].symbol == "缺"

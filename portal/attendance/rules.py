@@ -507,6 +507,17 @@ class DayResult:
         return duty
 
 
+def cell_text(result: "DayResult") -> str:
+    """What a 考勤表 cell shows: the symbol, with the minutes late or early written
+    out (迟15, 早20, 假/迟15), so nobody has to hover to read them."""
+    text = result.symbol
+    if result.late_minutes:
+        text = text.replace(SYMBOLS[Code.LATE], f"{SYMBOLS[Code.LATE]}{result.late_minutes}", 1)
+    if result.early_minutes:
+        text = text.replace(SYMBOLS[Code.EARLY], f"{SYMBOLS[Code.EARLY]}{result.early_minutes}", 1)
+    return text
+
+
 def _symbol(code: Code, late: bool, early: bool, leave: dict[str, str]) -> str:
     duty = SYMBOLS[code]
     if late and early:
@@ -523,7 +534,8 @@ def _within(intervals: Intervals, start: datetime, end: datetime) -> Intervals:
 
 
 def day_result(day: date, events: Iterable, leave_spans: Iterable[tuple], calendar, schedule: Schedule,
-               approved_field_work: bool = False, portal_start: date | None = None) -> DayResult:
+               approved_field_work: bool = False, portal_start: date | None = None,
+               patrol_duty: bool = True) -> DayResult:
     """One person's day, from their events (anything with .kind, an EventKind or its
     value, and .at, an aware datetime; clock-ins and -outs of other local days are
     ignored, but a patrol or 入户 belongs to the day it starts on: one that started
@@ -532,6 +544,9 @@ def day_result(day: date, events: Iterable, leave_spans: Iterable[tuple], calend
     `leave_spans` of APPROVED/COMPLETED leave as (start_date, start_half, end_date,
     end_half, type_name) with any 销假 already applied (see leave_span), and a
     workdays Calendar covering the day (outside it: ValueError, as Calendar.info).
+
+    `patrol_duty` is False for people who do not patrol (front desk, 书记, 站长):
+    no 一日双巡 is required of them, so their 巡查达标率 is "—", not 0 %.
 
     In order: a non-workday is 休息 (events still count: worked minutes, visits
     toward the week's 弹性入户); leave on both halves is 请假; approved field work
@@ -577,7 +592,8 @@ def day_result(day: date, events: Iterable, leave_spans: Iterable[tuple], calend
     leave_days = HALF_DAY * len(leave)
     leave_type = "、".join(dict.fromkeys(leave.values())) or None
 
-    if not info.is_workday or not on_duty or approved_field_work:
+    # 一日双巡 is the 网格员's duty (工作规范 二(二)); office staff have none to meet.
+    if not patrol_duty or not info.is_workday or not on_duty or approved_field_work:
         patrol_halves: list[str] = []
     else:
         patrol_halves = on_duty

@@ -42,6 +42,7 @@ class Row:
     summary: dict
     label: str | None = None   # the grid or position as stored in a closed month (else the person's now)
     order: tuple = ()
+    community_id: int | None = None  # where the row belongs (stored in a closed month)
 
 
 @dataclass
@@ -98,7 +99,7 @@ def _stored(community_ids: list[int], first: date, days: list[date], sort_order:
         last = records[-1]
         label = f"第{last.grid_number}网格" if last.grid_number else Position(last.position).label
         rows.append(Row(people[pid], [by_day.get(d) for d in days], rules.month_summary(results), label,
-                        (sort_order.get(last.community_id, 0), last.grid_number or 0, pid)))
+                        (sort_order.get(last.community_id, 0), last.grid_number or 0, pid), last.community_id))
     return rows
 
 
@@ -133,10 +134,12 @@ def judge_live(title: str, community_ids: list[int], first: date, days: list[dat
         results = [rules.day_result(day, events_around(events, person.id, day), spans.get(person.id, ()),
                                     calendar, schedules[person.street_id],
                                     approved_field_work=(person.id, day) in field_days,
-                                    portal_start=person.portal_start) for day in judged]
+                                    portal_start=person.portal_start,
+                                    patrol_duty=person.position is Position.GRID_WORKER) for day in judged]
         cells = results + [None] * (len(days) - len(results))
         rows.append(Row(person, cells, rules.month_summary(results),
-                        order=(person.community.sort_order, person.grid.number if person.grid else 0, person.id)))
+                        order=(person.community.sort_order, person.grid.number if person.grid else 0, person.id),
+                        community_id=person.community_id))
     return Sheet(title, first, days, rows, [])
 
 
@@ -181,12 +184,13 @@ def workbook(sheet: "SheetView", title: str) -> BytesIO:
     ws.title = f"{sheet.first.year}年{sheet.first.month}月"
     ws.append([title])
     ws["A1"].font = Font(bold=True, size=14)
-    header = ["姓名", "网格/职务", *[str(d.day) for d in sheet.days], *sheet.summary_columns]
+    unit = ["社区"] if sheet.several_communities else []
+    header = ["姓名", *unit, "网格/职务", *[str(d.day) for d in sheet.days], *sheet.summary_columns]
     ws.append(header)
     thin = Side(style="thin", color="999999")
     rest = PatternFill("solid", fgColor="EEEEEE")
     for row in sheet.rows:
-        ws.append([row.name, row.label,
+        ws.append([row.name, *([row.community] if unit else []), row.label,
                    *[cell_text(c) for c in row.cells],
                    *[summary_text(row.summary.get(col)) if row.summary else "" for col in sheet.summary_columns]])
     for r in ws.iter_rows(min_row=2, max_row=ws.max_row):
@@ -195,18 +199,20 @@ def workbook(sheet: "SheetView", title: str) -> BytesIO:
             cell.alignment = Alignment(horizontal="center", vertical="center")
     for cell in ws[2]:
         cell.font = Font(bold=True)
-    for index, day in enumerate(sheet.days, start=3):
+    first_day_column = 3 + len(unit)
+    for index, day in enumerate(sheet.days, start=first_day_column):
         if day.weekday() >= 5:
             for r in range(2, ws.max_row + 1):
                 ws.cell(row=r, column=index).fill = rest
-        ws.column_dimensions[get_column_letter(index)].width = 4.5
+        ws.column_dimensions[get_column_letter(index)].width = 5.5
     ws.column_dimensions["A"].width = 10
-    ws.column_dimensions["B"].width = 14
+    for column in range(2, first_day_column):
+        ws.column_dimensions[get_column_letter(column)].width = 14
     for offset in range(len(sheet.summary_columns)):
-        ws.column_dimensions[get_column_letter(3 + len(sheet.days) + offset)].width = 9
+        ws.column_dimensions[get_column_letter(first_day_column + len(sheet.days) + offset)].width = 9
     ws.append([])
     ws.append(["图例：" + "  ".join(f"{s} {label}" for s, label in rules.LEGEND) + f"  {PENDING} 未结束"])
-    ws.freeze_panes = "C3"
+    ws.freeze_panes = f"{get_column_letter(first_day_column)}3"
     ws.print_title_rows = "2:2"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -301,6 +307,7 @@ class RowView:
     label: str      # the grid, or the position
     cells: tuple    # CellView, or None for days not yet judged
     summary: dict
+    community: str = ""
 
 
 @dataclass(frozen=True)
@@ -309,6 +316,7 @@ class SheetView:
     days: list[date]
     rows: list[RowView]
     calendar_missing: list[int]
+    several_communities: bool = False   # a street's sheet: each row says its 社区
 
     @property
     def summary_columns(self):
@@ -317,6 +325,8 @@ class SheetView:
 
 def view_of(sheet: Sheet) -> SheetView:
     seen: dict = {}  # equal cells shared: a month of 正常 is one object
+    names = dict(db.session.execute(select(Community.id, Community.name).where(
+        Community.id.in_({row.community_id for row in sheet.rows}))).all()) if sheet.rows else {}
     rows = []
     for row in sheet.rows:
         cells = []
@@ -325,13 +335,13 @@ def view_of(sheet: Sheet) -> SheetView:
                 title = cell.label
                 if cell.patrols and cell.patrols.required:
                     title += "；" + cell.patrols.label
-                cell = CellView(cell.code.value, cell.symbol, cell.needs_review, title)
+                cell = CellView(cell.code.value, rules.cell_text(cell), cell.needs_review, title)
                 cell = seen.setdefault(cell, cell)
             cells.append(cell)
         p = row.person
         label = row.label or (p.grid.label if p.grid else p.position.label)
-        rows.append(RowView(p.id, p.name, label, tuple(cells), row.summary))
-    return SheetView(sheet.first, sheet.days, rows, sheet.calendar_missing)
+        rows.append(RowView(p.id, p.name, label, tuple(cells), row.summary, names.get(row.community_id, "")))
+    return SheetView(sheet.first, sheet.days, rows, sheet.calendar_missing, len(names) > 1)
 
 
 def _scopes(street_ids, days) -> list[str]:

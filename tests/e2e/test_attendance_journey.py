@@ -56,11 +56,16 @@ def test_a_late_day_with_a_short_patrol_reaches_the_month_sheet(pages, live_app,
         desk.goto("/attendance/sheet?month=2026-12")
         row = desk.locator(".attendance-sheet tr", has=desk.locator("td", has_text=re.compile("^第1网格$")))
         tuesday = row.locator("td").nth(2 + 14)
-        expect(tuesday).to_have_text("迟")
+        expect(tuesday).to_have_text("迟15")  # the minutes are on the sheet, not only in the tooltip
         title = tuesday.get_attribute("title")
         assert "迟到 15 分钟" in title and "巡查 1/2" in title
         # The 书记 sees the week's 入户 move too (2 h of the 5 h target).
         expect(desk.locator(".week-visits tr", has_text="第1网格")).to_contain_text("2.0 / 5.0")
+        # At 1366 px the totals stay in view while the days scroll under them.
+        total = row.locator("td.sum-7")
+        desk.locator(".attendance-sheet").scroll_into_view_if_needed()
+        box, width = total.bounding_box(), desk.viewport_size["width"]
+        assert box is not None and box["x"] + box["width"] <= width, (box, width)
         screenshot(desk, screenshots_dir, "attendance-sheet-desktop")
 
         page_cells = row.locator("td").all_inner_texts()
