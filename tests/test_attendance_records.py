@@ -1,5 +1,5 @@
 """考勤 records that people change: schedule settings, 补卡 and 封帐."""
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +10,7 @@ from portal.audit.models import AuditEntry
 from portal.auth.models import Account
 from portal.board import rules as board_rules
 from portal.board.models import ActivityEvent
+from portal.clock import LOCAL_TZ
 from portal.extensions import db
 from portal.org.models import Street
 
@@ -45,17 +46,35 @@ def test_the_district_default_cites_the_stricter_patrol_minimum(app):
         assert settings.settings_for(street("fuqiang").id).id == default.id
 
 
-def test_a_street_overrides_the_default_and_can_go_back(app):
+def test_a_street_overrides_the_default_from_tomorrow_and_can_go_back(app):
+    today = NOW.astimezone(LOCAL_TZ).date()
+    tomorrow, later = today + timedelta(days=1), today + timedelta(days=7)
     with app.app_context():
         leader = account("fuqiang_leader")
         own = settings.save(leader, street("fuqiang").id, {**GOOD, "patrol_min_minutes": "60"})
         db.session.commit()
-        assert settings.settings_for(street("fuqiang").id).patrol_min_minutes == 60
-        assert settings.settings_for(street("kexue").id).patrol_min_minutes == 90
+        assert own.effective_from == tomorrow
+        assert settings.settings_for(street("fuqiang").id, today).patrol_min_minutes == 90
+        assert settings.settings_for(street("fuqiang").id, tomorrow).patrol_min_minutes == 60
+        assert settings.settings_for(street("kexue").id, tomorrow).patrol_min_minutes == 90
         assert own.updated_by_id == leader.id
-        settings.reset_to_default(leader, street("fuqiang").id)
+        settings.reset_to_default(leader, street("fuqiang").id, later.isoformat())
         db.session.commit()
-        assert settings.settings_for(street("fuqiang").id).patrol_min_minutes == 90
+        assert settings.settings_for(street("fuqiang").id, later - timedelta(days=1)).patrol_min_minutes == 60
+        assert settings.settings_for(street("fuqiang").id, later).patrol_min_minutes == 90
+
+
+@pytest.mark.parametrize("when, message", [
+    ("2026-11-24", "生效日期不能早于今天"), ("2026/11/30", "生效日期应为"), ("2028-01-01", "不能晚于一年之后"),
+])
+def test_a_settings_change_cannot_reach_back_or_too_far(app, when, message):
+    with app.app_context():
+        before = len(settings.history(street("fuqiang").id))
+        with pytest.raises(settings.SettingsError) as refused:
+            settings.save(account("fuqiang_leader"), street("fuqiang").id, GOOD, when)
+        assert message in refused.value.errors["effective_from"]
+        db.session.rollback()
+        assert len(settings.history(street("fuqiang").id)) == before
 
 
 @pytest.mark.parametrize("change, field", [
@@ -170,7 +189,8 @@ def test_a_street_leader_sets_the_streets_hours_on_the_page(app, auth):
                      token_from="/attendance/settings")
     assert good.status_code == 302
     with app.app_context():
-        assert settings.settings_for(fuqiang_id).patrol_min_minutes == 60
+        tomorrow = NOW.astimezone(LOCAL_TZ).date() + timedelta(days=1)
+        assert settings.settings_for(fuqiang_id, tomorrow).patrol_min_minutes == 60
     assert auth.post("/attendance/settings", GOOD, token_from="/attendance/settings").status_code == 403
 
 

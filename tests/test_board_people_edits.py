@@ -72,3 +72,31 @@ def test_moving_a_worker_to_another_community_changes_both_boards(app):
         person.community_id, person.grid_id = fuda, None
         db.session.commit()
         assert all(board_rules.board_state(cid, 0).version != old[cid] for cid in (1, fuda))
+
+
+def test_a_calendar_edit_reaches_a_kept_board(app):
+    """A worker's leave ends on Friday: the card says Monday. Monday becomes a holiday: the card says Tuesday."""
+    from datetime import UTC, date, datetime
+
+    from portal.leave import rules as leave_rules
+    from portal.leave.models import LeaveType
+    from portal.workdays import rules as workdays
+    from portal.workdays.models import DayKind
+
+    production_ages(app)
+    with app.app_context():
+        worker = db.session.scalar(select(Account).where(Account.username == "fuyuan_worker08"))
+        personal = db.session.scalar(select(LeaveType.id).where(LeaveType.code == "personal"))
+        leave = leave_rules.submit(worker, worker.person, leave_rules.LeaveInput(
+            personal, date(2026, 11, 25), "am", date(2026, 11, 27), "pm", "家中有事", "家中", ""), app.config,
+            now=datetime(2026, 11, 24, 1, 0, tzinfo=UTC))
+        leave_rules.decide(db.session.scalar(select(Account).where(Account.username == "fuyuan_secretary")),
+                           leave, True, "同意", now=datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
+        db.session.commit()
+    desk, before = board_as(app, "fuyuan_frontdesk")
+    assert "11月30日上午返岗" in before
+    with app.app_context():
+        workdays.set_day(db.session.scalar(select(Account).where(Account.username == "admin")),
+                         date(2026, 11, 30), DayKind.HOLIDAY, "临时放假")
+        db.session.commit()
+    assert "12月1日上午返岗" in desk.client.get("/board/1").get_data(as_text=True)

@@ -189,36 +189,69 @@ def test_an_approved_correction_enters_the_sheet_and_a_pending_one_does_not(app,
     assert sheets.day(name, 24) == "√"
 
 
-def test_street_and_district_settings_change_the_sheet(app, sheets):
+def clock_in_late(app, day: int, username="fuyuan_worker01", late_minutes=15):
+    """A 签到 late on that November day, and the 签退 in the evening."""
+    with app.app_context():
+        worker = account(username)
+        morning = datetime(2026, 11, day, 0, 0, tzinfo=UTC)  # 08:00 in Baotou
+        board_rules.record_event(worker, worker.person, "clock_in", now=morning + timedelta(minutes=30 + late_minutes))
+        board_rules.record_event(worker, worker.person, "clock_out", now=morning + timedelta(hours=10))
+        db.session.commit()
+
+
+def the_next_morning(app, sheets, day: int):
+    """10:00 the day after: that day is judged (the inspector logs in again, as one does each day)."""
+    app.config["CLOCK_NOW"] = datetime(2026, 11, day + 1, 2, 0, tzinfo=UTC)
+    sheets.auth.login("inspector")
+
+
+def test_street_and_district_settings_change_the_sheet_from_their_date_on(app, sheets):
     name = name_of(app, "fuyuan_worker01")
     clock_in_wednesday(app, late_minutes=15)
     assert sheets.day(name, 25) == "迟15"
-    with app.app_context():
-        settings.save(account("fuqiang_leader"), street_id("fuqiang"), {**GOOD, "late_grace_minutes": "20"})
+    with app.app_context():  # from today (Thursday 26th) the street allows 20 minutes
+        settings.save(account("fuqiang_leader"), street_id("fuqiang"), {**GOOD, "late_grace_minutes": "20"},
+                      "2026-11-26")
         db.session.commit()
-    assert sheets.day(name, 25) == "√"
-    with app.app_context():
-        settings.reset_to_default(account("fuqiang_leader"), street_id("fuqiang"))
+    assert sheets.day(name, 25) == "迟15"  # Wednesday keeps the rules it was judged with
+    clock_in_late(app, 26)
+    the_next_morning(app, sheets, 26)
+    assert sheets.day(name, 26) == "√" and sheets.day(name, 25) == "迟15"
+    with app.app_context():  # from Friday the street follows the district default again
+        settings.reset_to_default(account("fuqiang_leader"), street_id("fuqiang"), "2026-11-27")
         db.session.commit()
-    assert sheets.day(name, 25) == "迟15"
-    with app.app_context():
-        settings.save(account("admin"), None, {**GOOD, "late_grace_minutes": "30"})
+    clock_in_late(app, 27)
+    the_next_morning(app, sheets, 27)
+    assert [sheets.day(name, d) for d in (25, 26, 27)] == ["迟15", "√", "迟15"]
+    with app.app_context():  # and the district default allows 30 minutes from Monday
+        settings.save(account("admin"), None, {**GOOD, "late_grace_minutes": "30"}, "2026-11-30")
         db.session.commit()
-    assert sheets.day(name, 25) == "√"
+    clock_in_late(app, 30)
+    app.config["CLOCK_NOW"] = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    sheets.auth.login("inspector")
+    assert [sheets.day(name, d) for d in (25, 26, 27, 30)] == ["迟15", "√", "迟15", "√"]
 
 
-def test_settings_saved_on_the_page_change_the_sheet(app, sheets):
+def test_settings_saved_on_the_page_apply_from_the_date_chosen(app, sheets):
     name = name_of(app, "fuyuan_worker01")
     clock_in_wednesday(app, late_minutes=15)
-    assert sheets.day(name, 25) == "迟15"
     leader = Auth(app.test_client())
     leader.login("fuqiang_leader")
     with app.app_context():
         sid = street_id("fuqiang")
-    response = leader.post(f"/attendance/settings?street={sid}", {**GOOD, "late_grace_minutes": "20"},
+    form = {**GOOD, "late_grace_minutes": "20"}
+    past = leader.post(f"/attendance/settings?street={sid}", {**form, "effective_from": "2026-11-25"},
+                       token_from=f"/attendance/settings?street={sid}")
+    assert past.status_code == 400 and "生效日期不能早于今天" in past.get_data(as_text=True)
+    response = leader.post(f"/attendance/settings?street={sid}", {**form, "effective_from": "2026-11-26"},
                            token_from=f"/attendance/settings?street={sid}")
     assert response.status_code == 302
-    assert sheets.day(name, 25) == "√"
+    page = leader.client.get(f"/attendance/settings?street={sid}").get_data(as_text=True)
+    assert "规则变更记录" in page and "2026年11月26日" in page
+    assert sheets.day(name, 25) == "迟15"
+    clock_in_late(app, 26)
+    the_next_morning(app, sheets, 26)
+    assert sheets.day(name, 26) == "√"
 
 
 def test_the_work_calendar_changes_the_sheet(app, sheets):

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
@@ -15,14 +15,20 @@ from portal.extensions import db
 
 
 class AttendanceSettings(db.Model):
-    """The schedule a 街镇 works to; the row with no street is the district default.
-    The notice leaves hours to each 街镇; patrol minimum and visit target come from
-    工作规范 二(二) (1.5 h per patrol; 八个一 六 says 1 h) and the 弹性入户 5 h a week."""
+    """The schedule a 街镇 works to from `effective_from` on; rows with no street are
+    the district default. A change is a new row from a date (past days keep the
+    rules they were judged with); a 街镇's row with `follows_default` returns it to
+    the district default from that date. The notice leaves hours to each 街镇;
+    patrol minimum and visit target come from 工作规范 二(二) (1.5 h per patrol;
+    八个一 六 says 1 h) and the 弹性入户 5 h a week."""
 
     __tablename__ = "attendance_settings"
+    __table_args__ = (UniqueConstraint("street_id", "effective_from", name="uq_attendance_settings_street_effective"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), unique=True)
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"))
+    effective_from: Mapped[date] = mapped_column(default=date(2000, 1, 1), server_default="2000-01-01")
+    follows_default: Mapped[bool] = mapped_column(default=False, server_default=false())
     morning_start: Mapped[time]
     morning_end: Mapped[time]
     summer_afternoon_start: Mapped[time]

@@ -1,10 +1,14 @@
-"""Schedule settings: a district default and per-街镇 overrides (issue: 考勤 part 1)."""
+"""Schedule settings: a district default and per-街镇 overrides, each changed from a
+date on (past days keep the rules they were judged with)."""
 import re
-from datetime import time
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal import clock
+from portal.attendance import rules
 from portal.attendance.models import AttendanceSettings
 from portal.audit import rules as audit
 from portal.extensions import db
@@ -44,22 +48,72 @@ class SettingsError(Exception):
         self.errors = errors
 
 
+BEGINNING = date(2000, 1, 1)  # the first rules apply from before anyone's first day in the portal
+
+
 def ensure_default() -> AttendanceSettings:
-    row = db.session.scalar(select(AttendanceSettings).where(AttendanceSettings.street_id.is_(None)))
+    row = db.session.scalar(select(AttendanceSettings).where(AttendanceSettings.street_id.is_(None))
+                            .order_by(AttendanceSettings.effective_from).limit(1))
     if row is None:
-        row = AttendanceSettings(street_id=None, **DEFAULTS)
+        row = AttendanceSettings(street_id=None, effective_from=BEGINNING, **DEFAULTS)
         db.session.add(row)
         db.session.flush()
     return row
 
 
-def settings_for(street_id: int | None) -> AttendanceSettings:
-    """The street's own settings if it has them, else the district default."""
-    if street_id is not None:
-        own = db.session.scalar(select(AttendanceSettings).where(AttendanceSettings.street_id == street_id))
-        if own is not None:
+@dataclass
+class Timeline:
+    """The rules of some streets (and the district default) over time: which row
+    applies to a street on a day. Loaded at once, asked per day without a query."""
+
+    default: list[AttendanceSettings]
+    own: dict[int, list[AttendanceSettings]]
+    _schedules: dict = field(default_factory=dict)
+
+    @staticmethod
+    def _latest(rows: list[AttendanceSettings], day: date) -> AttendanceSettings | None:
+        index = bisect_right([r.effective_from for r in rows], day)
+        return rows[index - 1] if index else None
+
+    def row_on(self, street_id: int | None, day: date) -> AttendanceSettings:
+        own = self._latest(self.own.get(street_id, []), day) if street_id is not None else None
+        if own is not None and not own.follows_default:
             return own
-    return ensure_default()
+        return self._latest(self.default, day) or self.default[0]
+
+    def schedule_on(self, street_id: int | None, day: date) -> rules.Schedule:
+        row = self.row_on(street_id, day)
+        if row.id not in self._schedules:
+            self._schedules[row.id] = rules.Schedule.from_settings(row)
+        return self._schedules[row.id]
+
+
+def timeline(street_ids) -> Timeline:
+    """One query for the rows of these streets and of the district default."""
+    wanted = [s for s in set(street_ids) if s is not None]
+    rows = db.session.scalars(select(AttendanceSettings).where(
+        or_(AttendanceSettings.street_id.in_(wanted), AttendanceSettings.street_id.is_(None)))
+        .order_by(AttendanceSettings.effective_from, AttendanceSettings.id)).all()
+    if not any(r.street_id is None for r in rows):
+        rows = [ensure_default(), *rows]
+    own: dict[int, list] = {}
+    for row in rows:
+        if row.street_id is not None:
+            own.setdefault(row.street_id, []).append(row)
+    return Timeline([r for r in rows if r.street_id is None], own)
+
+
+def settings_for(street_id: int | None, day: date | None = None) -> AttendanceSettings:
+    """The rules that apply to the street (its own, else the district default) on
+    `day` (today)."""
+    return timeline({street_id}).row_on(street_id, day or clock.today())
+
+
+def history(street_id: int | None) -> list[AttendanceSettings]:
+    """Every row of the street (or of the district default), newest date first."""
+    where = AttendanceSettings.street_id.is_(None) if street_id is None else AttendanceSettings.street_id == street_id
+    return list(db.session.scalars(select(AttendanceSettings).where(where)
+                                   .order_by(AttendanceSettings.effective_from.desc())))
 
 
 def parse(form: dict) -> tuple[dict, dict[str, str]]:
@@ -95,32 +149,79 @@ def parse(form: dict) -> tuple[dict, dict[str, str]]:
     return values, errors
 
 
-def save(actor, street_id: int | None, form: dict) -> AttendanceSettings:
-    """Set the district default (street_id None) or a street's override (caller commits)."""
+MAX_AHEAD_DAYS = 366
+
+
+def parse_effective(text: str | None, street_id: int | None, today: date) -> tuple[date | None, str | None]:
+    """The date a change applies from: today or later (past days keep the rules they
+    were judged with), never in a closed (封帐) month, at most a year ahead."""
+    text = (text or "").strip()
+    if not text:
+        return today + timedelta(days=1), None
+    day = clock.parse_date(text) if len(text) == 10 else None
+    if day is None:
+        return None, "生效日期应为“年-月-日”，如 2026-12-02。"
+    if day < today:
+        return None, "生效日期不能早于今天：已经过去的日子按当时的规则计算，不能改。"
+    if day > today + timedelta(days=MAX_AHEAD_DAYS):
+        return None, "生效日期不能晚于一年之后。"
+    from portal.attendance import locks
+
+    try:
+        locks.refuse_span(street_id, day, day, field="effective_from")
+    except locks.LockError as locked:
+        return None, locked.errors["effective_from"]
+    return day, None
+
+
+def save(actor, street_id: int | None, form: dict, effective_from: str | None = None) -> AttendanceSettings:
+    """Set the district default (street_id None) or a street's rules from a date
+    (default: tomorrow); the rows before it stay as they were (caller commits)."""
     values, errors = parse(form)
+    day, problem = parse_effective(effective_from, street_id, clock.today())
+    if problem:
+        errors["effective_from"] = problem
     if errors:
         raise SettingsError(errors)
-    row = db.session.scalar(select(AttendanceSettings).where(
-        AttendanceSettings.street_id.is_(None) if street_id is None else AttendanceSettings.street_id == street_id))
-    before = None
+    previous = settings_for(street_id, day)
+    row = _row_at(street_id, day)
     if row is None:
-        row = AttendanceSettings(street_id=street_id, **values)
+        row = AttendanceSettings(street_id=street_id, effective_from=day, **values)
         db.session.add(row)
     else:
-        before = {name: str(getattr(row, name)) for name in values}
         for name, value in values.items():
             setattr(row, name, value)
+    row.follows_default = False
     row.updated_at, row.updated_by_id = clock.now(), actor.id
     db.session.flush()
+    before = {name: str(getattr(previous, name)) for name in values}
     after = {name: str(value) for name, value in values.items()}
-    changed_before, changed_after = audit.diff(before or {}, after)
+    changed_before, changed_after = audit.diff(before, after)
     audit.record(actor, "attendance.settings_saved", row, before=changed_before or None,
-                 after={"street_id": street_id, **changed_after})
+                 after={"street_id": street_id, "effective_from": day.isoformat(), **changed_after})
     return row
 
 
-def reset_to_default(actor, street_id: int) -> None:
-    row = db.session.scalar(select(AttendanceSettings).where(AttendanceSettings.street_id == street_id))
-    if row is not None:
-        audit.record(actor, "attendance.settings_reset", row, before={"street_id": street_id})
-        db.session.delete(row)
+def _row_at(street_id: int | None, day: date) -> AttendanceSettings | None:
+    where = AttendanceSettings.street_id.is_(None) if street_id is None else AttendanceSettings.street_id == street_id
+    return db.session.scalar(select(AttendanceSettings).where(where, AttendanceSettings.effective_from == day))
+
+
+def reset_to_default(actor, street_id: int, effective_from: str | None = None) -> None:
+    """From a date on (default: tomorrow), the street follows the district default again."""
+    day, problem = parse_effective(effective_from, street_id, clock.today())
+    if problem:
+        raise SettingsError({"effective_from": problem})
+    current = settings_for(street_id, day)
+    if current.street_id is None:
+        return  # already the default then
+    row = _row_at(street_id, day)
+    if row is None:
+        row = AttendanceSettings(street_id=street_id, effective_from=day,
+                                 **{name: getattr(current, name) for name in DEFAULTS})
+        db.session.add(row)
+    row.follows_default = True
+    row.updated_at, row.updated_by_id = clock.now(), actor.id
+    db.session.flush()
+    audit.record(actor, "attendance.settings_reset", row,
+                 after={"street_id": street_id, "effective_from": day.isoformat()})

@@ -8,7 +8,7 @@ objects) and the HTML rendered from it, kept per worker process under the data
 versions of everything it was computed from (portal.attendance.freshness says
 which writes change which), read in one statement before the data."""
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
 
@@ -16,13 +16,12 @@ from flask import current_app
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import clock, versions
-from portal.attendance import closed, freshness, rules
-from portal.attendance.models import AttendanceSettings, MonthLock
-from portal.attendance.settings import ensure_default
+from portal.attendance import closed, freshness, rules, settings
+from portal.attendance.models import MonthLock
 from portal.auth.policy import ON_THE_BOARD
 from portal.board.models import ActivityEvent
 from portal.extensions import db
@@ -52,6 +51,7 @@ class Sheet:
     days: list[date]
     rows: list[Row]
     calendar_missing: list[int]
+    community_names: dict = field(default_factory=dict)
 
     @property
     def summary_columns(self):
@@ -71,15 +71,16 @@ def build(title: str, community_ids: list[int], first: date, today: date | None 
     today = today or clock.today()
     days = month_span(first)
     units = db.session.execute(
-        select(Community.id, Community.sort_order, MonthLock.id).where(Community.id.in_(community_ids))
+        select(Community.id, Community.sort_order, Community.name, MonthLock.id).where(Community.id.in_(community_ids))
         .outerjoin(MonthLock, (MonthLock.street_id == Community.street_id) & (MonthLock.month == first)
                    & MonthLock.unlocked_at.is_(None))).all()
-    sort_order = {cid: order for cid, order, _lock in units}
-    stored = [cid for cid, _order, lock in units if lock is not None]
+    sort_order = {cid: order for cid, order, _name, _lock in units}
+    stored = [cid for cid, _order, _name, lock in units if lock is not None]
     live = [cid for cid in community_ids if cid not in stored]
     sheet = Sheet(title, first, days, [], [])
     if live:
         sheet = judge_live(title, live, first, days, today, person_id)
+    sheet.community_names = {cid: name for cid, _order, name, _lock in units}
     if stored:
         sheet.rows += _stored(stored, first, days, sort_order, person_id)
         sheet.rows.sort(key=lambda row: row.order)
@@ -132,7 +133,7 @@ def judge_live(title: str, community_ids: list[int], first: date, days: list[dat
     rows = []
     for person in people:
         results = [rules.day_result(day, events_around(events, person.id, day), spans.get(person.id, ()),
-                                    calendar, schedules[person.street_id],
+                                    calendar, schedules.schedule_on(person.street_id, day),
                                     approved_field_work=(person.id, day) in field_days,
                                     portal_start=person.portal_start,
                                     patrol_duty=person.position is Position.GRID_WORKER) for day in judged]
@@ -255,7 +256,7 @@ def week_visits(community_ids: list[int], today: date | None = None) -> list[Wee
     for person in sorted(people, key=lambda p: (p.community.sort_order, p.grid.number)):
         intervals = rules.pair_intervals(events.get(person.id, ()), "visit_start", "visit_end", None)
         result.append(WeekRow(person.name, person.community.name, person.grid.label,
-                              *rules.week_visit_progress(intervals, schedules[person.street_id])))
+                              *rules.week_visit_progress(intervals, schedules.schedule_on(person.street_id, today))))
     return result
 
 
@@ -280,12 +281,10 @@ def leave_days(ids, first: date, last: date) -> tuple[dict, set]:
     return spans, field_days
 
 
-def schedules_for(street_ids: set) -> dict:
-    """Each street's working hours: its own settings, else the district default."""
-    overrides = {row.street_id: row for row in db.session.scalars(select(AttendanceSettings).where(
-        or_(AttendanceSettings.street_id.in_(street_ids), AttendanceSettings.street_id.is_(None))))}
-    default = overrides.get(None) or ensure_default()
-    return {sid: rules.Schedule.from_settings(overrides.get(sid, default)) for sid in street_ids}
+def schedules_for(street_ids: set) -> settings.Timeline:
+    """Each street's working hours over time: its own rules, else the district
+    default, as they applied on each day (`.schedule_on(street, day)`)."""
+    return settings.timeline(street_ids)
 
 
 # -- what the pages keep ------------------------------------------------------------
@@ -325,8 +324,7 @@ class SheetView:
 
 def view_of(sheet: Sheet) -> SheetView:
     seen: dict = {}  # equal cells shared: a month of 正常 is one object
-    names = dict(db.session.execute(select(Community.id, Community.name).where(
-        Community.id.in_({row.community_id for row in sheet.rows}))).all()) if sheet.rows else {}
+    names = sheet.community_names
     rows = []
     for row in sheet.rows:
         cells = []
@@ -341,7 +339,8 @@ def view_of(sheet: Sheet) -> SheetView:
         p = row.person
         label = row.label or (p.grid.label if p.grid else p.position.label)
         rows.append(RowView(p.id, p.name, label, tuple(cells), row.summary, names.get(row.community_id, "")))
-    return SheetView(sheet.first, sheet.days, rows, sheet.calendar_missing, len(names) > 1)
+    return SheetView(sheet.first, sheet.days, rows, sheet.calendar_missing,
+                     len({row.community_id for row in sheet.rows}) > 1)
 
 
 def _scopes(street_ids, days) -> list[str]:

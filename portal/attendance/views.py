@@ -32,13 +32,20 @@ def _street_arg(default_own: bool = True) -> Street | None:
 # -- schedule settings ----------------------------------------------------------------
 
 def _settings_page(street, form=None, errors=None, status=200):
-    row = settings.settings_for(street.id if street else None)
-    values = form or {name: (getattr(row, name).strftime("%H:%M") if name in settings.TIMES else getattr(row, name))
-                      for name in settings.DEFAULTS}
+    street_id = street.id if street else None
+    today = clock.today()
+    row = settings.settings_for(street_id, today)
+    history = settings.history(street_id)
+    pending = next((h for h in history if h.effective_from > today and not h.follows_default), None)
+    shown = pending or row  # the form starts from the newest rules, also one not yet in force
+    values = form or {name: (getattr(shown, name).strftime("%H:%M") if name in settings.TIMES
+                             else getattr(shown, name)) for name in settings.DEFAULTS}
     streets = db.session.scalars(select(Street).order_by(Street.sort_order)).all()
     own = street is not None and row.street_id == street.id
     return render_template("attendance/settings.html", street=street, values=values, errors=errors or {},
-                           labels=settings.LABELS, own=own, streets=streets), status
+                           labels=settings.LABELS, own=own, streets=streets, today=today, pending=pending,
+                           effective_from=(form or {}).get("effective_from") or (today + timedelta(days=1)).isoformat(),
+                           history=history), status
 
 
 @bp.get("/settings")
@@ -54,14 +61,15 @@ def settings_page():
 def settings_POST():
     street = _street_arg(default_own=False)
     require(current_user, Action.MANAGE_SCHEDULE, street)
-    form = {name: request.form.get(name, "") for name in settings.DEFAULTS}
+    form = {name: request.form.get(name, "") for name in (*settings.DEFAULTS, "effective_from")}
     try:
-        settings.save(current_user, street.id if street else None, form)
+        row = settings.save(current_user, street.id if street else None, form, form["effective_from"])
     except settings.SettingsError as error:
         db.session.rollback()
         return _settings_page(street, form, error.errors, 400)
     db.session.commit()
-    flash(f"已保存{street.name if street else '全区默认'}的作息与考勤规则。", "success")
+    flash(f"已保存{street.name if street else '全区默认'}的作息与考勤规则，自{clock.format_date(row.effective_from)}起执行；"
+          "此前的日子仍按当时的规则计算。", "success")
     return redirect(url_for("attendance.settings_page", street=street.id if street else None))
 
 
@@ -72,9 +80,13 @@ def settings_reset_POST():
     require(current_user, Action.MANAGE_SCHEDULE, street)
     if street is None:
         abort(400)  # the district default has nothing to fall back to
-    settings.reset_to_default(current_user, street.id)
+    try:
+        settings.reset_to_default(current_user, street.id, request.form.get("effective_from"))
+    except settings.SettingsError as error:
+        db.session.rollback()
+        return _settings_page(street, None, error.errors, 400)
     db.session.commit()
-    flash(f"{street.name}已恢复使用全区默认规则。", "success")
+    flash(f"{street.name}将按生效日期恢复使用全区默认规则；此前的日子仍按当时的规则计算。", "success")
     return redirect(url_for("attendance.settings_page", street=street.id))
 
 

@@ -4,14 +4,17 @@ A card shows a person's name, grid and position, and only active board members
 have a card; the cards a worker keeps are keyed by the board version. So every
 write that adds, removes, renames or moves a person, or renames a grid or
 community, bumps the version of each community it touches (the old one and the
-new one), in the same transaction, whatever rule or route made it.
+new one), and a work-calendar edit bumps every board (a card's return day and
+逾期未销假 follow the calendar), in the same transaction, whatever rule or route
+made it.
 """
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 
 from portal import clock
 from portal.extensions import db
 
 TOUCHED = "board.communities_touched"
+EVERY_BOARD = "every"
 PERSON_FIELDS = ("name", "active", "community_id", "grid_id", "position")
 
 
@@ -29,10 +32,13 @@ def _changed(obj, fields) -> bool:
 def _collect(session, flush_context, instances):
     from portal.org.models import Community, Grid
     from portal.people.models import Person
+    from portal.workdays.models import CalendarDay, CalendarYear
 
     touched = session.info.setdefault(TOUCHED, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Person) and (obj in session.new or obj in session.deleted
+        if isinstance(obj, CalendarDay | CalendarYear):
+            touched.add(EVERY_BOARD)  # a return day or 逾期未销假 on any card may move
+        elif isinstance(obj, Person) and (obj in session.new or obj in session.deleted
                                         or _changed(obj, PERSON_FIELDS)):
             touched |= _old_and_new(obj, "community_id")
         elif isinstance(obj, Grid) and _changed(obj, ("number", "community_id")):
@@ -49,7 +55,10 @@ def _bump(session):
     touched = session.info.pop(TOUCHED, None)
     if touched:
         from portal.board.rules import bump_board_version
+        from portal.org.models import Community
 
+        if EVERY_BOARD in touched:
+            touched = set(session.scalars(select(Community.id)))
         now = clock.now()
         for community_id in sorted(touched):
             bump_board_version(community_id, now)

@@ -34,7 +34,7 @@ from portal.board import rules as board
 from portal.board.models import ActivityEvent
 from portal.extensions import db
 from portal.inspections.models import Inspection, InspectionStatus
-from portal.people.models import Person
+from portal.people.models import Person, Position
 from portal.workdays import rules as workdays
 
 METRICS = ("attendance", "patrol", "visits", "inspections")
@@ -138,11 +138,13 @@ def day_results(community_ids: list[int], first: date, last: date, today: date):
         field = (person.id, day) in field_days
         if nearby or field or (mine and attendance.leave_halves(day, mine)) or \
                 (person.portal_start is not None and day < person.portal_start):
-            return attendance.day_result(day, nearby, mine, calendar, schedules[person.street_id],
-                                         approved_field_work=field, portal_start=person.portal_start)
-        key = (person.street_id, day)
+            return attendance.day_result(day, nearby, mine, calendar, schedules.schedule_on(person.street_id, day),
+                                         approved_field_work=field, portal_start=person.portal_start,
+                                         patrol_duty=person.position is Position.GRID_WORKER)
+        key = (person.street_id, day, person.position is Position.GRID_WORKER)
         if key not in blank:
-            blank[key] = attendance.day_result(day, (), (), calendar, schedules[person.street_id])
+            blank[key] = attendance.day_result(day, (), (), calendar, schedules.schedule_on(person.street_id, day),
+                                               patrol_duty=person.position is Position.GRID_WORKER)
         return blank[key]
 
     results = {person.id: [judge(person, day) for day in days] for person in people}

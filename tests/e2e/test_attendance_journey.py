@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.conftest import SUITE_NOW
 
 from .conftest import PHONE
-from .test_journeys import logged_in, screenshot
+from .test_journeys import assert_no_sideways_scroll, logged_in, screenshot
 
 TUESDAY = datetime(2026, 12, 15, 0, 0, tzinfo=UTC)  # 08:00 in Baotou; nobody else's journey uses this week
 
@@ -76,3 +76,17 @@ def test_a_late_day_with_a_short_patrol_reaches_the_month_sheet(pages, live_app,
         assert [str(c) if c is not None else "" for c in xlsx_row] == [c.strip() for c in page_cells]
     finally:
         live_app.config["CLOCK_NOW"] = SUITE_NOW
+
+
+def test_a_street_leader_changes_the_hours_from_a_date_on_a_phone(pages, live_app, screenshots_dir):
+    phone = pages.new("phone", **PHONE)
+    logged_in(phone, "kexue_leader")
+    phone.goto("/attendance/settings")
+    phone.get_by_label("迟到宽限（分钟）").fill("10")
+    expect(phone.get_by_label("生效日期")).to_have_value("2026-11-26")  # tomorrow, by default
+    phone.get_by_role("button", name="保存", exact=True).click()
+    expect(phone.locator(".flash-success")).to_contain_text("自2026年11月26日起执行")
+    history = phone.locator("section", has=phone.get_by_role("heading", name="规则变更记录"))
+    expect(history.locator("tr", has_text="2026年11月26日")).to_contain_text("待生效")
+    assert_no_sideways_scroll(phone)
+    screenshot(phone, screenshots_dir, "attendance-settings-phone")
