@@ -107,6 +107,9 @@ def check_deploy(config) -> list[str]:
     key = config.get("SECRET_KEY") or ""
     if key == DEV_SECRET_KEY or len(key) < 32:
         problems.append("SECRET_KEY 未设置或过短（至少 32 个字符）")
+    elif len(set(key)) < 16:
+        # 32 × "a" is 32 characters of nothing: a generated key (secrets.token_urlsafe(48)) has ~40 distinct.
+        problems.append("SECRET_KEY 过于简单（不同字符太少），请用 secrets.token_urlsafe(48) 生成")
     if config.get("DEMO_MODE"):
         problems.append("DEMO_MODE 已开启：演示密码可以登录")
     if config.get("DEBUG"):

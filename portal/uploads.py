@@ -55,6 +55,9 @@ def check(filename: str, data: bytes, max_bytes: int, allowed=DOCUMENTS) -> str:
     return actual
 
 
+MAX_PIXELS = 40_000_000  # a phone's photo is 12–50 MP; anything bigger is refused before decoding
+
+
 def _verify_image(data: bytes, noun: str) -> None:
     """A right header on a broken or disguised file is not an image."""
     from io import BytesIO
@@ -63,6 +66,9 @@ def _verify_image(data: bytes, noun: str) -> None:
 
     try:
         with Image.open(BytesIO(data)) as image:
+            # The header says how big it decodes: a few kB of PNG may be 100 megapixels.
+            if image.width * image.height > MAX_PIXELS:
+                raise UploadError(f"{noun}像素过多（{image.width}×{image.height}），请上传不超过 4000 万像素的照片。")
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise UploadError(f"{noun}文件已损坏或不是图片，请重新拍摄或选择原始文件。") from None

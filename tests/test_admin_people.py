@@ -416,3 +416,26 @@ def test_a_promotion_reaches_the_promoted_persons_open_pages_at_once(app, admin)
     }, token_from=f"/admin/people/{target}/edit")
     assert response.status_code == 303, response.get_data(as_text=True)
     assert "考勤表" in worker.client.get("/").get_data(as_text=True)
+
+
+def test_the_last_administrator_can_be_neither_demoted_nor_deactivated(app):
+    from portal.people import rules as people_rules
+    from portal.people.models import Person, Position
+
+    with app.app_context():
+        admin = db.session.scalar(select(Account).where(Account.username == "admin"))
+        person = admin.person
+        data = people_rules.PersonInput(person.name, "admin", Position.INSPECTOR)
+        with pytest.raises(people_rules.PersonError) as refused:
+            people_rules.update_person(admin, person, data)
+        assert "唯一在用的管理员" in refused.value.errors["position"]
+        db.session.rollback()
+        assert db.session.get(Person, person.id).position is Position.ADMIN
+        second = people_rules.create_person(admin, people_rules.PersonInput(
+            "第二管理员", "admin2", Position.ADMIN), "a-long-enough-password-2")
+        db.session.commit()
+        people_rules.update_person(admin, db.session.get(Person, person.id), data)  # now there is another
+        db.session.commit()
+        with pytest.raises(people_rules.PersonError) as refused:
+            people_rules.deactivate_person(admin, second)
+        assert "唯一在用的管理员" in refused.value.errors["active"]

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.attendance import corrections, locks, settings
-from portal.attendance.models import AttendanceCorrection, AttendanceSettings
+from portal.attendance.models import AttendanceCorrection, AttendanceSettings, MonthLock
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
 from portal.board import rules as board_rules
@@ -142,7 +142,9 @@ def test_the_monthly_limit_of_corrections(app):
             corrections.request(worker, worker.person, "clock_in", date(2026, 11, 5), "08:10", "忘记签到")
 
 
-def test_a_locked_month_refuses_corrections_and_events_until_unlocked(app):
+def test_a_locked_month_refuses_corrections_and_events_until_unlocked(app, travel):
+    travel(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))  # Wednesday 2 December: November is over
+    november_morning = datetime(2026, 11, 20, 0, 30, tzinfo=UTC)
     with app.app_context():
         leader, fuqiang = account("fuqiang_leader"), street("fuqiang")
         with pytest.raises(PermissionError):
@@ -153,15 +155,15 @@ def test_a_locked_month_refuses_corrections_and_events_until_unlocked(app):
         with pytest.raises(corrections.CorrectionError, match="封帐"):
             corrections.request(worker, worker.person, "clock_in", date(2026, 11, 20), "08:10", "忘记签到")
         with pytest.raises(board_rules.BoardError, match="封帐"):
-            board_rules.record_event(worker, worker.person, "clock_in")
+            board_rules.record_event(worker, worker.person, "clock_in", now=november_morning)
         # Another street's month is untouched.
         fangzhi = account("fangzhi_worker01")
-        board_rules.record_event(fangzhi, fangzhi.person, "clock_in")
+        board_rules.record_event(fangzhi, fangzhi.person, "clock_in", now=november_morning)
         with pytest.raises(locks.LockError, match="理由"):
             locks.unlock(leader, fuqiang, date(2026, 11, 1), " ")
         locks.unlock(leader, fuqiang, date(2026, 11, 1), "补录11月20日病假")
         db.session.commit()
-        board_rules.record_event(worker, worker.person, "clock_in")
+        board_rules.record_event(worker, worker.person, "clock_in", now=november_morning)
         actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("attendance.month%"))).all()
         assert actions == ["attendance.month_locked", "attendance.month_unlocked"]
 
@@ -213,9 +215,50 @@ def test_correction_and_lock_pages(app, auth):
     assert decided.status_code == 302
     auth.logout()
     auth.login("fuqiang_leader")
-    locked = auth.post(f"/attendance/locks?street={street_id(app)}", {"month": "2026-11-01", "action": "lock"},
+    locked = auth.post(f"/attendance/locks?street={street_id(app)}", {"month": "2026-10-01", "action": "lock"},
                        token_from="/attendance/locks")
     assert locked.status_code == 302 and "已封帐" in auth.client.get("/attendance/locks").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("username", ["fuqiang_leader", "admin"])
+@pytest.mark.parametrize("form, message", [
+    ({"month": "2026-11-01", "action": "lock"}, "本月尚未结束"),
+    ({"month": "1900-01-01", "action": "lock"}, "没有考勤可以封帐"),
+    ({"month": "2026-10-15", "action": "lock"}, "月份无效"),
+    ({"month": "x", "action": "unlock"}, "月份无效"),
+    ({"month": "2026-10-01", "action": "{{7*7}}"}, "操作无效"),
+    ({"month": "2026-10-01"}, "操作无效"),
+])
+def test_nonsense_months_and_actions_are_refused_and_nothing_is_locked(app, auth, username, form, message):
+    auth.login(username)
+    with app.app_context():
+        before = counts()
+    response = auth.post(f"/attendance/locks?street={street_id(app)}", form, token_from="/attendance/locks")
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    with app.app_context():
+        assert counts() == before and db.session.scalar(select(func.count()).select_from(MonthLock)) == 0
+
+
+@pytest.mark.parametrize("query, message", [("", "请选择要封帐的街镇"), ("?street=", "请选择要封帐的街镇"),
+                                            ("?street=abc", "街镇参数“abc”无效")])
+def test_locking_without_a_street_is_a_clear_400_for_the_admin(app, auth, query, message):
+    auth.login("admin")
+    response = auth.post(f"/attendance/locks{query}", {"month": "2026-10-01", "action": "unlock"},
+                         token_from="/attendance/locks")
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/attendance/settings", "/assessment/settings", "/inspections/bulletins/preview"])
+def test_a_malformed_street_is_refused_not_read_as_the_district(app, auth, path):
+    auth.login("admin")
+    with app.app_context():
+        before = counts()
+    response = auth.post(f"{path}?street=1x", {**GOOD, "period": "2026-11"}, token_from="/attendance/settings")
+    assert response.status_code in (400, 405)
+    page = auth.client.get(f"{path}?street=1x&period=2026-11")
+    assert page.status_code == 400 and "街镇参数“1x”无效" in page.get_data(as_text=True)
+    with app.app_context():
+        assert counts() == before
 
 
 def street_id(app):

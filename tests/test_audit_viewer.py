@@ -237,3 +237,16 @@ def test_every_table_owned_by_a_person_community_or_street_is_scoped_in_the_view
         owned = {table.name for table in db.metadata.sorted_tables
                  if owner_columns & set(table.columns.keys()) and table.name not in skipped}
     assert owned - linked == set()
+
+
+def test_a_street_leader_learns_nothing_about_accounts_outside_the_street(app, auth):
+    """「没有这个账号」 for a missing name and for a district or other street's account alike."""
+    auth.login("fuqiang_leader")
+
+    def answer(username):
+        text = html_lib.unescape(auth.client.get(f"/audit/?username={username}").get_data(as_text=True))
+        return re.search(r'<p class="error"[^>]*>([^<]*)</p>', text).group(1)
+
+    assert answer("nobody_at_all") == answer("admin") == answer("inspector") == answer("kexue_leader")
+    assert "筛选条件有误" not in html_lib.unescape(
+        auth.client.get("/audit/?username=fuyuan_worker01").get_data(as_text=True))

@@ -131,7 +131,8 @@ MATRIX = [
     ("POST", "/leave/{leave:fuyuan_worker02}/revoke", "leave.revoke_POST",
      lambda role: role in ("fuyuan_secretary", "fuyuan_stationhead"), {}),
     ("POST", "/leave/{leave:fuyuan_worker02}/return", "leave.return_POST", lambda role: role in FUYUAN_OFFICE, {}),
-    ("GET", "/leave/{leave:fuyuan_worker02}/attachment", "leave.attachment", sees_fuyuan_leave, None),
+    ("GET", "/leave/{leave:fuyuan_worker02}/attachment", "leave.attachment",
+     lambda role: role in ("admin", "fuyuan_secretary", "fuyuan_stationhead"), None),  # the requester and approvers
     ("GET", "/leave/communities/{community:fuyuan}/calendar", "leave.community_calendar", sees_fuyuan_leave, None),
     ("GET", "/leave/communities/{community:fuyuan}/export.xlsx", "leave.community_export", sees_fuyuan_leave, None),
     ("GET", "/leave/people/{person:fuyuan_worker02}", "leave.person_history", sees_fuyuan_leave, None),

@@ -5,6 +5,8 @@ from portal import create_app
 from portal.config import DemoConfig, ProductionConfig, TestingConfig, check_deploy
 from tests.conftest import SUITE_NOW
 
+GENERATED_KEY = "pZ3vX9qL0rT7mWc2Ky8sBn4Hd6Fj1Ga5Qe_Ru-Ux"  # as secrets.token_urlsafe would make
+
 
 def test_posts_without_a_csrf_token_are_refused(auth):
     auth.login("fuyuan_worker01")
@@ -68,10 +70,17 @@ def test_session_cookie_flags(auth):
 
 def test_production_config_passes_the_deploy_check(monkeypatch):
     config = {k: getattr(ProductionConfig, k) for k in dir(ProductionConfig) if k.isupper()}
-    config["SECRET_KEY"] = "x" * 48
+    config["SECRET_KEY"] = GENERATED_KEY
     assert check_deploy(config) == []
     assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_HTTPONLY"]
     assert config["SESSION_COOKIE_SAMESITE"] == "Lax" and not config["DEMO_MODE"]
+
+
+def test_production_refuses_a_long_but_trivial_secret_key():
+    config = {k: getattr(ProductionConfig, k) for k in dir(ProductionConfig) if k.isupper()}
+    for trivial in ("a" * 32, "ab" * 24, "0123456789" * 4):
+        config["SECRET_KEY"] = trivial
+        assert any("SECRET_KEY 过于简单" in p for p in check_deploy(config)), trivial
 
 
 @pytest.mark.parametrize("config_class", [DemoConfig, TestingConfig])
@@ -88,7 +97,7 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path)
 
 
 def test_production_sets_secure_cookies(tmp_path):
-    app = create_app({"CONFIG_NAME": "production", "SECRET_KEY": "s" * 40,
+    app = create_app({"CONFIG_NAME": "production", "SECRET_KEY": GENERATED_KEY,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["DEMO_MODE"] is False
@@ -101,3 +110,21 @@ def test_htmx_is_vendored_and_configured_for_the_csp(auth):
     assert '"historyCacheSize":0' in page and '"selfRequestsOnly":true' in page
     assert "<script>" not in page and "style=" not in page
     assert auth.client.get("/static/vendor/htmx-2.0.11.min.js").status_code == 200
+
+
+def test_a_tiny_png_of_fifty_six_megapixels_is_refused_before_decoding():
+    import struct
+    import zlib
+
+    from portal import uploads
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    width = height = 7_500  # 56 MP in a few kB (Pillow itself only warns from 89 MP)
+    raw = zlib.compress(b"".join(b"\x00" + b"\x00" * width for _ in range(16)))
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)) \
+        + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+    assert len(png) < 20_000
+    with pytest.raises(uploads.UploadError, match="像素过多"):
+        uploads.check("门牌.png", png, 5 * 1024 * 1024, uploads.IMAGES)

@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.org.models import Community, Street
 from portal.people import rules as people_rules
 from portal.people.models import POSITION_BY_LABEL, Level, Position
+from portal.spreadsheet import append
 
 HEADERS = ("姓名", "用户名", "职务", "街镇", "社区", "网格号", "手机号")
 EXAMPLE = ("张晓明", "zhangxiaoming", "网格员", "富强路街道", "富源社区", 3, "13800000000")
@@ -321,8 +322,8 @@ def template_workbook() -> bytes:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "花名册"
-    sheet.append(HEADERS)
-    sheet.append(EXAMPLE)
+    append(sheet, HEADERS)
+    append(sheet, EXAMPLE)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for column, width in zip("ABCDEFG", (12, 18, 20, 14, 14, 8, 16), strict=True):

@@ -6,7 +6,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from portal.assessment.rules import PARTS
-from portal.inspections.bulletins import _cell as safe_cell  # text Excel would run as a formula stays text
+from portal.spreadsheet import append
 
 HEADER = ["社区", "姓名", "网格/职务", *PARTS.values(), "扣分", "调整", "总分", "等次"]
 
@@ -22,15 +22,15 @@ def workbook(title: str, note: str, people: list[dict]) -> BytesIO:
     book = Workbook()
     sheet = book.active
     sheet.title = "考核结果"
-    sheet.append([safe_cell(title)])
+    append(sheet, [title])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([safe_cell(note)])
-    sheet.append(HEADER)
+    append(sheet, [note])
+    append(sheet, HEADER)
     for cell in sheet[3]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
     for person in people:
-        sheet.append([safe_cell(value) for value in row_values(person)])
+        append(sheet, row_values(person))
     for index, width in enumerate([14, 10, 16, 10, 16, 16, 14, 8, 8, 8, 10], start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "C4"

@@ -11,6 +11,7 @@ from portal.assessment import export, results, rules, settings
 from portal.auth.policy import Action, can, require
 from portal.extensions import db
 from portal.org.models import Community, Street
+from portal.params import street_from
 from portal.people.models import Person, Position
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
@@ -168,9 +169,9 @@ def adjust_POST(person_id: int):
 # -- rules ------------------------------------------------------------------------------
 
 def _street_scope(default_own: bool = True) -> Street | None:
-    raw = request.values.get("street", "")
-    if raw.isascii() and raw.isdigit() and len(raw) < 10:
-        return db.session.get(Street, int(raw)) or abort(404)
+    street = street_from(request.values.get("street"))
+    if street is not None:
+        return street
     person = current_user.person
     if default_own and person.position is Position.STREET_LEADER:
         return person.street

@@ -1,8 +1,8 @@
 """封帐: a 街镇 closes a month for payroll; changes dated in it are refused until
 the 街镇 unlocks it with a reason (issue: 考勤 part 8)."""
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import clock
 from portal.attendance.models import MonthLock
@@ -65,12 +65,30 @@ def refuse_span(street_id: int | None, first: date, last: date, field: str = "da
         raise LockError({field: closed_message(locked[0])})
 
 
+EARLIEST = date(2017, 1, 1)  # 青府办发〔2017〕72号: nothing in the portal is older
+
+
+def portal_start_of(street_id: int) -> date:
+    """The first day any of the street's people is judged in the portal."""
+    from portal.people.models import Person
+
+    first = db.session.scalar(select(func.min(Person.portal_start)).where(Person.street_id == street_id))
+    return max(first or EARLIEST, EARLIEST)
+
+
 def lock(actor, street, month: date) -> MonthLock:
     if not can(actor, Action.LOCK_MONTH, street):
         raise PermissionError("not this street's leader")
     month = first_of(month)
-    if month > first_of(clock.today()):
+    this_month = first_of(clock.today())
+    if month > this_month:
         raise LockError({"month": "不能封帐尚未开始的月份。"})
+    if month == this_month:
+        raise LockError({"month": "本月尚未结束，不能封帐：封帐会冻结全街镇本月剩余日子的去向和考勤，请在月底之后封帐。"})
+    started = portal_start_of(street.id)
+    if (month.replace(day=28) + timedelta(days=4)).replace(day=1) <= started:
+        raise LockError({"month": f"{month.year}年{month.month}月早于{street.name}开始使用本系统的日子"
+                                  f"（{clock.format_date(started)}），没有考勤可以封帐。"})
     row = lock_of(street.id, month)
     if row is not None and row.is_locked:
         raise LockError({"month": f"{month.year}年{month.month}月已封帐。"})

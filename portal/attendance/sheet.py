@@ -29,6 +29,7 @@ from portal.leave.models import LeaveRequest, LeaveStatus
 from portal.leave.rules import FIELD_WORK
 from portal.org.models import Community
 from portal.people.models import Person, Position
+from portal.spreadsheet import append
 from portal.workdays import rules as workdays
 
 PENDING = "·"  # today, still under way: not judged yet
@@ -183,15 +184,15 @@ def workbook(sheet: "SheetView", title: str) -> BytesIO:
     book = Workbook()
     ws = book.active
     ws.title = f"{sheet.first.year}年{sheet.first.month}月"
-    ws.append([title])
+    append(ws, [title])
     ws["A1"].font = Font(bold=True, size=14)
     unit = ["社区"] if sheet.several_communities else []
     header = ["姓名", *unit, "网格/职务", *[str(d.day) for d in sheet.days], *sheet.summary_columns]
-    ws.append(header)
+    append(ws, header)
     thin = Side(style="thin", color="999999")
     rest = PatternFill("solid", fgColor="EEEEEE")
     for row in sheet.rows:
-        ws.append([row.name, *([row.community] if unit else []), row.label,
+        append(ws, [row.name, *([row.community] if unit else []), row.label,
                    *[cell_text(c) for c in row.cells],
                    *[summary_text(row.summary.get(col)) if row.summary else "" for col in sheet.summary_columns]])
     for r in ws.iter_rows(min_row=2, max_row=ws.max_row):
@@ -211,8 +212,8 @@ def workbook(sheet: "SheetView", title: str) -> BytesIO:
         ws.column_dimensions[get_column_letter(column)].width = 14
     for offset in range(len(sheet.summary_columns)):
         ws.column_dimensions[get_column_letter(first_day_column + len(sheet.days) + offset)].width = 9
-    ws.append([])
-    ws.append(["图例：" + "  ".join(f"{s} {label}" for s, label in rules.LEGEND) + f"  {PENDING} 未结束"])
+    append(ws, [])
+    append(ws, ["图例：" + "  ".join(f"{s} {label}" for s, label in rules.LEGEND) + f"  {PENDING} 未结束"])
     ws.freeze_panes = f"{get_column_letter(first_day_column)}3"
     ws.print_title_rows = "2:2"
     ws.page_setup.orientation = "landscape"

@@ -13,16 +13,18 @@ from portal.auth.policy import Action, can, require
 from portal.board.models import ActivityEvent
 from portal.extensions import db
 from portal.org.models import Community, Street
+from portal.params import community_from, street_from
 from portal.people.models import Position
+from portal.text import choice
 
 bp = Blueprint("attendance", __name__, url_prefix="/attendance")
 
 
 def _street_arg(default_own: bool = True) -> Street | None:
     """?street=<id>, or the leader's own street; None means the district default."""
-    raw = request.values.get("street", "")
-    if raw.isascii() and raw.isdigit() and len(raw) < 10:
-        return db.session.get(Street, int(raw)) or abort(404)
+    street = street_from(request.values.get("street"))
+    if street is not None:
+        return street
     person = current_user.person
     if default_own and person.position is Position.STREET_LEADER:
         return person.street
@@ -120,12 +122,19 @@ def locks_page():
 @login_required
 def lock_POST():
     street = _street_arg(default_own=False)
+    if street is None:  # 封帐 is a street's: no default to fall back on
+        require(current_user, Action.LOCK_MONTH, current_user.person.street)
+        fallback = current_user.person.street or db.session.scalar(select(Street).order_by(Street.sort_order))
+        return _locks_page(fallback, {"street": "请选择要封帐的街镇。"}, 400)
     require(current_user, Action.LOCK_MONTH, street)
     month = clock.parse_date(request.form.get("month"))
+    action = request.form.get("action", "")
     try:
-        if month is None:
-            raise locks.LockError({"month": "月份无效。"})
-        if request.form.get("action") == "unlock":
+        if month is None or month.day != 1:
+            raise locks.LockError({"month": "月份无效：请从列表中选择要封帐或解除的月份。"})
+        if action not in ("lock", "unlock"):
+            raise locks.LockError({"action": "操作无效：请点“封帐”或“解除封帐”。"})
+        if action == "unlock":
             locks.unlock(current_user, street, month, request.form.get("reason", ""))
             message = f"已解除{month.year}年{month.month}月的封帐。"
         else:
@@ -180,7 +189,9 @@ def correction_new_POST():
 def correction_decide_POST(correction_id: int):
     correction = db.session.get(AttendanceCorrection, correction_id) or abort(404)
     require(current_user, Action.DECIDE_CORRECTION, correction)
-    approve = request.form.get("decision") == "approve"
+    approve = choice(request.form.get("decision"), "approve", "reject")
+    if approve is None:
+        return _corrections_page(errors={f"c{correction_id}": "请点“批准”或“驳回”。"}, status=400)
     try:
         corrections.decide(current_user, correction, approve, request.form.get("comment", ""))
     except corrections.CorrectionError as error:
@@ -199,12 +210,11 @@ def _month_arg() -> tuple[date, str | None]:
 
 def _sheet_scope():
     """(title, community ids, target) from ?community= or ?street=, else one's own unit."""
-    community_raw, street_raw = request.args.get("community", ""), request.args.get("street", "")
+    community, street = community_from(request.args.get("community")), street_from(request.args.get("street"))
     person = current_user.person
-    if community_raw.isascii() and community_raw.isdigit() and len(community_raw) < 10:
-        community = db.session.get(Community, int(community_raw)) or abort(404)
-    elif street_raw.isascii() and street_raw.isdigit() and len(street_raw) < 10:
-        street = db.session.get(Street, int(street_raw)) or abort(404)
+    if community is not None:
+        pass
+    elif street is not None:
         require(current_user, Action.VIEW_ATTENDANCE, street)
         return street.name, [c.id for c in street.communities], street
     elif person.community is not None:

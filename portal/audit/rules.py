@@ -275,9 +275,12 @@ def parse_filters(args, street_id: int | None) -> tuple[Filters, dict[str, str],
             errors["person"] = f"有 {len(found)} 人叫“{person}”，请从下面选择一位。"
     username = text("username").lower()
     if username:
-        account = db.session.scalar(select(Account).where(Account.username == username))
+        query = select(Account).where(Account.username == username)
+        if street_id is not None:  # outside the street, an account is as unknown as a missing one
+            query = query.join(Person, Person.id == Account.person_id).where(Person.street_id == street_id)
+        account = db.session.scalar(query)
         if account is None:
-            errors["username"] = "没有这个账号。"
+            errors["username"] = "没有这个账号（或不在本街镇）。" if street_id is not None else "没有这个账号。"
         else:
             filters.account_id = account.id
     action = text("action")

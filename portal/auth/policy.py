@@ -28,7 +28,8 @@ class Action(enum.StrEnum):
     VIEW_CALENDAR = "calendar.view"    # the work calendar: holidays and 调休 workdays
     MANAGE_CALENDAR = "calendar.manage"
     REQUEST_LEAVE = "leave.request"    # one's own 请假
-    VIEW_LEAVE = "leave.view"          # a leave request
+    VIEW_LEAVE = "leave.view"          # a leave request: who, type, dates, status, return
+    VIEW_LEAVE_DETAILS = "leave.details"  # its reason, destination, phone, attachment and comments
     DECIDE_LEAVE = "leave.decide"      # approve or reject at the request's current stage
     REVOKE_LEAVE = "leave.revoke"      # cancel approved leave that has not started
     RECORD_RETURN = "leave.return"     # 销假
@@ -149,6 +150,12 @@ def can(account, action: Action, target=None) -> bool:
             if position is Position.GRID_WORKER:
                 return False
             return covers(actor, requester)
+        case Action.VIEW_LEAVE_DETAILS:
+            # Why someone is away (a diagnosis, a family matter) is for the requester, the
+            # approvers of the request and the administrator; the front desk and the
+            # inspectors see that and until when someone is away, not why.
+            return (target.person.id == actor.id or position is Position.ADMIN
+                    or _decides_leave(actor, target))
         case Action.DECIDE_LEAVE:
             return _decides_leave(actor, target)
         case Action.REVOKE_LEAVE:

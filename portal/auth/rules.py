@@ -127,6 +127,30 @@ def load_session(session_id: str | None, account_id: str | None, max_age: float 
     checked against the clock every time; a logout, revocation or deactivation
     made by this worker is seen at once, one made by another worker after at most
     `max_age`."""
+    found = _read_session(session_id, account_id, max_age)
+    if found is None:
+        return None
+    remembered, fresh = found
+    account = fresh if fresh is not None else db.session.merge(remembered.account, load=False)
+    if remembered.account_id != int(account_id) or remembered.revoked or remembered.expires_at <= clock.now():
+        return None
+    return account if account.is_active else None
+
+
+def session_alive(session_id: str | None, account_id: str | None, max_age: float = 0.0) -> bool:
+    """Whether a cookie's login session still stands, without loading the account into
+    the request (the board poll's unchanged answer needs no more): same memo and max
+    age as `load_session`, so a logout is honoured there exactly as everywhere else."""
+    found = _read_session(session_id, account_id, max_age)
+    if found is None:
+        return False
+    remembered, _fresh = found
+    return (remembered.account_id == int(account_id) and not remembered.revoked
+            and remembered.expires_at > clock.now() and remembered.account.is_active)
+
+
+def _read_session(session_id, account_id, max_age: float):
+    """(what is known of the session, the account if it was just loaded) or None."""
     if not session_id or not account_id or not (str(account_id).isascii() and str(account_id).isdigit()):
         return None
     remembered = memo("login_sessions", 4096).get(session_id) if max_age > 0 else None
@@ -138,12 +162,8 @@ def load_session(session_id: str | None, account_id: str | None, max_age: float 
                                  login.account, monotonic())
         if max_age > 0:
             memo("login_sessions", 4096).put(session_id, replace(remembered, account=_detached_copy(login.account)))
-        account = login.account
-    else:
-        account = db.session.merge(remembered.account, load=False)
-    if remembered.account_id != int(account_id) or remembered.revoked or remembered.expires_at <= clock.now():
-        return None
-    return account if account.is_active else None
+        return remembered, login.account
+    return remembered, None
 
 
 def _detached_copy(account: Account) -> Account:

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from portal import clock
+from portal.auth import rules as auth_rules
 from portal.auth.policy import Action, actor_state, can, require
 from portal.board import rules
 from portal.board.forms import DisplayLinkForm
@@ -120,10 +121,14 @@ def poll(community_id: int):
     that key, "nothing changed" is answered from what the worker knows of the board
     (`rules.board_state`), without loading the account. A 204 carries nothing, and
     anything else (a change, a missing or wrong key) takes the full path below,
-    which checks the session and the policy."""
+    which checks the session and the policy. The fast path still refuses a login
+    session that was logged out, revoked or expired (`auth_rules.session_alive`,
+    read at most LOGIN_CHECK_MAX_AGE ago, as every page's session check is)."""
     args = _poller_args(request.query_string)
     if args and rules.poll_key_matches(current_app.config["SECRET_KEY"], args["k"], session.get("sid"),
                                        community_id) \
+            and auth_rules.session_alive(session.get("sid"), session.get("_user_id"),
+                                         current_app.config["LOGIN_CHECK_MAX_AGE"]) \
             and rules.unchanged(community_id, args["v"], args["t"], max_age=current_app.config["BOARD_STATE_MAX_AGE"]):
         return current_app.response_class(status=204, headers=NO_STORE)
     return _poll(community_id)

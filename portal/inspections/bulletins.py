@@ -33,6 +33,7 @@ from portal.inspections.models import (
 )
 from portal.org.models import Community, Street
 from portal.people.models import Level
+from portal.spreadsheet import append
 from portal.text import has_control
 
 PERIOD_RE = re.compile(r"^(\d{4})-(?:(0[1-9]|1[0-2])|Q([1-4]))$")
@@ -258,13 +259,6 @@ def answer_objection(actor, objection: Objection, upheld: bool, reply: str, now:
     return objection
 
 
-def _cell(value):
-    """Text that a spreadsheet would run as a formula is kept as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def table_rows(content: dict) -> dict[str, tuple[list[str], list[list]]]:
     """The 通报's tables, as shown on the printable page and written to the xlsx."""
     return {
@@ -288,11 +282,11 @@ def workbook(bulletin: Bulletin) -> bytes:
     book.remove(book.active)
     for title, (header, rows) in table_rows(content).items():
         sheet = book.create_sheet(title)
-        sheet.append([f"{content['scope']}{content['label']}“八个统一”督查通报 — {title}"])
+        append(sheet, [f"{content['scope']}{content['label']}“八个统一”督查通报 — {title}"])
         sheet["A1"].font = Font(bold=True)
-        sheet.append(header)
+        append(sheet, header)
         for row in rows:
-            sheet.append([_cell(v) for v in row])
+            append(sheet, row)
     out = BytesIO()
     book.save(out)
     return out.getvalue()

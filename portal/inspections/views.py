@@ -22,7 +22,9 @@ from portal.inspections.models import (
     SamplingDraw,
 )
 from portal.org.models import Community, Street
+from portal.params import street_from
 from portal.people.models import Position
+from portal.text import choice
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
 
@@ -51,10 +53,7 @@ def _street_arg(field: str = "street") -> Street | None:
     person = current_user.person
     if person.position is Position.STREET_LEADER:
         return person.street
-    raw = request.values.get(field, "")
-    if raw.isascii() and raw.isdigit() and len(raw) < 10:
-        return db.session.get(Street, int(raw)) or abort(404)
-    return None
+    return street_from(request.values.get(field))
 
 
 def _scope_communities() -> list[Community]:
@@ -294,7 +293,9 @@ def action_fix_POST(action_id: int):
 def action_review_POST(action_id: int):
     action = _action(action_id)
     require(current_user, Action.REVIEW_ACTION, action)
-    accept = request.form.get("decision") == "verify"
+    accept = choice(request.form.get("decision"), "verify", "reopen")
+    if accept is None:
+        return _action_page(action, {"decision": "请点“复核通过”或“退回整改”。"}, 400)
     _, errors = _transact(lambda: actions.review(current_user, action, accept, request.form.get("note", "")))
     if errors is not None:
         return _action_page(_action(action_id), errors, 400)
@@ -485,7 +486,10 @@ def objection_POST(bulletin_id: int):
 def objection_answer_POST(objection_id: int):
     objection = _get(Objection, objection_id)
     require(current_user, Action.ANSWER_OBJECTION, objection)
-    uphold = request.form.get("decision") == "uphold"
+    uphold = choice(request.form.get("decision"), "uphold", "dismiss")
+    if uphold is None:
+        return _bulletin_page(_get(Bulletin, objection.bulletin_id),
+                              {f"o{objection_id}": "请点“申诉成立”或“维持原结果”。"}, 400)
     _, errors = _transact(lambda: bulletins.answer_objection(current_user, objection, uphold,
                                                              request.form.get("reply", "")))
     if errors is not None:

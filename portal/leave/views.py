@@ -15,6 +15,7 @@ from portal.leave.forms import DecisionForm, LeaveForm, ReturnForm, RevokeForm
 from portal.leave.models import LeaveRequest, LeaveStatus, LeaveType
 from portal.org.models import Community
 from portal.people.models import Person
+from portal.text import choice
 
 bp = Blueprint("leave", __name__, url_prefix="/leave")
 LEAVE = "/<int(max=2147483647):leave_id>"
@@ -139,7 +140,9 @@ def decide_POST(leave_id: int):
     form = DecisionForm()
     if not form.validate():
         return _detail(leave, 400, decision_form=form)
-    approve = request.form.get("decision") == "approve"
+    approve = choice(request.form.get("decision"), "approve", "reject")
+    if approve is None:
+        return _detail(leave, 400, decision_form=form, errors={"decision": "请点“批准”或“驳回”。"})
     try:
         rules.decide(current_user, leave, approve, form.comment.data)
     except rules.LeaveError as error:
@@ -209,6 +212,7 @@ def return_POST(leave_id: int):
 @login_required
 def attachment(leave_id: int):
     leave = _leave(leave_id)
+    require(current_user, Action.VIEW_LEAVE_DETAILS, leave)
     if not leave.attachment_file:
         abort(404)
     path = files.path_of(leave.attachment_file)
@@ -276,7 +280,8 @@ def community_export(community_id: int):
     end = clock.parse_date(request.args.get("end")) or clock.today()
     if end < start or (end - start).days > 366:
         abort(400)
-    data = export.workbook(community, start, end, rules.month_leave(community.id, start, end))
+    data = export.workbook(community, start, end, rules.month_leave(community.id, start, end),
+                           lambda leave: can(current_user, Action.VIEW_LEAVE_DETAILS, leave))
     name = f"{community.name}请假记录_{start.isoformat()}_{end.isoformat()}.xlsx"
     return send_file(data, download_name=name, as_attachment=True,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from portal.audit import rules as audit
@@ -153,9 +153,23 @@ def create_person(actor: Account | None, data: PersonInput, password: str) -> Pe
     return person
 
 
+def _is_last_admin(person: Person) -> bool:
+    """The district must keep one active administrator: nobody else can repair accounts."""
+    if person.position is not Position.ADMIN or not person.active:
+        return False
+    others = db.session.scalar(select(func.count()).select_from(Person).where(
+        Person.position == Position.ADMIN, Person.active.is_(True), Person.id != person.id))
+    return others == 0
+
+
+LAST_ADMIN = "这是唯一在用的管理员账号：请先把另一人设为管理员，再改动这个账号。"
+
+
 def update_person(actor: Account, person: Person, data: PersonInput) -> Person:
     data = normalise(data)
     errors, resolved = check(data, person)
+    if data.position is not Position.ADMIN and _is_last_admin(person):
+        errors["position"] = LAST_ADMIN
     if errors:
         raise PersonError(errors)
     before = snapshot(person)
@@ -177,6 +191,8 @@ def deactivate_person(actor: Account, person: Person) -> None:
         raise PersonError({"active": "不能停用自己的账号。"})
     if not person.active:
         return
+    if _is_last_admin(person):
+        raise PersonError({"active": LAST_ADMIN})
     before = snapshot(person)
     person.active = False
     person.grid = None

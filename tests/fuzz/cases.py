@@ -254,7 +254,11 @@ CASES: dict[str, Case] = {
         "fuqiang_leader", "/attendance/locks?street={street:fuqiang}",
         {"month": field("2026-10-01", "2026-11-01", "2026-10"), "action": field("lock", "unlock"),
          "reason": field("更正考勤", "")},
-        refuse=first(("no month", lambda f: not_a_date(f["month"])))),
+        refuse=first(("no month", lambda f: not_a_date(f["month"])),
+                     ("not the first of a finished month",
+                      lambda f: (seen(f["month"]) or "").strip()[:10] >= "2026-11-01"
+                      or not (seen(f["month"]) or "").strip()[:10].endswith("-01")),
+                     ("no such action", lambda f: seen(f["action"]) not in ("lock", "unlock")))),
     "attendance.correction_new_POST": Case(
         "fuyuan_worker01", "/attendance/corrections",
         {"kind": field("clock_in", "clock_out"), "day": field("2026-11-24", "2026-11-20", "2026-11-25"),
