@@ -46,6 +46,11 @@ class Config:
     LOGIN_WINDOW_MINUTES = 15
     LOGIN_MAX_FAILURES_PER_USERNAME = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 30
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (werkzeug
+    # ProxyFix). 0: none, the peer's address is the client's. Behind the office's one HTTPS
+    # proxy: 1 (env PROXY_HOPS=1), so throttles, sessions and the audit log see users' own addresses.
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0") or 0)
+    TEMPORARY_PASSWORD_HOURS = 72  # a password an administrator set stops working after this
 
     # 请假: longer leave also needs the 街镇's decision; the approver is warned when
     # fewer than this share of a community's staff would remain on duty.

@@ -210,8 +210,12 @@ def test_an_admin_creates_a_grid_worker_for_a_vacant_grid(app, admin):
     after = counts(app)
     assert after["Person"] == before["Person"] + 1 and after["Account"] == before["Account"] + 1
     assert audit_actions(app, mark) == ["person.created"]
-    # The new worker logs in with the initial password and finds their grid.
+    # The new worker logs in with the initial password, replaces it, and finds their grid.
     newcomer = logged_in(app, "fuyuan_worker03b", "kaishi-mima-2026")
+    assert newcomer.client.get("/").headers["Location"] == "/account/password"
+    newcomer.post("/account/password", {"current": "kaishi-mima-2026", "new": "wode-xin-mima-2026",
+                                        "confirm": "wode-xin-mima-2026"}, token_from="/account/password")
+    newcomer = logged_in(app, "fuyuan_worker03b", "wode-xin-mima-2026")
     assert "负责第3网格" in newcomer.client.get("/").get_data(as_text=True)
 
 

@@ -81,13 +81,51 @@ def test_login_throttles_a_username_across_worker_processes(app, database_url):
     assert Auth(app.test_client()).login("fuyuan_worker03").status_code == 302
 
 
-def test_login_throttles_an_address_trying_many_usernames(app):
+def test_an_address_spraying_usernames_gets_no_second_guess_at_any_of_them(app):
     app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 4
     auth = Auth(app.test_client())
     for n in range(4):
         auth.login(f"guess{n}", "wrong-password")
-    blocked = auth.login("fuyuan_worker01")
-    assert blocked.status_code == 400 and "本机登录失败次数过多" in blocked.get_data(as_text=True)
+    again = auth.login("guess0", "another-wrong-password")
+    assert again.status_code == 400 and "本机登录失败次数过多" in again.get_data(as_text=True)
+
+
+def test_failures_for_other_usernames_never_block_a_correct_password(app):
+    """The whole office sits behind one address: one person's typos lock nobody else out."""
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 4
+    auth = Auth(app.test_client())
+    for n in range(30):
+        auth.login(f"guess{n}", "wrong-password")
+    assert Auth(app.test_client()).login("fuyuan_worker01").status_code == 302
+
+
+def test_knocking_on_a_locked_account_does_not_keep_it_locked(app, travel):
+    from datetime import timedelta
+
+    start = travel(SUITE_NOW)
+    for _ in range(5):
+        Auth(app.test_client()).login("fuyuan_worker02", "wrong-password")
+    travel(start + timedelta(minutes=14))
+    for _ in range(5):  # refused by the throttle: not failures of their own
+        refused = Auth(app.test_client()).login("fuyuan_worker02", "wrong-password")
+        assert "登录失败次数过多" in refused.get_data(as_text=True)
+    travel(start + timedelta(minutes=16))
+    assert Auth(app.test_client()).login("fuyuan_worker02").status_code == 302
+
+
+@pytest.mark.parametrize("hops, recorded", [(0, "127.0.0.1"), (1, "10.20.30.40")])
+def test_client_addresses_come_through_the_configured_proxy_hops_only(database_url, tmp_path, hops, recorded):
+    from portal.auth.models import LoginAttempt, LoginSession
+
+    app = make_app(database_url, PROXY_HOPS=hops, INSTANCE_PATH=str(tmp_path / "instance"))
+    client = app.test_client()
+    auth = Auth(client)
+    token = auth.token("/login")
+    client.post("/login", data={"username": "fuyuan_worker01", "password": DEMO_PASSWORD, "csrf_token": token},
+                headers={"X-Forwarded-For": "10.20.30.40"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    with app.app_context():
+        assert db.session.scalar(select(LoginAttempt.address).order_by(LoginAttempt.id.desc())) == recorded
+        assert db.session.scalar(select(LoginSession.address).order_by(LoginSession.created_at.desc())) == recorded
 
 
 def test_the_demo_password_is_refused_outside_demo_mode(database_url):

@@ -128,3 +128,22 @@ def test_a_tiny_png_of_fifty_six_megapixels_is_refused_before_decoding():
     assert len(png) < 20_000
     with pytest.raises(uploads.UploadError, match="像素过多"):
         uploads.check("门牌.png", png, 5 * 1024 * 1024, uploads.IMAGES)
+
+
+def test_a_stored_photo_keeps_no_location_or_other_metadata(app):
+    from io import BytesIO
+
+    from PIL import Image
+
+    from portal import uploads
+
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0132] = "Maker", "Phone X", "2026:11:25 09:00:00"  # make, model, time
+    buffer = BytesIO()
+    Image.new("RGB", (64, 48), (120, 90, 60)).save(buffer, "JPEG", exif=exif)
+    assert Image.open(BytesIO(buffer.getvalue())).getexif()
+    with app.test_request_context():
+        stored = uploads.store("inspections", "门.jpg", buffer.getvalue(), 5 * 1024 * 1024, uploads.IMAGES)
+        kept = uploads.path_of("inspections", stored.stored_name).read_bytes()
+    with Image.open(BytesIO(kept)) as image:
+        assert image.size == (64, 48) and not image.getexif() and "exif" not in image.info

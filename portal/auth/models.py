@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
@@ -21,6 +21,10 @@ class Account(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A password an administrator set (new account, reset, roster import) is temporary:
+    # the owner must replace it at the next login, and it stops working at temporary_until.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    temporary_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     person: Mapped[Person] = relationship(back_populates="account", lazy="joined")
 
@@ -63,3 +67,6 @@ class LoginAttempt(db.Model):
     username: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(64))
     success: Mapped[bool] = mapped_column(default=False)
+    # Refused by the throttle without checking the password: not a failure, so a
+    # lockout is never extended by the attempts it refuses.
+    throttled: Mapped[bool] = mapped_column(default=False, server_default=false())

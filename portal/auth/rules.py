@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from time import monotonic
 
-from flask import has_app_context
+from flask import current_app, has_app_context
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -38,20 +38,30 @@ class LoginResult:
     session_id: str | None = None
 
 
-def _recent_failures(column, value, since) -> int:
+def _recent_failures(since, **columns) -> int:
+    """Wrong passwords (not throttled attempts) since `since` for these column values."""
     return db.session.scalar(
         select(func.count()).select_from(LoginAttempt)
-        .where(column == value, LoginAttempt.at >= since, LoginAttempt.success.is_(False))
+        .where(*(getattr(LoginAttempt, name) == value for name, value in columns.items()),
+               LoginAttempt.at >= since, LoginAttempt.success.is_(False), LoginAttempt.throttled.is_(False))
     )
 
 
 def throttled(username: str, address: str, config) -> str | None:
-    """A Chinese message if this username or address has failed too often lately."""
+    """A Chinese message if this login may not even be checked now.
+
+    - A username with too many wrong passwords lately is paused (whoever tries).
+    - An address that has sprayed many wrong passwords gets one more guess per
+      username in the window, not more: a colleague behind the same address who has
+      not failed from it logs in with the right password all the same.
+    Attempts refused here are recorded as throttled and never count as failures,
+    so a lockout runs out on time however often it is knocked on."""
     window = config["LOGIN_WINDOW_MINUTES"]
     since = clock.now() - timedelta(minutes=window)
-    if username and _recent_failures(LoginAttempt.username, username, since) >= config["LOGIN_MAX_FAILURES_PER_USERNAME"]:
+    if username and _recent_failures(since, username=username) >= config["LOGIN_MAX_FAILURES_PER_USERNAME"]:
         return f"该账号登录失败次数过多，已暂停登录，请 {window} 分钟后再试或联系管理员。"
-    if _recent_failures(LoginAttempt.address, address, since) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+    if _recent_failures(since, address=address) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"] \
+            and (not username or _recent_failures(since, address=address, username=username) > 0):
         return f"本机登录失败次数过多，已暂停登录，请 {window} 分钟后再试。"
     return None
 
@@ -73,7 +83,7 @@ def attempt_login(raw_username: str, password: str, address: str, config) -> Log
     password = (password or "")[:1024]
     message = throttled(username, address, config)
     if message:
-        db.session.add(LoginAttempt(username=username, address=address, success=False))
+        db.session.add(LoginAttempt(username=username, address=address, success=False, throttled=True))
         db.session.commit()
         return LoginResult(error=message)
 
@@ -82,6 +92,10 @@ def attempt_login(raw_username: str, password: str, address: str, config) -> Log
     if ok and not account.is_active:
         ok = False
         error = "该账号已停用，请联系管理员。"
+    elif ok and account.must_change_password and account.temporary_until is not None \
+            and account.temporary_until <= clock.now():
+        ok = False
+        error = "临时密码已过期，请联系管理员重新设置。"
     else:
         error = None if ok else "用户名或密码不正确。"
     db.session.add(LoginAttempt(username=username, address=address, success=ok))
@@ -218,9 +232,26 @@ def password_problem(password: str, username: str = "") -> str | None:
     return None
 
 
+TEMPORARY_PASSWORD_HOURS = 72
+
+
+def make_temporary(account: Account) -> None:
+    """The password was set by someone else: to be changed at the next login, and
+    refused after TEMPORARY_PASSWORD_HOURS (config) if it never was."""
+    hours = current_app.config.get("TEMPORARY_PASSWORD_HOURS", TEMPORARY_PASSWORD_HOURS) if has_app_context() \
+        else TEMPORARY_PASSWORD_HOURS
+    account.must_change_password = True
+    account.temporary_until = clock.now() + timedelta(hours=hours)
+
+
 def set_password(account: Account, password: str, actor: Account, action: str) -> None:
-    """Set a new password, log every browser out, audit (caller commits)."""
+    """Set a new password, log every browser out, audit (caller commits). Set by the
+    owner it is theirs; set by anyone else it is temporary."""
     account.password_hash = generate_password_hash(password)
+    if actor is not None and actor.id == account.id:
+        account.must_change_password, account.temporary_until = False, None
+    else:
+        make_temporary(account)
     revoke_all_sessions(account)
     audit.record(actor, action, account)
 

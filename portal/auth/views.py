@@ -64,6 +64,23 @@ def logout_POST():
     return redirect(url_for("auth.login"))
 
 
+# What someone with a temporary password may do before replacing it.
+UNTIL_CHANGED = {"auth.change_password", "auth.change_password_POST", "auth.logout_POST", "auth.login",
+                 "auth.login_POST", "static", "board.poll", "hall.hall"}
+
+
+@bp.before_app_request
+def temporary_password_first():
+    """A password an administrator set is replaced before anything else is done."""
+    if request.endpoint in UNTIL_CHANGED or request.endpoint is None:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        if request.method == "GET":
+            flash("您正在使用管理员设置的临时密码，请先修改密码。", "info")
+        return redirect(url_for("auth.change_password"), 303)
+    return None
+
+
 @bp.get("/account/password")
 @login_required
 def change_password():

@@ -147,6 +147,8 @@ def create_person(actor: Account | None, data: PersonInput, password: str) -> Pe
     person = Person()
     _apply(person, data, resolved)
     person.account = Account(username=data.username, password_hash=generate_password_hash(password))
+    if actor is not None:  # set by an administrator (a new account, a roster): theirs to replace
+        auth_rules.make_temporary(person.account)
     db.session.add(person)
     db.session.flush()
     audit.record(actor, "person.created", person, after=snapshot(person))
