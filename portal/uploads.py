@@ -98,12 +98,42 @@ def without_metadata(data: bytes, content_type: str) -> bytes:
     return out.getvalue()
 
 
+THUMBNAIL_SIZE = (320, 320)
+
+
+def _thumbnail(data: bytes) -> bytes:
+    """A small JPEG for lists: a page of photos loads on a phone in the stairwell."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    with Image.open(BytesIO(data)) as image:
+        small = image.convert("RGB")
+        small.thumbnail(THUMBNAIL_SIZE)
+        out = BytesIO()
+        small.save(out, "JPEG", quality=80, optimize=True)
+    return out.getvalue()
+
+
+def thumbnail_path(kind: str, stored_name: str) -> Path:
+    """The list-sized copy of a stored photo, made now if it is missing (photos stored
+    before thumbnails existed)."""
+    path = directory(kind) / (Path(stored_name).stem + ".thumb.jpg")
+    if not path.exists():
+        original = path_of(kind, stored_name)
+        if original.exists():
+            path.write_bytes(_thumbnail(original.read_bytes()))
+    return path
+
+
 def store(kind: str, filename: str, data: bytes, max_bytes: int, allowed=DOCUMENTS) -> Stored:
     content_type = check(filename, data, max_bytes, allowed)
     if content_type in IMAGES:
         data = without_metadata(data, content_type)
     name = f"{secrets.token_hex(16)}.{SUFFIX[content_type]}"
     (directory(kind) / name).write_bytes(data)
+    if content_type in IMAGES:
+        (directory(kind) / (Path(name).stem + ".thumb.jpg")).write_bytes(_thumbnail(data))
     clean = "".join(ch for ch in filename if ch.isprintable())[-120:] or f"附件.{SUFFIX[content_type]}"
     return Stored(stored_name=name, original_name=clean, content_type=content_type, size=len(data))
 

@@ -3,7 +3,7 @@ import pytest
 
 from portal import create_app
 from portal.config import DemoConfig, ProductionConfig, TestingConfig, check_deploy
-from tests.conftest import SUITE_NOW
+from tests.conftest import SUITE_NOW, Auth
 
 GENERATED_KEY = "pZ3vX9qL0rT7mWc2Ky8sBn4Hd6Fj1Ga5Qe_Ru-Ux"  # as secrets.token_urlsafe would make
 
@@ -147,3 +147,23 @@ def test_a_stored_photo_keeps_no_location_or_other_metadata(app):
         kept = uploads.path_of("inspections", stored.stored_name).read_bytes()
     with Image.open(BytesIO(kept)) as image:
         assert image.size == (64, 48) and not image.getexif() and "exif" not in image.info
+
+
+def test_lists_get_a_small_copy_of_each_photo(app, auth):
+    from io import BytesIO
+
+    from PIL import Image
+
+    from tests.test_policy import inspection_objects
+
+    with app.app_context():
+        photo_id = inspection_objects()["photo"]
+    auth.login("inspector")
+    full = auth.client.get(f"/inspections/photos/{photo_id}")
+    thumb = auth.client.get(f"/inspections/photos/{photo_id}?size=thumb")
+    assert full.status_code == thumb.status_code == 200 and thumb.mimetype == "image/jpeg"
+    with Image.open(BytesIO(thumb.data)) as small:
+        assert max(small.size) <= 320
+    outsider = Auth(app.test_client())
+    outsider.login("fuda_worker01")
+    assert outsider.client.get(f"/inspections/photos/{photo_id}?size=thumb").status_code == 403

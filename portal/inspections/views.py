@@ -213,10 +213,13 @@ def submit_POST(inspection_id: int):
 def photo(photo_id: int):
     row = _get(InspectionPhoto, photo_id)
     require(current_user, Action.VIEW_INSPECTION, row.inspection)
-    path = uploads.path_of(conduct.PHOTO_KIND, row.stored_name)
+    if request.args.get("size") == "thumb":  # the list-sized copy
+        path, mimetype = uploads.thumbnail_path(conduct.PHOTO_KIND, row.stored_name), "image/jpeg"
+    else:
+        path, mimetype = uploads.path_of(conduct.PHOTO_KIND, row.stored_name), row.content_type
     if not path.exists():
         abort(404)
-    response = send_file(path, mimetype=row.content_type, download_name=row.original_name)
+    response = send_file(path, mimetype=mimetype, download_name=row.original_name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
