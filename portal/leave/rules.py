@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
 
@@ -734,8 +734,10 @@ def return_day(leave: LeaveRequest, calendars: dict | None = None) -> tuple[date
     """The first working half-day after the leave (its expected 返岗), or None when
     it falls in a year whose work calendar is not entered: then nobody can say.
     `calendars` (year → Calendar or None) is reused across calls by a caller
-    that asks about many requests."""
-    calendars = {} if calendars is None else calendars
+    that asks about many requests; without it, one request's calls share theirs
+    (a list page asks once per row)."""
+    if calendars is None:
+        calendars = g.setdefault("leave_calendars", {}) if has_request_context() else {}
     day, half = from_half_index(half_index(leave.end_date, leave.end_half) + 1)
     for _ in range(366):
         calendar = _year_calendar(day.year, calendars)
