@@ -198,3 +198,13 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+def forget_calendar_year(year: int) -> None:
+    """The year is not entered, whatever a newer chinese-calendar might know (inside an app context)."""
+    from portal.workdays.models import CalendarDay, CalendarYear
+
+    db.session.execute(CalendarDay.__table__.delete().where(
+        CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))))
+    db.session.execute(CalendarYear.__table__.delete().where(CalendarYear.year == year))
+    db.session.commit()

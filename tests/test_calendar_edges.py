@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from portal.attendance import rules as attendance
 from portal.attendance import sheet
@@ -18,7 +18,7 @@ from portal.leave import rules as leave_rules
 from portal.leave.models import LeaveEntitlement, LeaveType
 from portal.people import rules as people_rules
 from portal.people.models import Position
-from portal.workdays.models import CalendarDay, CalendarYear
+from tests.conftest import forget_calendar_year
 
 UNCOVERED = 2027
 
@@ -36,9 +36,7 @@ def account(username) -> Account:
 def uncovered_next_year(app):
     """2027 is not entered, whatever a newer chinese-calendar might know."""
     with app.app_context():
-        db.session.execute(delete(CalendarDay).where(CalendarDay.day >= date(UNCOVERED, 1, 1)))
-        db.session.execute(delete(CalendarYear).where(CalendarYear.year >= UNCOVERED))
-        db.session.commit()
+        forget_calendar_year(UNCOVERED)
 
 
 def approved_leave(app, username, start, start_half, end, end_half, *, code="personal", now):

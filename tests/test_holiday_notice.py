@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.workdays import rules
 from portal.workdays.models import CalendarDay, CalendarSource, CalendarYear, DayKind
 from portal.workdays.notice import MAX_CHARS, parse_notice
+from tests.conftest import forget_calendar_year
 
 NOTICES = Path(__file__).parent / "data" / "holiday_notices"
 DECEMBER = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 10:00 in Baotou: 2027 is next year
@@ -240,14 +241,8 @@ def in_december(request):
         return None
     request.getfixturevalue("travel")(DECEMBER)
     with request.getfixturevalue("app").app_context():
-        forget(UNCOVERED)  # should a newer package know 2027, the tests still start without it
+        forget_calendar_year(UNCOVERED)  # should a newer package know 2027, the tests still start without it
     return DECEMBER
-
-
-def forget(year):
-    db.session.execute(delete(CalendarDay).where(CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))))
-    db.session.execute(delete(CalendarYear).where(CalendarYear.year == year))
-    db.session.commit()
 
 
 def account(username) -> Account:

@@ -9,13 +9,14 @@ from decimal import Decimal
 
 import chinese_calendar
 import pytest
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import event, func, select
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
 from portal.extensions import db
 from portal.workdays import rules
 from portal.workdays.models import CalendarDay, CalendarSource, CalendarYear
+from tests.conftest import forget_calendar_year
 
 NOON = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)          # Wednesday 10:00 in Baotou
 DECEMBER = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -26,14 +27,8 @@ UNCOVERED = 2027  # chinese-calendar 1.11 stops at 2026 (DESIGN.md, "Known pitfa
 def frozen(app):
     app.config["CLOCK_NOW"] = NOON
     with app.app_context():
-        forget(UNCOVERED)  # should a newer package know 2027, the tests still start without it
+        forget_calendar_year(UNCOVERED)  # should a newer package know 2027, the tests still start without it
     return NOON
-
-
-def forget(year):
-    db.session.execute(delete(CalendarDay).where(CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))))
-    db.session.execute(delete(CalendarYear).where(CalendarYear.year == year))
-    db.session.commit()
 
 
 def account(username) -> Account:
@@ -122,7 +117,7 @@ def test_prefill_is_idempotent_survives_unknown_years_and_is_audited_with_an_act
         assert rules.prefill_from_package() == []
         assert rules.prefill_from_package([2003, UNCOVERED, 2026]) == []
         assert counts() == before
-        forget(2025)
+        forget_calendar_year(2025)
         admin = account("admin")
         assert rules.prefill_from_package([2025], actor=admin) == [2025]
         db.session.commit()
@@ -135,7 +130,7 @@ def test_prefill_is_idempotent_survives_unknown_years_and_is_audited_with_an_act
 
 def test_prefill_keeps_what_an_admin_entered_in_a_year_not_yet_confirmed(app):
     with app.app_context():
-        forget(2025)
+        forget_calendar_year(2025)
         admin = account("admin")
         rules.set_day(admin, date(2025, 1, 1), "holiday", "元旦（管理员）")
         db.session.commit()
@@ -396,7 +391,7 @@ def test_the_admin_enters_and_confirms_2027_through_the_pages(app, auth):
 
 def test_the_admin_imports_a_package_year_from_the_page(app, auth):
     with app.app_context():
-        forget(2025)
+        forget_calendar_year(2025)
     auth.login("admin")
     page = auth.client.get("/calendar/2025").get_data(as_text=True)
     assert "从 chinese-calendar 导入" in page
