@@ -41,6 +41,21 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException("; ".join(f"{k}: {v}" for k, v in error.errors.items())) from None
         click.echo(f"已创建管理员 {username}。")
 
+    @app.cli.command("close-days")
+    @click.option("--until", default=None, help="最后一天（年-月-日），默认昨天")
+    def close_days_command(until):
+        """The day-close (cron, a few minutes after midnight): every community's days
+        up to yesterday judged and final. Running it again changes nothing."""
+        from portal import clock
+        from portal.attendance import days
+
+        day = clock.parse_date(until) if until else None
+        if until and day is None:
+            raise click.ClickException("日期应为“年-月-日”，如 2026-12-01。")
+        written = days.close_days(until=day)
+        db.session.commit()
+        click.echo(f"已结算考勤 {written} 人日。")
+
     @app.cli.command("check-deploy")
     def check_deploy_command():
         """List configuration problems for production (exit 1 if any)."""

@@ -36,6 +36,19 @@ def seed_demo(with_day: bool = True, now=None) -> list[str]:
     from datetime import timedelta
 
     from portal import clock
+    from portal.attendance import days
+    from portal.demo import HISTORY_DAYS
+
+    now = now or clock.now()
+    go_live = clock.to_local(now).date() - timedelta(days=HISTORY_DAYS)
+    with days.paused():  # four weeks of events: judged once at the end, not per write
+        done = _seed_demo(with_day, now, go_live)
+    db.session.commit()
+    days.close_days(today=clock.to_local(now).date())
+    return done
+
+
+def _seed_demo(with_day: bool, now, go_live) -> list[str]:
     from portal.auth.models import Account
     from portal.demo import (
         HISTORY_DAYS,
@@ -46,8 +59,6 @@ def seed_demo(with_day: bool = True, now=None) -> list[str]:
         seed_demo_people,
     )
 
-    now = now or clock.now()
-    go_live = clock.to_local(now).date() - timedelta(days=HISTORY_DAYS)
     done = seed_reference_data()
     if db.session.scalar(select(func.count()).select_from(Account)) == 0:
         done.append(f"已生成演示人员 {seed_demo_people(portal_start=go_live)} 名，密码 demo-pass-2026。")

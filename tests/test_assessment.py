@@ -53,7 +53,7 @@ def worker_with_a_late_day(days=(date(2026, 11, 23), date(2026, 11, 24)), late_o
 
 
 def row_of(person, period="2026-Q4"):
-    return results.report(person.street, period, [person.community_id]).person(person.id)
+    return results.report(person.street, period, person_id=person.id, detail=True).person(person.id)
 
 
 def test_a_late_day_costs_points_and_the_breakdown_links_to_that_day(app, auth):

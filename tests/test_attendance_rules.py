@@ -194,7 +194,8 @@ def test_a_weekend_is_rest_and_its_visits_count_toward_the_week():
     assert saturday.present_days == 0 and saturday.patrols.required == 0 and saturday.patrols.ratio is None
     tuesday = result(TUE, clocked(TUE) + [ev("visit_start", TUE, "19:00"), ev("visit_end", TUE, "20:30")])
     week = [*tuesday.visits, *saturday.visits]
-    assert rules.week_visit_progress(week, SCHEDULE) == (225, 300, 0.75)
+    assert rules.visit_minutes(week) == 225
+    assert rules.week_ratio(rules.visit_minutes(week), SCHEDULE.weekly_visit_minutes) == 0.75
     assert rules.week_of(SAT) == (MON, SUN)
 
 
@@ -344,8 +345,8 @@ def test_a_visit_over_12_hours_or_negative_is_an_anomaly_and_not_counted():
     negative = rules.Interval(at(MON, "20:00"), at(MON, "19:00"), -60)
     fine = rules.Interval(at(MON, "19:00"), at(MON, "20:00"), 60)
     assert rules.visit_minutes([negative, fine]) == 60
-    assert rules.week_visit_progress([negative, fine], SCHEDULE) == (60, 300, 0.2)
-    assert rules.week_visit_progress([fine] * 6, SCHEDULE)[2] == 1.0
+    assert rules.week_ratio(rules.visit_minutes([negative, fine]), 300) == 0.2
+    assert rules.week_ratio(rules.visit_minutes([fine] * 6), 300) == 1.0  # capped
 
 
 # -- the month --------------------------------------------------------------------------

@@ -68,9 +68,9 @@ def sheet_as_seen(app, street_id) -> tuple[str, list]:
 def test_locking_stores_every_judged_day_of_the_streets_people(app, november):
     street_id, _pending = november
     with app.app_context():
-        stored = db.session.scalar(select(func.count()).select_from(DayRecord).where(DayRecord.street_id == street_id))
-        people = db.session.scalar(select(func.count(func.distinct(DayRecord.person_id)))
-                                   .where(DayRecord.street_id == street_id))
+        november = (DayRecord.street_id == street_id) & DayRecord.day.between(date(2026, 11, 1), date(2026, 11, 30))
+        stored = db.session.scalar(select(func.count()).select_from(DayRecord).where(november))
+        people = db.session.scalar(select(func.count(func.distinct(DayRecord.person_id))).where(november))
         assert people > 50 and stored == people * 30  # every person, all 30 days of November
 
 

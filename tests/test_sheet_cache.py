@@ -319,18 +319,20 @@ def test_people_added_changed_moved_and_deactivated_change_the_sheets(app, sheet
     with app.app_context():  # a grid changes the label
         grid = db.session.scalar(select(Grid).where(Grid.community_id == fuyuan, Grid.number == 12))
         holder = db.session.scalar(select(Person).where(Person.grid_id == grid.id))
-        people_rules.deactivate_person(account("admin"), holder)  # frees the grid, and leaves the sheet
+        people_rules.deactivate_person(account("admin"), holder)  # frees the grid; keeps the days worked
         db.session.commit()
         holder_name = holder.name
     rows = sheets.rows()
-    assert holder_name not in rows and rows[worker][0] == "第1网格"
+    assert rows[holder_name][0] == "第12网格" and rows[holder_name][1][23] == "缺"
+    assert rows[worker][0] == "第1网格"
     with app.app_context():
         person = account("fuyuan_worker01").person
         people_rules.update_person(account("admin"), person, person_input(person, grid_number=12))
         db.session.commit()
     assert sheets.rows()[worker][0] == "第12网格"
 
-    # Moved to another street: gone from one street's sheet, on the other's.
+    # Moved to another street: on the other's from now on; the days already judged
+    # here stay here (the newcomer has none yet, so the row goes with them).
     assert "新来的人" not in sheets.rows("kexue")
     with app.app_context():
         person = account("newcomer_desk").person
@@ -351,7 +353,9 @@ def test_roster_changes_through_the_admin_routes_change_the_sheet(app, sheets):
         person_id = account("fuyuan_worker03").person_id
     response = admin.post(f"/admin/people/{person_id}/deactivate", token_from=f"/admin/people/{person_id}")
     assert response.status_code in (302, 303), response.status_code
-    assert name not in sheets.rows()
+    # November keeps the days they worked (payroll is run on them); December has no row.
+    assert sheets.rows()[name][1][:3] == ["休", "缺", "缺"]
+    assert name not in sheets.rows(month="2026-12")
 
 
 def test_the_next_day_judges_yesterday(app, sheets):
@@ -394,13 +398,13 @@ def test_a_repeated_sheet_costs_a_few_statements_and_no_computing(app, sheets, m
     with app.app_context():
         path = f"/attendance/sheet?street={street_id('kexue')}"
     first = statements_of(app, sheets.auth.client, path)
-    assert any("activity_events" in s for s in first)
+    assert any("attendance_days" in s for s in first)
     monkeypatch.setattr(sheet, "build", lambda *a, **kw: pytest.fail("computed again"))
     monkeypatch.setattr(sheet, "week_visits", lambda *a, **kw: pytest.fail("computed again"))
     again = statements_of(app, sheets.auth.client, path)
     assert len(again) <= 6, again
     assert sum("data_versions" in s for s in again) == 1
-    assert not any("activity_events" in s or "leave_requests" in s for s in again)
+    assert not any("attendance_days" in s or "activity_events" in s or "leave_requests" in s for s in again)
 
 
 def test_uncommitted_writes_are_shown_to_their_own_transaction_but_never_kept(app, sheets):

@@ -14,8 +14,9 @@ from sqlalchemy.orm import joinedload
 from portal import clock
 from portal.assessment import rules, settings
 from portal.assessment.models import AssessmentAdjustment, AssessmentLock
-from portal.attendance import sheet
-from portal.attendance.settings import settings_for as attendance_settings_for
+from portal.attendance import days
+from portal.attendance import rules as attendance
+from portal.attendance.models import DayRecord, MonthTally, WeekTally
 from portal.audit import rules as audit
 from portal.auth.policy import ON_THE_BOARD, Action, can
 from portal.board.models import ActivityEvent, EventKind
@@ -99,85 +100,152 @@ def lock_of(street_id: int, period: str) -> AssessmentLock | None:
                                                           AssessmentLock.period == period))
 
 
-def first_clock_in(community_ids: list[int]) -> date | None:
-    """The street's first 签到 on record: days before it were not kept in this system."""
-    first = db.session.scalar(select(func.min(ActivityEvent.at)).where(
-        ActivityEvent.community_id.in_(community_ids), ActivityEvent.kind == EventKind.CLOCK_IN))
-    return clock.to_local(first).date() if first is not None else None
-
-
 def report(street: Street, period: str, community_ids: list[int] | None = None, today: date | None = None,
-           use_lock: bool = True) -> Report:
-    """The results of the street (or of some of its communities) for a period: the
-    frozen ones when the 街镇 has locked it, else computed from the data now."""
+           use_lock: bool = True, person_id: int | None = None, detail: bool = False) -> Report:
+    """The results of the street (or of some of its communities, or of one person)
+    for a period: the frozen ones when the 街镇 has locked it, else computed now from
+    the stored sums of the judged days, so a year costs what a quarter does. With
+    `detail` (a person's page, the lock) every line behind the figures is listed."""
     period, (start, end, label) = parse_period(period)
     lock = lock_of(street.id, period) if use_lock else None
     if lock is not None:
         people = lock.snapshot["people"]
         if community_ids is not None:
             people = [p for p in people if p["community_id"] in community_ids]
+        if person_id is not None:
+            people = [p for p in people if p["person_id"] == person_id]
         counted = lock.snapshot.get("counted")
         return Report(street, period, label, start, end,
                       tuple(date.fromisoformat(d) for d in counted) if counted else None,
                       lock.snapshot["rules"], people, lock)
     today = today or clock.today()
     ids = community_ids if community_ids is not None else [c.id for c in street.communities]
+    days.ensure_closed(ids, start, end, today)
     rule_set = rules.Rules.from_settings(settings.settings_for(street.id))
-    people = db.session.scalars(
-        select(Person).where(Person.community_id.in_(ids), Person.active.is_(True),
-                             Person.position.in_(list(ON_THE_BOARD)))
-        .options(joinedload(Person.grid), joinedload(Person.community))).all()
-    people = sorted(people, key=lambda p: (p.community.sort_order, p.position is not Position.SECRETARY,
+    members = _members(ids, start, end, today, person_id)
+    people = db.session.scalars(select(Person).where(Person.id.in_(list(members)))
+                                .options(joinedload(Person.grid))).all()
+    units = {c.id: c for c in street.communities}
+    people = sorted(people, key=lambda p: (units[members[p.id][0]].sort_order, p.position is not Position.SECRETARY,
                                            p.position is not Position.STATION_HEAD,
-                                           p.grid.number if p.grid else 999, p.id))
-    live = first_clock_in([c.id for c in street.communities])
+                                           members[p.id][1] or 999, p.id))
+    first = _first_day([c.id for c in street.communities])
     counted = None
-    if live is not None and max(start, live) <= min(end, today - timedelta(days=1)):
-        counted = (max(start, live), min(end, today - timedelta(days=1)))
-    days = _days(ids, counted, today) if counted else {}
+    if first is not None and max(start, first) <= min(end, today - timedelta(days=1)):
+        counted = (max(start, first), min(end, today - timedelta(days=1)))
+    person_ids = [p.id for p in people]
+    tallies = _tallies(person_ids, ids, counted) if counted else {}
+    weeks = _weeks(person_ids, counted) if counted else {}
+    judged = _days(person_ids, ids, counted) if counted and detail else {}
     last = counted[1] if counted else min(end, today - timedelta(days=1))
     inspections = _inspections(ids, start, end)
-    returns = _overdue_returns([p.id for p in people], start, last)
+    returns = _overdue_returns(person_ids, start, last)
     overdue_actions = _overdue_actions(ids, start, last, today)
     adjustments = defaultdict(list)
     for a in db.session.scalars(select(AssessmentAdjustment).where(
-            AssessmentAdjustment.person_id.in_([p.id for p in people]), AssessmentAdjustment.period == period)
+            AssessmentAdjustment.person_id.in_(person_ids), AssessmentAdjustment.period == period)
             .order_by(AssessmentAdjustment.id)):
         adjustments[a.person_id].append(rules.Adjustment(a.id, a.points, a.reason))
-    visit_target = attendance_settings_for(street.id).weekly_visit_minutes
     rows = []
     for person in people:
+        community_id, grid_number, position = members[person.id]
         data = rules.PersonInput(
-            days=days.get(person.id, []), grid_worker=person.position is Position.GRID_WORKER,
-            visit_target=visit_target,
-            inspections=[_for_person(i, person.id) for i in inspections.get(person.community_id, [])],
+            days=judged.get(person.id, ()), grid_worker=position == Position.GRID_WORKER.value,
+            tally=tallies.get(person.id, attendance.Tally()), weeks=weeks.get(person.id, []),
+            inspections=[_for_person(i, person.id) for i in inspections.get(community_id, [])],
             overdue_returns=returns.get(person.id, []),
-            overdue_actions=overdue_actions.get(person.community_id, []) if person.position in HEADS else [],
+            overdue_actions=overdue_actions.get(community_id, []) if Position(position) in HEADS else [],
             adjustments=adjustments.get(person.id, []))
         result = rules.assess(data, rule_set)
-        rows.append({"person_id": person.id, "name": person.name, "community_id": person.community_id,
-                     "community": person.community.name, "position": person.position.label,
-                     "grid": person.grid.label if person.grid else "", **result.as_json()})
+        rows.append({"person_id": person.id, "name": person.name, "community_id": community_id,
+                     "community": units[community_id].name, "position": Position(position).label,
+                     "grid": f"第{grid_number}网格" if grid_number else "", **result.as_json()})
     return Report(street, period, label, start, end, counted, rule_set.as_json(), rows, None)
 
 
-def _months(first: date, last: date) -> list[date]:
-    month, months = first.replace(day=1), []
-    while month <= last:
-        months.append(month)
-        month = (month + timedelta(days=32)).replace(day=1)
-    return months
+def _members(community_ids: list[int], start: date, end: date, today: date,
+             person_id: int | None) -> dict[int, tuple[int, int | None, str]]:
+    """Who is assessed, with their community, grid number and position: everyone
+    with judged days here in the period (as they belonged then, the latest month
+    winning), and everyone on the board here now."""
+    found = {}
+    query = select(MonthTally.person_id, MonthTally.community_id, MonthTally.grid_number, MonthTally.position) \
+        .where(MonthTally.community_id.in_(community_ids), MonthTally.month.between(start, end)) \
+        .order_by(MonthTally.month)
+    if person_id is not None:
+        query = query.where(MonthTally.person_id == person_id)
+    for pid, community_id, grid_number, position in db.session.execute(query):
+        found[pid] = (community_id, grid_number, position)
+    if start <= today:
+        now = select(Person).where(Person.community_id.in_(community_ids), Person.active.is_(True),
+                                   Person.position.in_(list(ON_THE_BOARD))).options(joinedload(Person.grid))
+        if person_id is not None:
+            now = now.where(Person.id == person_id)
+        for person in db.session.scalars(now):
+            found.setdefault(person.id, (person.community_id, person.grid.number if person.grid else None,
+                                         person.position.value))
+    return found
 
 
-def _days(community_ids: list[int], counted: tuple[date, date], today: date) -> dict[int, list]:
-    """Each person's day results over the span, month by month as the 考勤表 builds them."""
-    days: dict[int, list] = defaultdict(list)
-    for first in _months(*counted):
-        built = sheet.build("", community_ids, first, today)
-        for row in built.rows:
-            days[row.person.id] += [cell for day, cell in zip(built.days, row.cells, strict=True)
-                                    if cell is not None and counted[0] <= day <= counted[1]]
-    return days
+def _first_day(community_ids: list[int]) -> date | None:
+    """The first day counted: the street's first 签到 on record (days before it were
+    not kept in this system, whatever go-live date was entered), and not before
+    the first day judged."""
+    first_clock_in = db.session.scalar(select(func.min(ActivityEvent.at)).where(
+        ActivityEvent.community_id.in_(community_ids), ActivityEvent.kind == EventKind.CLOCK_IN))
+    if first_clock_in is None:
+        return None
+    first_judged = db.session.scalar(select(func.min(DayRecord.day)).where(DayRecord.community_id.in_(community_ids)))
+    return max(clock.to_local(first_clock_in).date(), first_judged or date.min)
+
+
+def _tallies(person_ids: list[int], community_ids: list[int], counted: tuple[date, date]) -> dict:
+    """Each person's sums over the counted days here: whole months from the stored
+    month sums, the part-months at either end (the running month) from the days."""
+    found: dict[int, attendance.Tally] = defaultdict(attendance.Tally)
+    if not person_ids:
+        return found
+    first, last = counted
+    whole_from = first if first.day == 1 else (first + timedelta(days=32)).replace(day=1)
+    whole_to = last if last == (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1) \
+        else last.replace(day=1) - timedelta(days=1)
+    if whole_from > whole_to:  # no whole month: the days themselves
+        whole_from, whole_to = last + timedelta(days=1), last
+    # Always the same three statements (head, whole months, tail), whatever the span.
+    queries = [days.tally_query(person_ids, community_ids, first, whole_from - timedelta(days=1)),
+               days.tally_query(person_ids, community_ids, whole_to + timedelta(days=1), last)]
+    T = MonthTally
+    queries.append(select(T.person_id, *(func.sum(getattr(T, name)).label(name)
+                                         for name in attendance.Tally.__dataclass_fields__))
+                   .where(T.person_id.in_(person_ids), T.community_id.in_(community_ids),
+                          T.month.between(whole_from, whole_to)).group_by(T.person_id))
+    for query in queries:
+        for row in db.session.execute(query):
+            found[row.person_id] += attendance.Tally.of_row(row)
+    return found
+
+
+def _weeks(person_ids: list[int], counted: tuple[date, date]) -> dict[int, list[rules.Week]]:
+    """Complete weeks inside the counted days with a day on duty, from the week sums."""
+    found = defaultdict(list)
+    if not person_ids:
+        return found
+    W = WeekTally
+    for row in db.session.execute(select(W.person_id, W.week, W.visit_minutes, W.visit_target).where(
+            W.person_id.in_(person_ids), W.week >= counted[0], W.week <= counted[1] - timedelta(days=6),
+            W.days == 7, W.duty_days > 0).order_by(W.person_id, W.week)):
+        found[row.person_id].append(rules.Week(row.week, row.visit_minutes, row.visit_target))
+    return found
+
+
+def _days(person_ids: list[int], community_ids: list[int], counted: tuple[date, date]) -> dict[int, list]:
+    """Each person's stored days over the span (for the lines of a person's page)."""
+    found = defaultdict(list)
+    for record in db.session.scalars(select(DayRecord).where(
+            DayRecord.person_id.in_(person_ids), DayRecord.community_id.in_(community_ids),
+            DayRecord.day.between(*counted)).order_by(DayRecord.person_id, DayRecord.day)):
+        found[record.person_id].append(days.result_of(record))
+    return found
 
 
 @dataclass
@@ -341,7 +409,7 @@ def lock(actor, street: Street, period_text: str) -> AssessmentLock:
     _serialise_street(street.id)
     if lock_of(street.id, period) is not None:
         raise AssessmentError({"period": f"{parsed[2]}的考核结果已经确认锁定。"})
-    computed = report(street, period, use_lock=False)
+    computed = report(street, period, use_lock=False, detail=True)
     snapshot = {"rules": computed.rules, "people": computed.people,
                 "counted": [d.isoformat() for d in computed.counted] if computed.counted else None}
     row = AssessmentLock(street_id=street.id, period=period, locked_at=clock.now(), locked_by_id=actor.id,

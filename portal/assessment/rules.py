@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from portal.attendance import rules as attendance
 
@@ -110,15 +111,50 @@ class Adjustment:
     reason: str
 
 
+class Week(NamedTuple):
+    """A complete Monday–Sunday week with a day on duty: its 入户 minutes and target."""
+
+    monday: date
+    minutes: int
+    target: int
+
+    @property
+    def ratio_bp(self) -> int:
+        """Minutes ÷ target in 1/10000, capped at 1 (the stored weeks are read the same way)."""
+        return 10000 if self.target <= 0 or self.minutes >= self.target else self.minutes * 10000 // self.target
+
+
 @dataclass
 class PersonInput:
-    days: Sequence          # attendance DayResult, for the judged days of the period
-    grid_worker: bool       # 一日双巡 and 弹性入户 are the 网格员's duties
-    visit_target: int = 300  # minutes a week (attendance settings)
+    """One person's inputs for a period. The figures come from `tally` (sums of the
+    judged days) and `weeks`; `days` (the DayResults) only explain them line by line
+    on the person's page. Given days alone, the sums are taken from them."""
+
+    days: Sequence = ()      # attendance DayResult, for the judged days of the period
+    grid_worker: bool = False  # 一日双巡 and 弹性入户 are the 网格员's duties
+    visit_target: int = 300  # minutes a week (attendance settings), for weeks taken from `days`
     inspections: Sequence[InspectionInput] = ()
     overdue_returns: Sequence[Occurrence] = ()
     overdue_actions: Sequence[Occurrence] = ()
     adjustments: Sequence[Adjustment] = ()
+    tally: attendance.Tally | None = None
+    weeks: Sequence[Week] | None = None
+
+    def __post_init__(self):
+        if self.tally is None:
+            self.tally = attendance.Tally.of(self.days)
+        if self.weeks is None:
+            self.weeks = weeks_of(self.days, self.visit_target)
+
+
+def weeks_of(days: Sequence, target: int) -> list[Week]:
+    """The complete weeks (judged all seven days; a period's partial first and last
+    weeks are left out) with a day on duty (a week wholly on leave is excused)."""
+    by_monday: dict[date, list] = {}
+    for result in days:
+        by_monday.setdefault(attendance.week_of(result.day)[0], []).append(result)
+    return [Week(monday, sum(r.visit_minutes for r in week), target) for monday, week in sorted(by_monday.items())
+            if len(week) == 7 and any(r.workday and r.code is not attendance.Code.LEAVE for r in week)]
 
 
 @dataclass(frozen=True)
@@ -156,17 +192,17 @@ class Result:
     counts: dict = field(default_factory=dict)
     total: Decimal | None = None
     grade: str | None = None
+    deducted: Decimal = ZERO
+    adjusted: Decimal = ZERO
 
     def as_json(self) -> dict:
         """Plain strings and numbers, the way a locked period keeps it."""
         def text(value):
             return None if value is None else str(one_decimal(value) if isinstance(value, Decimal) else value)
 
-        deducted = sum((line.points for line in self.lines if line.part == "deduction"), ZERO)
-        adjusted = sum((line.points for line in self.lines if line.part == "adjustment"), ZERO)
         return {
             "total": text(self.total), "grade": self.grade, "counts": self.counts,
-            "deductions": text(deducted), "adjustments": text(adjusted),
+            "deductions": text(self.deducted), "adjustments": text(self.adjusted),
             "parts": [{"key": p.key, "label": PARTS[p.key], "weight": p.weight, "scaled_weight": text(p.scaled_weight),
                        "rate": None if p.rate is None else f"{p.rate * 100:.1f}", "points": text(p.points),
                        "detail": p.detail} for p in self.parts],
@@ -174,92 +210,39 @@ class Result:
         }
 
 
-def _complete_weeks(days: Sequence) -> list[list]:
-    """The days grouped by Monday–Sunday week, only weeks judged all seven days
-    (a quarter's first and last partial weeks are left out)."""
-    weeks: dict[date, list] = {}
-    for result in days:
-        weeks.setdefault(attendance.week_of(result.day)[0], []).append(result)
-    return [sorted(week, key=lambda r: r.day) for _monday, week in sorted(weeks.items()) if len(week) == 7]
-
-
 def _rate(numerator, denominator) -> Decimal:
     return Decimal(numerator) / Decimal(denominator)
 
 
 def assess(person: PersonInput, rules: Rules) -> Result:
-    days = [r for r in person.days if r.workday]
-    lines: list[tuple[str, str, Decimal, dict]] = []  # (part, label, loss as a share of the part, link)
-
-    # 出勤: present ÷ (present + absent), in half-days; leave does not count against it.
-    present = sum((r.present_days for r in days), ZERO)
-    absent = sum((r.absent_days for r in days), ZERO)
+    """The result from the period's sums; the lines that explain it come from the
+    days when they are given (the person's page), and always add up to the total."""
+    t = person.tally
+    present, absent = t.present_days, t.absent_days
     attendance_rate = None if present + absent == 0 else present / (present + absent)
-    for r in days:
-        if r.absent_days:
-            lines.append(("attendance", f"缺勤 {_days_text(r.absent_days)} 天（计入出勤率）",
-                          r.absent_days / (present + absent), {"kind": "day", "day": r.day.isoformat()}))
-
-    # 一日双巡: the daily ratio as the 考勤表 counts it, over days present with a requirement.
-    patrol_days = [r for r in days if r.present_days > 0 and r.patrols is not None and r.patrols.ratio is not None]
     patrol_rate = None
-    if person.grid_worker and patrol_days:
-        patrol_rate = sum((Decimal(str(r.patrols.ratio)) for r in patrol_days), ZERO) / len(patrol_days)
-        for r in patrol_days:
-            if r.patrols.ratio < 1:
-                short = "，".join(f"{m} 分钟" for m in r.patrols.short_minutes)
-                label = f"{r.patrols.label}" + (f"（时长不足：{short}）" if short else "")
-                lines.append(("patrol", label, (1 - Decimal(str(r.patrols.ratio))) / len(patrol_days),
-                              {"kind": "day", "day": r.day.isoformat()}))
-
-    # 弹性入户: each complete week against the target; a week with no day on duty is excused.
-    visit_rate, ratios = None, []
-    if person.grid_worker and person.visit_target > 0:
-        weeks = [w for w in _complete_weeks(person.days) if any(r.workday and r.code is not attendance.Code.LEAVE
-                                                                 for r in w)]
-        for week in weeks:
-            minutes = sum(r.visit_minutes for r in week)
-            ratios.append((week, min(_rate(minutes, person.visit_target), Decimal(1)), minutes))
-        if ratios:
-            visit_rate = sum((ratio for _w, ratio, _m in ratios), ZERO) / len(ratios)
-            for week, ratio, minutes in ratios:
-                if ratio < 1:
-                    lines.append(("visits", f"{week[0].day.month}月{week[0].day.day}日起一周入户 "
-                                            f"{minutes / 60:.1f} 小时（应 {person.visit_target / 60:.1f} 小时）",
-                                  (1 - ratio) / len(ratios),
-                                  {"kind": "week", "day": week[0].day.isoformat(), "to": week[-1].day.isoformat()}))
+    if person.grid_worker and t.patrol_days:
+        patrol_rate = Decimal(t.patrol_ratio_bp) / (10000 * t.patrol_days)
+    weeks = [w for w in person.weeks if w.target > 0] if person.grid_worker else []
+    visit_rate = sum((Decimal(w.ratio_bp) for w in weeks), ZERO) / (10000 * len(weeks)) if weeks else None
 
     # “八个统一”: each inspection's earned ÷ applicable; a failed 一票否决 item takes it all.
     inspections = [i for i in person.inspections if i.applicable > 0]
     inspection_rate = None
     if inspections:
-        rates = []
-        for i in inspections:
-            share = Decimal(1) / len(inspections)
-            if i.vetoed:
-                rates.append(ZERO)
-                item_id, text = i.veto_items[0] if i.veto_items else (None, "一票否决")
-                lines.append(("inspection", f"一票否决：{text}", share,
-                              {"kind": "inspection", "id": i.inspection_id, "item": item_id,
-                               "day": i.day.isoformat()}))
-                continue
-            rates.append(_rate(i.earned, i.applicable))
-            for item_id, text, lost in i.losses:
-                lines.append(("inspection", f"不符合：{text}", share * lost / i.applicable,
-                              {"kind": "inspection", "id": i.inspection_id, "item": item_id,
-                               "day": i.day.isoformat()}))
-        inspection_rate = sum(rates, ZERO) / len(rates)
+        inspection_rate = sum((ZERO if i.vetoed else _rate(i.earned, i.applicable) for i in inspections),
+                              ZERO) / len(inspections)
 
     parts = [Part("attendance", rules.weight_attendance, attendance_rate,
                   detail=f"出勤 {_days_text(present)} 天，缺勤 {_days_text(absent)} 天"),
              Part("patrol", rules.weight_patrol, patrol_rate,
-                  detail=f"{len(patrol_days)} 个应巡查日" if patrol_rate is not None else "不适用"),
+                  detail=f"{t.patrol_days} 个应巡查日" if patrol_rate is not None else "不适用"),
              Part("visits", rules.weight_visits, visit_rate,
-                  detail=f"{len(ratios)} 个完整周（周一至周日）" if visit_rate is not None else "不适用"),
+                  detail=f"{len(weeks)} 个完整周（周一至周日）" if visit_rate is not None else "不适用"),
              Part("inspection", rules.weight_inspection, inspection_rate,
                   detail=f"{len(inspections)} 次检查" if inspections else "本期无检查")]
     applicable = sum(p.weight for p in parts if p.rate is not None)
-    counts = {"late": sum(1 for r in days if r.late), "early": sum(1 for r in days if r.early),
+    counts = {"late": t.late_count, "early": t.early_count,
               "absent": _days_text(absent), "overdue_returns": len(person.overdue_returns),
               "overdue_actions": len(person.overdue_actions)}
     if applicable == 0:
@@ -267,30 +250,70 @@ def assess(person: PersonInput, rules: Rules) -> Result:
     for p in parts:
         if p.rate is not None:
             p.scaled_weight = HUNDRED * p.weight / applicable
-    scaled = {p.key: p.scaled_weight for p in parts}
-    result_lines = [Line(part, label, -scaled[part] * share, link) for part, label, share, link in lines]
+    deducted = -(rules.late_points * t.late_count + rules.early_points * t.early_count
+                 + rules.absent_points * absent + rules.overdue_return_points * len(person.overdue_returns)
+                 + rules.overdue_action_points * len(person.overdue_actions))
+    adjusted = sum((a.points for a in person.adjustments), ZERO)
+    total = sum((p.points for p in parts if p.rate is not None), ZERO) + deducted + adjusted
+    total = one_decimal(min(max(total, ZERO), HUNDRED))
+    lines = _lines(person, rules, parts, weeks, inspections) if person.days else []
+    return Result(parts, lines, counts, total, rules.grade(total), deducted, adjusted)
 
+
+def _lines(person: PersonInput, rules: Rules, parts: list[Part], weeks: list[Week], inspections) -> list[Line]:
+    """Every point lost or given, naming the day, week, leave, item or adjustment."""
+    scaled = {p.key: p.scaled_weight for p in parts}
+    t = person.tally
+    days = [r for r in person.days if r.workday]
+    shares: list[tuple[str, str, Decimal, dict]] = []  # (part, label, loss as a share of the part, link)
+    if parts[0].rate is not None:
+        for r in days:
+            if r.absent_days:
+                shares.append(("attendance", f"缺勤 {_days_text(r.absent_days)} 天（计入出勤率）",
+                               r.absent_days / (t.present_days + t.absent_days), {"kind": "day", "day": r.day.isoformat()}))
+    if parts[1].rate is not None:
+        for r in days:
+            bp = attendance.day_ratio_bp(r)
+            if r.present_days > 0 and bp is not None and bp < 10000:
+                short = "，".join(f"{m} 分钟" for m in r.patrols.short_minutes)
+                label = f"{r.patrols.label}" + (f"（时长不足：{short}）" if short else "")
+                shares.append(("patrol", label, Decimal(10000 - bp) / (10000 * t.patrol_days),
+                               {"kind": "day", "day": r.day.isoformat()}))
+    for week in weeks if parts[2].rate is not None else ():
+        if week.ratio_bp < 10000:
+            sunday = week.monday + timedelta(days=6)
+            shares.append(("visits", f"{week.monday.month}月{week.monday.day}日起一周入户 "
+                                     f"{week.minutes / 60:.1f} 小时（应 {week.target / 60:.1f} 小时）",
+                           Decimal(10000 - week.ratio_bp) / (10000 * len(weeks)),
+                           {"kind": "week", "day": week.monday.isoformat(), "to": sunday.isoformat()}))
+    for i in inspections:
+        share = Decimal(1) / len(inspections)
+        link = {"kind": "inspection", "id": i.inspection_id, "day": i.day.isoformat()}
+        if i.vetoed:
+            item_id, text = i.veto_items[0] if i.veto_items else (None, "一票否决")
+            shares.append(("inspection", f"一票否决：{text}", share, {**link, "item": item_id}))
+            continue
+        for item_id, text, lost in i.losses:
+            shares.append(("inspection", f"不符合：{text}", share * lost / i.applicable, {**link, "item": item_id}))
+    lines = [Line(part, label, -scaled[part] * share, link) for part, label, share, link in shares]
     for r in days:
         link = {"kind": "day", "day": r.day.isoformat()}
-        if r.late:
-            result_lines.append(Line("deduction", f"迟到 {r.late_minutes} 分钟", -rules.late_points, link))
-        if r.early:
-            result_lines.append(Line("deduction", f"早退 {r.early_minutes} 分钟", -rules.early_points, link))
+        if r.late_minutes:
+            lines.append(Line("deduction", f"迟到 {r.late_minutes} 分钟", -rules.late_points, link))
+        if r.early_minutes:
+            lines.append(Line("deduction", f"早退 {r.early_minutes} 分钟", -rules.early_points, link))
         if r.absent_days:
-            result_lines.append(Line("deduction", f"缺勤 {_days_text(r.absent_days)} 天",
-                                     -rules.absent_points * r.absent_days, link))
+            lines.append(Line("deduction", f"缺勤 {_days_text(r.absent_days)} 天",
+                              -rules.absent_points * r.absent_days, link))
     for o in person.overdue_returns:
-        result_lines.append(Line("deduction", f"逾期未销假：{o.label}", -rules.overdue_return_points,
-                                 {"kind": "leave", "id": o.id}))
+        lines.append(Line("deduction", f"逾期未销假：{o.label}", -rules.overdue_return_points,
+                          {"kind": "leave", "id": o.id}))
     for o in person.overdue_actions:
-        result_lines.append(Line("deduction", f"逾期未整改：{o.label}", -rules.overdue_action_points,
-                                 {"kind": "action", "id": o.id}))
+        lines.append(Line("deduction", f"逾期未整改：{o.label}", -rules.overdue_action_points,
+                          {"kind": "action", "id": o.id}))
     for a in person.adjustments:
-        result_lines.append(Line("adjustment", a.reason, a.points, {"kind": "adjustment", "id": a.id}))
-
-    total = HUNDRED + sum((line.points for line in result_lines), ZERO)
-    total = one_decimal(min(max(total, ZERO), HUNDRED))
-    return Result(parts, result_lines, counts, total, rules.grade(total))
+        lines.append(Line("adjustment", a.reason, a.points, {"kind": "adjustment", "id": a.id}))
+    return lines
 
 
 def _days_text(value: Decimal) -> str:

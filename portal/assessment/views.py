@@ -129,7 +129,7 @@ def _xlsx(title, report, people):
 
 
 def _person_page(person, form=None, errors=None, status=200):
-    report = results.report(person.street, _period_arg(), [person.community_id])
+    report = results.report(person.street, _period_arg(), person_id=person.id, detail=True)
     row = report.person(person.id)
     adjustments = results.adjustments_of(person.id, report.period)
     return render_template(

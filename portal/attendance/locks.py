@@ -92,13 +92,19 @@ def lock(actor, street, month: date) -> MonthLock:
     row = lock_of(street.id, month)
     if row is not None and row.is_locked:
         raise LockError({"month": f"{month.year}年{month.month}月已封帐。"})
-    from portal.attendance import closed, sheet
+    from portal.attendance import days, sheet
 
-    days = sheet.month_span(month)
-    judged = sheet.judge_live("", [c.id for c in street.communities], month, days, clock.today(), None)
-    if judged.calendar_missing:
-        years = "、".join(str(y) for y in judged.calendar_missing)
+    span = sheet.month_span(month)
+    missing = days.missing_years(span[0], span[-1])
+    if missing:
+        years = "、".join(str(y) for y in missing)
         raise LockError({"month": f"{years}年的工作日历尚未录入，考勤无法计算，不能封帐。"})
+    # The month as it stands now is what payroll is run on: every day final and
+    # judged once more from the data (before the lock, which restate respects).
+    days.fill([c.id for c in street.communities], span[0], span[-1], commit=False)
+    days.restate_everyone(span, {street.id})
+    cells = days.snapshot(street.id, span[0], span[-1])
+    changed = days.changes(row.snapshot, cells) if row is not None and row.snapshot is not None else []
     now = clock.now()
     if row is None:
         row = MonthLock(street_id=street.id, month=month, locked_at=now, locked_by_id=actor.id)
@@ -106,11 +112,10 @@ def lock(actor, street, month: date) -> MonthLock:
     else:
         row.locked_at, row.locked_by_id = now, actor.id
         row.unlocked_at = row.unlocked_by_id = row.unlock_reason = None
+    row.snapshot = cells
     db.session.flush()
-    # The month's figures as they stand now are the ones payroll is run on: stored, final.
-    changed = closed.store(street.id, days[0], days[-1], [(r.person, r.cells) for r in judged.rows])
     after = {"street_id": street.id, "month": month.isoformat(),
-             "people": len(judged.rows), "days_stored": sum(1 for r in judged.rows for c in r.cells if c)}
+             "people": len({key.split(":")[0] for key in cells}), "days_stored": len(cells)}
     if changed:
         after["changed_since_last_lock"] = changed[:200] + ([f"……共 {len(changed)} 处"] if len(changed) > 200 else [])
     audit.record(actor, "attendance.month_locked", row, after=after)

@@ -1,12 +1,13 @@
-"""考勤 tables: schedule settings (district default, per-街镇 overrides), 补卡
-corrections, the 街镇's month locks (封帐), and the day results of closed months.
-An open month's results are computed from the activity log, leave and the work
-calendar; a closed month's are stored when it is locked and never change."""
+"""考勤 tables: schedule settings (district default, per-街镇 overrides, each from a
+date), 补卡 corrections, the 街镇's month locks (封帐), and the stored results: one
+row per person per judged day, with per-month and per-week sums of those rows.
+The rows are written by portal.attendance.days in the transaction of every write
+that changes what they were judged from; pages only read them."""
 import enum
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint, false
+from sqlalchemy import JSON, Float, ForeignKey, Index, Numeric, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
@@ -97,6 +98,8 @@ class MonthLock(db.Model):
     unlocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unlocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     unlock_reason: Mapped[str | None] = mapped_column(String(200))
+    # {"<person id>:<yyyy-mm-dd>": cell text} as locked: a relock lists what moved since.
+    snapshot: Mapped[dict | None] = mapped_column(JSON)
 
     street = relationship("Street")
 
@@ -106,12 +109,14 @@ class MonthLock(db.Model):
 
 
 class DayRecord(db.Model):
-    """One person's judged day in a closed (封帐) month, as it stood when the month was
-    locked: the figures payroll was run on. Where the person belonged that day
-    (street, community, grid) is kept with it, so a later move or deactivation
-    leaves the month as it was."""
+    """One person's judged day: what the 考勤表, 我的考勤, the dashboards and 考核 read.
+    Where the person belonged that day (street, community, grid, position) and the
+    settings it was judged with are kept with it, so a later move, deactivation or
+    settings change leaves it as it was. `final` is False for today (a 签退 may
+    still come) until the day is closed."""
 
     __tablename__ = "attendance_days"
+    __table_args__ = (Index("ix_attendance_days_community_day", "community_id", "day"),)
 
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
@@ -139,6 +144,69 @@ class DayRecord(db.Model):
     patrol_min_minutes: Mapped[int] = mapped_column(default=0)
     patrol_short: Mapped[str] = mapped_column(String(100), default="")  # minutes of short patrols, ","-joined
     judged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    final: Mapped[bool] = mapped_column(default=True)
+    week: Mapped[date]                                   # the Monday of the day's week
+    settings_id: Mapped[int | None] = mapped_column(ForeignKey("attendance_settings.id"))
+    visit_target: Mapped[int] = mapped_column(default=0)  # the week's 入户 minutes it was judged against
+    patrol_minutes: Mapped[int] = mapped_column(default=0)
+    patrol_ratio_bp: Mapped[int | None]                  # done ÷ required in 1/10000 (None: none required)
+    logged: Mapped[bool] = mapped_column(default=False)  # the log has an event of the day
+    clock_in: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    clock_out: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MonthTally(db.Model):
+    """A person's month in one community: the sums of their DayRecords there, so a
+    year of a street is a few thousand rows, not a replay of the log. Rewritten with
+    the day rows it sums."""
+
+    __tablename__ = "attendance_months"
+    __table_args__ = (Index("ix_attendance_months_community_month", "community_id", "month"),)
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"), index=True)
+    grid_number: Mapped[int | None]
+    position: Mapped[str] = mapped_column(String(20))
+    days: Mapped[int]
+    workdays: Mapped[int]
+    present_days: Mapped[float] = mapped_column(Float)   # half-days are exact in binary
+    absent_days: Mapped[float] = mapped_column(Float)
+    leave_days: Mapped[float] = mapped_column(Float)
+    late_count: Mapped[int]
+    early_count: Mapped[int]
+    review_count: Mapped[int]
+    visit_minutes: Mapped[int]
+    patrol_days: Mapped[int]        # workdays present with patrols required
+    patrol_ratio_bp: Mapped[int]    # the sum of those days' ratios, 1/10000
+    logged_days: Mapped[int]
+
+
+class WeekTally(db.Model):
+    """A person's Monday–Sunday week: 弹性入户 minutes against the week's target
+    (工作规范 二(二): 每周不少于5小时), over the days judged."""
+
+    __tablename__ = "attendance_weeks"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    week: Mapped[date] = mapped_column(primary_key=True)
+    days: Mapped[int]
+    duty_days: Mapped[int]          # workdays not wholly on leave: a week without one is excused
+    visit_minutes: Mapped[int]
+    visit_target: Mapped[int]
+
+
+class DayFill(db.Model):
+    """Up to which day a community's month is judged and final (the day-close, or a
+    page that needed it first), Zulip's FillState per community and month."""
+
+    __tablename__ = "attendance_fill"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    closed_through: Mapped[date]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 # The data_versions table, and the watcher that bumps the 考勤表's versions on

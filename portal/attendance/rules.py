@@ -358,12 +358,9 @@ def week_of(day: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
-def week_visit_progress(intervals_of_week: Iterable[Interval], schedule: Schedule) -> tuple[int, int, float]:
-    """(minutes, target minutes, progress 0–1, capped at 1) for the week's visits."""
-    minutes = visit_minutes(intervals_of_week)
-    target = schedule.weekly_visit_minutes
-    ratio = 1.0 if target <= 0 else min(minutes / target, 1.0)
-    return minutes, target, ratio
+def week_ratio(minutes: int, target: int) -> float:
+    """A week's 弹性入户 progress, 0–1 (capped: more does not make up another week)."""
+    return 1.0 if target <= 0 else min(minutes / target, 1.0)
 
 
 # -- leave ------------------------------------------------------------------------------
@@ -655,6 +652,89 @@ def day_result(day: date, events: Iterable, leave_spans: Iterable[tuple], calend
 SUMMARY_COLUMNS = ("出勤天数", "迟到次数", "早退次数", "缺勤天数", "请假天数", "巡查达标率", "入户小时", "待核查天数")
 
 
+def ratio_bp(done: int, required: int) -> int | None:
+    """A day's 一日双巡 ratio in 1/10000, rounded half up: the one figure the sheet,
+    the dashboards and 考核 all add up (integers add up alike in every database)."""
+    if required <= 0:
+        return None
+    return (done * 10000 * 2 + required) // (2 * required)
+
+
+def day_ratio_bp(result: DayResult) -> int | None:
+    patrols = result.patrols
+    if patrols is None:
+        return None
+    stored = getattr(patrols, "ratio_bp", False)
+    return stored if stored is not False else ratio_bp(patrols.done, patrols.required)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The sums of a run of day results that every period figure is made of. The
+    stored MonthTally and WeekTally rows are these sums taken in SQL
+    (portal.attendance.days.refresh_tallies mirrors `of`); `logged_days` is only
+    known there (whether the log had anything that day)."""
+
+    days: int = 0
+    workdays: int = 0
+    present_days: Decimal = Decimal(0)
+    absent_days: Decimal = Decimal(0)
+    leave_days: Decimal = Decimal(0)
+    late_count: int = 0
+    early_count: int = 0
+    review_count: int = 0
+    visit_minutes: int = 0
+    patrol_days: int = 0     # workdays present with patrols required
+    patrol_ratio_bp: int = 0  # the sum of their ratios, 1/10000
+    logged_days: int = 0
+
+    @classmethod
+    def of(cls, results: Iterable[DayResult]) -> "Tally":
+        results = list(results)
+        workdays = [r for r in results if r.workday]
+        patrol = [bp for r in workdays if r.present_days > 0 and (bp := day_ratio_bp(r)) is not None]
+        return cls(
+            days=len(results), workdays=len(workdays),
+            present_days=sum((r.present_days for r in workdays), Decimal(0)),
+            absent_days=sum((r.absent_days for r in workdays), Decimal(0)),
+            leave_days=sum((r.leave_days for r in workdays), Decimal(0)),
+            late_count=sum(1 for r in workdays if r.late_minutes > 0),
+            early_count=sum(1 for r in workdays if r.early_minutes > 0),
+            review_count=sum(1 for r in results if r.needs_review),
+            visit_minutes=sum(r.visit_minutes for r in results),
+            patrol_days=len(patrol), patrol_ratio_bp=sum(patrol))
+
+    @classmethod
+    def of_row(cls, row) -> "Tally":
+        """From a MonthTally row (or a row of its sums)."""
+        return cls(**{name: (_half_days(getattr(row, name)) if name.endswith("_days") and name not in
+                             ("patrol_days", "logged_days") else int(getattr(row, name) or 0))
+                      for name in cls.__dataclass_fields__})
+
+    def __add__(self, other: "Tally") -> "Tally":
+        return Tally(**{name: getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__})
+
+    @property
+    def patrol_rate(self) -> float | None:
+        """The mean daily 一日双巡 ratio (None: no day required a patrol)."""
+        return None if self.patrol_days == 0 else round(self.patrol_ratio_bp / self.patrol_days / 10000, 4)
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """出勤 ÷ (出勤 + 缺勤); approved leave is neither."""
+        counted = self.present_days + self.absent_days
+        return None if counted == 0 else float(self.present_days / counted)
+
+    @property
+    def visit_hours(self) -> Decimal:
+        return (Decimal(self.visit_minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _half_days(value) -> Decimal:
+    """A sum of half-days as read back from the database (a float in SQLite)."""
+    return Decimal(round(float(value or 0) * 2)) / 2
+
+
 def month_summary(results: Iterable[DayResult]) -> dict:
     """The summary columns of the monthly 考勤表 for one person's day results.
 
@@ -663,20 +743,14 @@ def month_summary(results: Iterable[DayResult]) -> dict:
     巡查达标率 is the mean daily patrol ratio over workdays with 出勤 and a patrol
     requirement (None when there is none); 入户小时 is all visit minutes, weekends
     included, ÷ 60, one decimal (half up)."""
-    results = list(results)
-    workdays = [r for r in results if r.workday]
-    ratios = [r.patrols.ratio for r in workdays
-              if r.present_days > 0 and r.patrols is not None and r.patrols.ratio is not None]
-    minutes = sum(r.visit_minutes for r in results)
+    return summary_of(Tally.of(results))
+
+
+def summary_of(tally: Tally) -> dict:
     return {
-        "出勤天数": sum((r.present_days for r in workdays), Decimal(0)),
-        "迟到次数": sum(1 for r in workdays if r.late),
-        "早退次数": sum(1 for r in workdays if r.early),
-        "缺勤天数": sum((r.absent_days for r in workdays), Decimal(0)),
-        "请假天数": sum((r.leave_days for r in workdays), Decimal(0)),
-        "巡查达标率": round(sum(ratios) / len(ratios), 4) if ratios else None,
-        "入户小时": (Decimal(minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
-        "待核查天数": sum(1 for r in results if r.needs_review),
+        "出勤天数": tally.present_days, "迟到次数": tally.late_count, "早退次数": tally.early_count,
+        "缺勤天数": tally.absent_days, "请假天数": tally.leave_days, "巡查达标率": tally.patrol_rate,
+        "入户小时": tally.visit_hours, "待核查天数": tally.review_count,
     }
 
 

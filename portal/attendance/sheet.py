@@ -1,15 +1,13 @@
 """The monthly 考勤表 of a community or a 街镇: a row per person, a column per day,
-summary columns. Built from a fixed number of bulk queries (people, the month's
-events, its leave, the calendar, the settings), whatever the number of people.
+summary columns.
 
-A street's month is ~3,500 day results in pure Python and a large table to
-render, so the pages take it from `month_view`/`week_view`: plain data (no ORM
-objects) and the HTML rendered from it, kept per worker process under the data
-versions of everything it was computed from (portal.attendance.freshness says
-which writes change which), read in one statement before the data."""
-from collections import defaultdict
+The cells are the stored day results (portal.attendance.days): a month is read,
+never judged here. A street's month is a large table to render, so the pages take
+it from `views`: plain data (no ORM objects) and the HTML rendered from it, kept
+per worker process under the data versions of everything it was computed from
+(portal.attendance.freshness says which writes change which)."""
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from io import BytesIO
 
 from flask import current_app
@@ -20,17 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import clock, versions
-from portal.attendance import closed, freshness, rules, settings
-from portal.attendance.models import MonthLock
+from portal.attendance import days, freshness, rules, settings
+from portal.attendance.models import WeekTally
 from portal.auth.policy import ON_THE_BOARD
-from portal.board.models import ActivityEvent
 from portal.extensions import db
-from portal.leave.models import LeaveRequest, LeaveStatus
-from portal.leave.rules import FIELD_WORK
 from portal.org.models import Community
 from portal.people.models import Person, Position
 from portal.spreadsheet import append
-from portal.workdays import rules as workdays
 
 PENDING = "·"  # today, still under way: not judged yet
 
@@ -66,89 +60,55 @@ def month_span(first: date) -> list[date]:
 
 def build(title: str, community_ids: list[int], first: date, today: date | None = None,
           person_id: int | None = None) -> Sheet:
-    """The full sheet (DayResult cells); `person_id` keeps that person's row only.
-    Communities of a street that has closed (封帐) the month are read from the days
-    stored at the lock (portal.attendance.closed), the others judged from the log."""
+    """The full sheet (DayResult cells, None for days not judged yet) from the stored
+    day rows (portal.attendance.days): each person's days in these communities as
+    they belonged then, so a closed month reads as it was locked and a person who
+    moved or left keeps the days they worked here. `person_id` keeps that row only."""
     today = today or clock.today()
-    days = month_span(first)
-    units = db.session.execute(
-        select(Community.id, Community.sort_order, Community.name, MonthLock.id).where(Community.id.in_(community_ids))
-        .outerjoin(MonthLock, (MonthLock.street_id == Community.street_id) & (MonthLock.month == first)
-                   & MonthLock.unlocked_at.is_(None))).all()
-    sort_order = {cid: order for cid, order, _name, _lock in units}
-    stored = [cid for cid, _order, _name, lock in units if lock is not None]
-    live = [cid for cid in community_ids if cid not in stored]
-    sheet = Sheet(title, first, days, [], [])
-    if live:
-        sheet = judge_live(title, live, first, days, today, person_id)
-    sheet.community_names = {cid: name for cid, _order, name, _lock in units}
-    if stored:
-        sheet.rows += _stored(stored, first, days, sort_order, person_id)
-        sheet.rows.sort(key=lambda row: row.order)
-    return sheet
-
-
-def _stored(community_ids: list[int], first: date, days: list[date], sort_order: dict,
-            person_id: int | None) -> list[Row]:
-    found = closed.records(community_ids, days[0], days[-1])
-    if person_id is not None:
-        found = {pid: records for pid, records in found.items() if pid == person_id}
-    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(list(found))))}
-    rows = []
-    for pid, records in found.items():
-        by_day = {r.day: closed.result_of(r) for r in records}
-        results = [by_day[d] for d in days if d in by_day]
-        last = records[-1]
-        label = f"第{last.grid_number}网格" if last.grid_number else Position(last.position).label
-        rows.append(Row(people[pid], [by_day.get(d) for d in days], rules.month_summary(results), label,
-                        (sort_order.get(last.community_id, 0), last.grid_number or 0, pid), last.community_id))
-    return rows
-
-
-def judge_live(title: str, community_ids: list[int], first: date, days: list[date], today: date,
-            person_id: int | None) -> Sheet:
+    span = month_span(first)
+    days.ensure_closed(community_ids, first, span[-1], today)
+    last = min(span[-1], today - timedelta(days=1))
+    units = {cid: (order, name) for cid, order, name in db.session.execute(
+        select(Community.id, Community.sort_order, Community.name).where(Community.id.in_(community_ids)))}
+    stored = days.records(community_ids, first, last, person_id) if last >= first else {}
     query = select(Person).where(Person.community_id.in_(community_ids), Person.active.is_(True),
                                  Person.position.in_(list(ON_THE_BOARD)))
     if person_id is not None:
         query = query.where(Person.id == person_id)
-    people = db.session.scalars(query.options(joinedload(Person.grid), joinedload(Person.community))).all()
-    people = sorted(people, key=lambda p: (p.community.sort_order, p.grid.number if p.grid else 0, p.id))
-    judged = [d for d in days if d < today]
-    try:
-        calendar = workdays.load_calendar(days[0], days[-1])
-    except workdays.CalendarMissing as missing:
-        return Sheet(title, first, days, [Row(p, [None] * len(days), {}) for p in people], missing.years)
-    # A visit or patrol that crosses midnight pairs with the neighbouring day's events.
-    around = timedelta(minutes=rules.MAX_VISIT_MINUTES)
-    start = datetime.combine(days[0], time(0), tzinfo=clock.LOCAL_TZ) - around
-    end = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ) + around
-    ids = [p.id for p in people]
-    events = defaultdict(list)
-    # Plain rows, not ORM objects: a street's month is tens of thousands of events.
-    for event in db.session.execute(select(ActivityEvent.person_id, ActivityEvent.kind, ActivityEvent.at).where(
-            ActivityEvent.person_id.in_(ids), ActivityEvent.at >= start, ActivityEvent.at < end)
-            .order_by(ActivityEvent.at, ActivityEvent.id)):
-        events[(event.person_id, clock.to_local(event.at).date())].append(event)
-    spans, field_days = leave_days(ids, days[0], days[-1])
-    schedules = schedules_for({p.street_id for p in people})
+    current = {p.id: p for p in db.session.scalars(query.options(joinedload(Person.grid)))}
+    here = set(current)
+    others = [pid for pid in stored if pid not in current]
+    if others:
+        current |= {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(others))
+                                                      .options(joinedload(Person.grid)))}
+    missing = days.missing_years(first, span[-1])
     rows = []
-    for person in people:
-        results = [rules.day_result(day, events_around(events, person.id, day), spans.get(person.id, ()),
-                                    calendar, schedules.schedule_on(person.street_id, day),
-                                    approved_field_work=(person.id, day) in field_days,
-                                    portal_start=person.portal_start,
-                                    patrol_duty=person.position is Position.GRID_WORKER) for day in judged]
-        cells = results + [None] * (len(days) - len(results))
-        rows.append(Row(person, cells, rules.month_summary(results),
-                        order=(person.community.sort_order, person.grid.number if person.grid else 0, person.id),
-                        community_id=person.community_id))
-    return Sheet(title, first, days, rows, [])
+    for pid, person in current.items():
+        records = stored.get(pid, [])
+        by_day = {r.day: days.result_of(r) for r in records}
+        cells = [by_day.get(day) or _before_portal(person, day, today) for day in span]
+        if records and pid not in here:
+            # Left since (moved away, deactivated): where they were, as stored.
+            latest = records[-1]
+            label = f"第{latest.grid_number}网格" if latest.grid_number else Position(latest.position).label
+            community_id, grid_number = latest.community_id, latest.grid_number or 0
+        else:
+            label = None
+            community_id, grid_number = person.community_id, person.grid.number if person.grid else 0
+        if community_id not in units:
+            continue
+        rows.append(Row(person, cells, rules.month_summary(c for c in cells if c is not None), label,
+                        (units[community_id][0], grid_number, pid), community_id))
+    rows.sort(key=lambda row: row.order)
+    return Sheet(title, first, span, rows, missing, {cid: name for cid, (_order, name) in units.items()})
 
 
-def events_around(events: dict, person_id: int, day: date) -> list:
-    """The person's events of the day before, the day and the day after."""
-    return [*events.get((person_id, day - timedelta(days=1)), ()), *events.get((person_id, day), ()),
-            *events.get((person_id, day + timedelta(days=1)), ())]
+def _before_portal(person: Person, day: date, today: date):
+    """Days before a person's go-live are 未入系统 ("—"), not waiting to be judged."""
+    if day < today and person.portal_start is not None and day < person.portal_start:
+        return rules.DayResult(day=day, code=rules.Code.NOT_IN_PORTAL, symbol=rules.SYMBOLS[rules.Code.NOT_IN_PORTAL],
+                               workday=False)
+    return None
 
 
 def person_span(person: Person, first: date, last: date, today: date | None = None) -> tuple[list, list[int]]:
@@ -238,48 +198,40 @@ class WeekRow:
 
 
 def week_visits(community_ids: list[int], today: date | None = None) -> list[WeekRow]:
-    """This week's 弹性入户 per grid worker (minutes, target, progress), one query
-    for the events; the 书记/站长 see it beside the month sheet."""
+    """This week's 弹性入户 per grid worker (minutes, target, progress) from the stored
+    week sums (today's finished visits included); the 书记/站长 see it beside the
+    month sheet."""
     today = today or clock.today()
-    monday, sunday = rules.week_of(today)
-    start = datetime.combine(monday, time(0), tzinfo=clock.LOCAL_TZ)
-    end = datetime.combine(sunday + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ)
+    days.ensure_closed(community_ids, rules.week_of(today)[0], today, today)
     people = db.session.scalars(select(Person).where(
         Person.community_id.in_(community_ids), Person.active.is_(True), Person.grid_id.is_not(None))
         .options(joinedload(Person.grid), joinedload(Person.community))).all()
-    events = defaultdict(list)
-    for event in db.session.execute(select(ActivityEvent.person_id, ActivityEvent.kind, ActivityEvent.at).where(
-            ActivityEvent.person_id.in_([p.id for p in people]), ActivityEvent.at >= start, ActivityEvent.at < end,
-            ActivityEvent.kind.in_(("visit_start", "visit_end"))).order_by(ActivityEvent.at, ActivityEvent.id)):
-        events[event.person_id].append(event)
-    schedules = schedules_for({p.street_id for p in people})
-    result = []
-    for person in sorted(people, key=lambda p: (p.community.sort_order, p.grid.number)):
-        intervals = rules.pair_intervals(events.get(person.id, ()), "visit_start", "visit_end", None)
-        result.append(WeekRow(person.name, person.community.name, person.grid.label,
-                              *rules.week_visit_progress(intervals, schedules.schedule_on(person.street_id, today))))
-    return result
+    progress = week_progress([p.id for p in people], today)
+    return [WeekRow(person.name, person.community.name, person.grid.label, *progress[person.id])
+            for person in sorted(people, key=lambda p: (p.community.sort_order, p.grid.number))]
 
 
-def leave_days(ids, first: date, last: date) -> tuple[dict, set]:
-    """Approved leave of these people touching first..last: the spans that excuse days
-    per person, and the (person, day) pairs of 公务外出, which is work (外 on the sheet)."""
-    spans, field_days = defaultdict(list), set()
-    for leave in db.session.scalars(select(LeaveRequest).where(
-            LeaveRequest.person_id.in_(ids), LeaveRequest.status.in_((LeaveStatus.APPROVED, LeaveStatus.COMPLETED)),
-            LeaveRequest.start_date <= last, LeaveRequest.end_date >= first)
-            .options(joinedload(LeaveRequest.leave_type))):
-        span = rules.leave_span(leave)
-        if not span:
-            continue
-        if leave.leave_type.code == FIELD_WORK:
-            day = span[0]
-            while day <= span[2]:
-                field_days.add((leave.person_id, day))
-                day += timedelta(days=1)
+def week_progress(person_ids, today: date) -> dict[int, tuple[int, int, float]]:
+    """(minutes, target, progress 0–1) of this week's 入户 for each person: the one
+    reading of the week's 入户 hours that 我的考勤, the 书记's box and 考核 share."""
+    monday = rules.week_of(today)[0]
+    communities = set(db.session.scalars(select(Person.community_id).where(
+        Person.id.in_(list(person_ids)), Person.community_id.is_not(None))))
+    days.ensure_closed(communities, monday, today, today)
+    found = {t.person_id: t for t in db.session.scalars(select(WeekTally).where(
+        WeekTally.person_id.in_(list(person_ids)), WeekTally.week == monday))}
+    default = None
+    result = {}
+    for person_id in person_ids:
+        tally = found.get(person_id)
+        if tally is not None and tally.visit_target:
+            target = tally.visit_target
         else:
-            spans[leave.person_id].append(span)
-    return spans, field_days
+            default = default if default is not None else settings.settings_for(None, today).weekly_visit_minutes
+            target = default
+        minutes = tally.visit_minutes if tally is not None else 0
+        result[person_id] = (minutes, target, rules.week_ratio(minutes, target))
+    return result
 
 
 def schedules_for(street_ids: set) -> settings.Timeline:

@@ -274,15 +274,11 @@ def me():
     require(current_user, Action.REQUEST_CORRECTION)
     person = current_user.person
     today = clock.today()
-    week_start, week_end = attendance_rules.week_of(today)
-    start = datetime.combine(min(week_start, today.replace(day=1)), time(0), tzinfo=clock.LOCAL_TZ)
-    events = db.session.scalars(select(ActivityEvent).where(
+    start = datetime.combine(today, time(0), tzinfo=clock.LOCAL_TZ)
+    todays = db.session.scalars(select(ActivityEvent).where(
         ActivityEvent.person_id == person.id, ActivityEvent.at >= start).order_by(ActivityEvent.at)).all()
     schedule = attendance_rules.Schedule.from_settings(settings.settings_for(person.street_id))
-    visits = attendance_rules.pair_intervals(
-        [e for e in events if clock.to_local(e.at).date() >= week_start], "visit_start", "visit_end", None)
-    week = attendance_rules.week_visit_progress(visits, schedule)
-    todays = [e for e in events if clock.to_local(e.at).date() == today]
+    week = sheet.week_progress([person.id], today)[person.id]
     patrols = attendance_rules.patrol_result(
         attendance_rules.pair_intervals(todays, "patrol_start", "patrol_end", None), schedule, today)
     month, calendar_missing = sheet.person_span(person, today.replace(day=1), today, today)

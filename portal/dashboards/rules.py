@@ -1,5 +1,5 @@
-"""Dashboard figures: month by month per 社区 and for a whole 街镇, computed from the
-same data and the same rules as the 考勤表 and the inspections, never stored.
+"""Dashboard figures: month by month per 社区 and for a whole 街镇, from the same
+stored day results as the 考勤表 and the same scoring as the inspections.
 
 - 出勤率: 出勤天数 ÷ (出勤天数 + 缺勤天数) over workdays; approved leave is neither
   (工作规范 二(四) has staff ask leave before going away: leave so granted is not 缺勤).
@@ -14,28 +14,25 @@ same data and the same rules as the 考勤表 and the inspections, never stored.
 A month in which nobody of a group has a single event in the log has no attendance
 figures (the log was not kept yet), rather than showing everybody 缺勤.
 
-Attendance is judged by the 考勤表's own rules (`attendance.rules.day_result` and
-`month_summary`) from inputs loaded once for the whole span, inspections from one
-query: the number of queries does not grow with months or people.
+Attendance is read from the stored month sums of the judged days
+(portal.attendance.days), summarised by the 考勤表's own Tally; inspections from one
+query: the number of queries does not grow with months, days or people.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import clock
+from portal.attendance import days
 from portal.attendance import rules as attendance
-from portal.attendance import sheet
+from portal.attendance.models import MonthTally
 from portal.attendance.settings import settings_for
-from portal.auth.policy import ON_THE_BOARD
 from portal.board import rules as board
-from portal.board.models import ActivityEvent
 from portal.extensions import db
 from portal.inspections.models import Inspection, InspectionStatus
-from portal.people.models import Person, Position
-from portal.workdays import rules as workdays
 
 METRICS = ("attendance", "patrol", "visits", "inspections")
 DEFAULT_MONTHS, MIN_MONTHS, MAX_MONTHS = 3, 2, 12  # a quarter (季度考核) by default
@@ -79,106 +76,61 @@ def _rate(numerator: Decimal, denominator: Decimal) -> float | None:
     return None if denominator == 0 else float(numerator / denominator)
 
 
-def attendance_figures(results: list, grid_results: list, grid_workers: int, judged_days: int) -> dict:
+def attendance_figures(everyone: attendance.Tally, grid: attendance.Tally, grid_workers: int,
+                       judged_days: int) -> dict:
     """出勤率 (everyone's), 巡查达标率 and 周均入户 (the grid workers') of a group from
-    its people's DayResults, by the 考勤表's own month summary."""
-    if not results:
+    the sums of its people's days, by the 考勤表's own summary (attendance.rules.Tally)."""
+    if everyone.days == 0:
         return {"attendance": None, "patrol": None, "visits": None}
-    summary = attendance.month_summary(results)
-    present, absent = summary["出勤天数"], summary["缺勤天数"]
-    grid = attendance.month_summary(grid_results)
     visits = None
     if grid_workers and judged_days:
-        visits = round(float(grid["入户小时"]) / grid_workers / (judged_days / 7), 2)
-    return {"attendance": _rate(present, present + absent), "patrol": grid["巡查达标率"], "visits": visits}
+        visits = round(float(grid.visit_hours) / grid_workers / (judged_days / 7), 2)
+    return {"attendance": everyone.attendance_rate, "patrol": grid.patrol_rate, "visits": visits}
 
 
-def day_results(community_ids: list[int], first: date, last: date, today: date):
-    """Every board member's DayResult over [first, last] ∩ days before today, by the
-    考勤表's rules, from the same inputs `attendance.sheet.build` reads (people on
-    the board, events, approved leave with 公务外出 as field work, the calendar, each
-    street's schedule), but loaded once for the whole span and the events as plain
-    rows: five queries whatever the months and people. Returns (people, {person id:
-    [DayResult]}, missing calendar years, {(person id, first of month)} with events)."""
-    people = db.session.scalars(
-        select(Person).where(Person.community_id.in_(community_ids), Person.active.is_(True),
-                             Person.position.in_(list(ON_THE_BOARD)))).all()
-    last = min(last, today - timedelta(days=1))
-    if last < first or not people:
-        return people, {}, [], set()
-    try:
-        calendar = workdays.load_calendar(first, last)
-    except workdays.CalendarMissing as missing:
-        # A year not yet in the work calendar (2027 …): judge the years before it.
-        before = date(min(missing.years) - 1, 12, 31)
-        if before < first:
-            return people, {}, missing.years, set()
-        people, results, _none, active = day_results(community_ids, first, before, today)
-        return people, results, missing.years, active
-    ids = [p.id for p in people]
-    around = timedelta(minutes=attendance.MAX_VISIT_MINUTES)  # visits across midnight
-    start = datetime.combine(first, time(0), tzinfo=clock.LOCAL_TZ) - around
-    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ) + around
-    events = defaultdict(list)
-    for row in db.session.execute(
-            select(ActivityEvent.person_id, ActivityEvent.kind, ActivityEvent.at).where(
-                ActivityEvent.person_id.in_(ids), ActivityEvent.at >= start, ActivityEvent.at < end)
-            .order_by(ActivityEvent.at, ActivityEvent.id)):
-        events[(row.person_id, clock.to_local(row.at).date())].append(row)
-    spans, field_days = sheet.leave_days(ids, first, last)
-    schedules = sheet.schedules_for({p.street_id for p in people})
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    # A day without events, leave or field work comes out the same for everyone of
-    # a street (缺勤 or 休息): judged once per street and day, not once per person.
-    blank: dict[tuple, attendance.DayResult] = {}
-
-    def judge(person, day):
-        nearby = sheet.events_around(events, person.id, day)
-        mine = spans.get(person.id, ())
-        field = (person.id, day) in field_days
-        if nearby or field or (mine and attendance.leave_halves(day, mine)) or \
-                (person.portal_start is not None and day < person.portal_start):
-            return attendance.day_result(day, nearby, mine, calendar, schedules.schedule_on(person.street_id, day),
-                                         approved_field_work=field, portal_start=person.portal_start,
-                                         patrol_duty=person.position is Position.GRID_WORKER)
-        key = (person.street_id, day, person.position is Position.GRID_WORKER)
-        if key not in blank:
-            blank[key] = attendance.day_result(day, (), (), calendar, schedules.schedule_on(person.street_id, day),
-                                               patrol_duty=person.position is Position.GRID_WORKER)
-        return blank[key]
-
-    results = {person.id: [judge(person, day) for day in days] for person in people}
-    active = {(person_id, day.replace(day=1)) for person_id, day in events if first <= day <= last}
-    return people, results, [], active
+def month_tallies(community_ids: list[int], first: date, last: date) -> dict:
+    """{(community id, month, grid worker?): (Tally, people)} from the stored month
+    sums, one query whatever the months and people."""
+    T = MonthTally
+    grid = T.grid_number.is_not(None)
+    rows = db.session.execute(select(
+        T.community_id, T.month, grid.label("grid"), func.count(func.distinct(T.person_id)).label("people"),
+        *(func.sum(getattr(T, name)).label(name) for name in attendance.Tally.__dataclass_fields__))
+        .where(T.community_id.in_(community_ids), T.month.between(first, last))
+        .group_by(T.community_id, T.month, grid))
+    return {(row.community_id, row.month, bool(row.grid)): (attendance.Tally.of_row(row), row.people)
+            for row in rows}
 
 
 def trends(community_ids: list[int], months: list[date], today: date | None = None,
            street_id: int | None = None) -> Trends:
-    """Each metric per month for each community and for all of them together."""
+    """Each metric per month for each community and for all of them together, from
+    the stored month sums of the days judged (days.ensure_closed first)."""
     today = today or clock.today()
     keys = [*community_ids, TOTAL]
     result = Trends(months=months, values={k: {m: [] for m in METRICS} for k in keys})
     result.visit_target_hours = settings_for(street_id).weekly_visit_minutes / 60
     last = (months[-1] + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    people, results, missing, active = day_results(community_ids, months[0], last, today)
-    result.calendar_missing = missing
+    days.ensure_closed(community_ids, months[0], last, today)
+    judged_last = min(last, today - timedelta(days=1))
+    result.calendar_missing = days.missing_years(months[0], judged_last) if judged_last >= months[0] else []
+    tallies = month_tallies(community_ids, months[0], last)
+    empty = (attendance.Tally(), 0)
     for first in months:
         following = (first + timedelta(days=32)).replace(day=1)
         judged = max(0, (min(following, today) - first).days)
-        groups = {k: ([], [], set()) for k in keys}
-        # A month in which nobody of a group recorded anything predates the log: no
-        # figure, rather than everybody 缺勤.
-        logged = {k for p in people if (p.id, first) in active for k in (p.community_id, TOTAL)}
-        for person in people:
-            cells = [r for r in results.get(person.id, ()) if first <= r.day < following]
-            for key in (person.community_id, TOTAL):
-                everyone, grid, workers = groups[key]
-                everyone.extend(cells)
-                if person.grid_id is not None:
-                    grid.extend(cells)
-                    workers.add(person.id)
+        groups = {}
+        for key in community_ids:
+            office, grid = tallies.get((key, first, False), empty), tallies.get((key, first, True), empty)
+            groups[key] = (office[0] + grid[0], grid[0], grid[1])
+        groups[TOTAL] = (sum((g[0] for g in groups.values()), attendance.Tally()),
+                         sum((g[1] for g in groups.values()), attendance.Tally()),
+                         sum(g[2] for g in groups.values()))
         for key, (everyone, grid, workers) in groups.items():
-            figures = attendance_figures(everyone if key in logged else [], grid, len(workers), judged)
+            # A month in which nobody of a group recorded anything predates the log:
+            # no figure, rather than everybody 缺勤.
+            figures = attendance_figures(everyone if everyone.logged_days else attendance.Tally(), grid, workers,
+                                         judged)
             for metric, value in figures.items():
                 result.values[key][metric].append(value)
     scores = inspection_scores(community_ids, months)
