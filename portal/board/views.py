@@ -23,6 +23,7 @@ from portal.auth.policy import Action, actor_state, can, require
 from portal.board import rules
 from portal.board.forms import DisplayLinkForm
 from portal.board.models import EventKind, HallDisplayLink
+from portal.errors import FieldErrors
 from portal.extensions import csrf, db
 from portal.htmx import is_htmx, render
 from portal.memo import memo
@@ -204,7 +205,7 @@ def set_status_POST(community_id: int, person_id: int):
     except CSRFError:
         db.session.rollback()
         return _status_error(community, person, source, {"csrf": "页面已过期（安全校验未通过），请刷新页面后重试。"})
-    except rules.BoardError as error:
+    except FieldErrors as error:
         db.session.rollback()
         return _status_error(community, person, source, error.errors)
     db.session.commit()
@@ -302,7 +303,7 @@ def display_link_new_POST(community_id: int):
         return redirect(url_for("board.board", community_id=community.id))
     try:
         token = rules.create_display_link(current_user, community, form.label.data)
-    except rules.BoardError as error:
+    except FieldErrors as error:
         db.session.rollback()
         flash("；".join(error.errors.values()), "error")
         return redirect(url_for("board.board", community_id=community.id))

@@ -24,6 +24,7 @@ from portal.auth.policy import (
     is_first_approver,
     is_street_approver,
 )
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.leave.models import Half, LeaveEntitlement, LeaveRequest, LeaveStatus, LeaveType
 from portal.people.models import Person
@@ -52,14 +53,6 @@ SEEDED_TYPES = (
     ("field", "公务外出", True, False, False, False),
 )
 FIELD_WORK = "field"
-
-
-class LeaveError(Exception):
-    """Field name → Chinese message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 def seed_leave_types() -> None:
@@ -197,7 +190,7 @@ def set_entitlement(actor, person: Person, year: int, days_text: str, reason: st
     if not 2017 <= year <= 2100:
         errors["year"] = "年份无效。"
     if errors:
-        raise LeaveError(errors)
+        raise FieldErrors(errors)
     row = db.session.scalar(select(LeaveEntitlement).where(
         LeaveEntitlement.person_id == person.id, LeaveEntitlement.year == year))
     before = {"days": str(row.days), "reason": row.reason} if row else None
@@ -357,14 +350,14 @@ def check_text(data: LeaveInput) -> dict[str, str]:
 def submit(actor, person: Person, data: LeaveInput, config, attachment=None,
            now: datetime | None = None) -> LeaveRequest:
     """File a request (caller commits). `attachment` is a portal.leave.files.Stored
-    already checked. Raises PermissionError or LeaveError; nothing written then."""
+    already checked. Raises PermissionError or FieldErrors; nothing written then."""
     if actor.person_id != person.id or not can(actor, Action.REQUEST_LEAVE):
         raise PermissionError("only one's own leave")
     now = now or clock.now()
     result = preview(person, data, config, now)
     errors = {**check_text(data), **result.errors}
     if errors:
-        raise LeaveError(errors)
+        raise FieldErrors(errors)
     leave = LeaveRequest(
         person_id=person.id, community_id=person.community_id, street_id=person.street_id,
         type_id=result.leave_type.id, start_date=data.start_date, start_half=Half(data.start_half),
@@ -390,7 +383,7 @@ def _closed_message(street_id: int | None, first: date, last: date) -> str | Non
 
     try:
         locks.refuse_span(street_id, first, last)
-    except locks.LockError as locked:
+    except FieldErrors as locked:
         return locked.errors["day"]
     return None
 
@@ -406,7 +399,7 @@ def snapshot(leave: LeaveRequest) -> dict:
 
 # -- decisions ------------------------------------------------------------------------
 
-class AlreadyDecided(LeaveError):
+class AlreadyDecided(FieldErrors):
     """Someone else got there first; the message says who and when."""
 
 
@@ -444,20 +437,20 @@ def decide(actor, leave: LeaveRequest, approve: bool, comment: str | None,
     now = now or clock.now()
     comment = (comment or "").strip()
     if len(comment) > MAX_REASON or _has_control(comment, allow_newlines=True):
-        raise LeaveError({"comment": f"意见不能超过 {MAX_REASON} 字，且不能含控制字符。"})
+        raise FieldErrors({"comment": f"意见不能超过 {MAX_REASON} 字，且不能含控制字符。"})
     if not approve and not comment:
-        raise LeaveError({"comment": "驳回时请写明理由。"})
+        raise FieldErrors({"comment": "驳回时请写明理由。"})
     expected = leave.status
     before = snapshot(leave)
     street_stage = expected is LeaveStatus.PENDING_STREET
     if expected not in (LeaveStatus.PENDING, LeaveStatus.PENDING_STREET):
         raise AlreadyDecided({"decision": _decided_message(leave)})
     if street_stage and not is_street_approver(actor.person, leave):
-        raise LeaveError({"decision": "社区已批准，等待街镇领导审批。"})
+        raise FieldErrors({"decision": "社区已批准，等待街镇领导审批。"})
     if not street_stage and not is_first_approver(actor.person, leave):
-        raise LeaveError({"decision": "须先由社区书记或站长审批。"})
+        raise FieldErrors({"decision": "须先由社区书记或站长审批。"})
     if approve and (closed := _closed_message(leave.street_id, leave.start_date, leave.end_date)) is not None:
-        raise LeaveError({"decision": closed})
+        raise FieldErrors({"decision": closed})
     if approve:
         new = LeaveStatus.PENDING_STREET if (not street_stage and leave.needs_street) else LeaveStatus.APPROVED
     else:
@@ -490,11 +483,11 @@ def revoke(actor, leave: LeaveRequest, reason: str, now: datetime | None = None)
     now = now or clock.now()
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_REASON or _has_control(reason, allow_newlines=True):
-        raise LeaveError({"revoke_reason": f"请写明撤销理由（不超过 {MAX_REASON} 字）。"})
+        raise FieldErrors({"revoke_reason": f"请写明撤销理由（不超过 {MAX_REASON} 字）。"})
     if leave.status is not LeaveStatus.APPROVED:
         raise AlreadyDecided({"revoke_reason": _decided_message(leave)})
     if half_index(leave.start_date, leave.start_half) <= now_half(now):
-        raise LeaveError({"revoke_reason": "假期已经开始，不能撤销；返岗后请办理销假。"})
+        raise FieldErrors({"revoke_reason": "假期已经开始，不能撤销；返岗后请办理销假。"})
     if leave.person_id == actor.person_id:
         leave.revoke_requested_at = now
         leave.revoke_reason = reason
@@ -519,18 +512,18 @@ def record_return(actor, leave: LeaveRequest, returned_date: date | None, return
     now = now or clock.now()
     half = _half(returned_half)
     if returned_date is None or half is None:
-        raise LeaveError({"returned_date": "请填写返岗日期并选择上午或下午。"})
+        raise FieldErrors({"returned_date": "请填写返岗日期并选择上午或下午。"})
     if leave.status is not LeaveStatus.APPROVED:
         raise AlreadyDecided({"returned_date": _decided_message(leave)})
     back = half_index(returned_date, half)
     start = half_index(leave.start_date, leave.start_half)
     if back <= start:
-        raise LeaveError({"returned_date": "返岗时间应晚于请假开始时间；未开始的假请撤销。"})
+        raise FieldErrors({"returned_date": "返岗时间应晚于请假开始时间；未开始的假请撤销。"})
     if back > now_half(now):
-        raise LeaveError({"returned_date": "返岗时间不能晚于现在：请在返岗后办理销假。"})
+        raise FieldErrors({"returned_date": "返岗时间不能晚于现在：请在返岗后办理销假。"})
     if back <= half_index(leave.end_date, leave.end_half) and (closed := _closed_message(
             leave.street_id, returned_date, leave.end_date)) is not None:
-        raise LeaveError({"returned_date": closed})
+        raise FieldErrors({"returned_date": closed})
     last_day, last_half = from_half_index(min(back - 1, half_index(leave.end_date, leave.end_half)))
     try:
         taken = workdays.working_days(leave.start_date, leave.start_half.value, last_day, last_half.value,

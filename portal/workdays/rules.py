@@ -27,6 +27,7 @@ from sqlalchemy import func, insert, select
 
 from portal import clock
 from portal.audit import rules as audit
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.workdays.models import CalendarDay, CalendarSource, CalendarYear, DayKind
 
@@ -63,14 +64,6 @@ class CalendarMissing(Exception):
     def __init__(self, years):
         self.years = sorted(set(years))
         super().__init__("、".join(str(y) for y in self.years) + "年的工作日历尚未录入。")
-
-
-class CalendarError(Exception):
-    """Field name → Chinese message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -334,9 +327,9 @@ def prefill_year(actor, year: int) -> int:
     """One year from the package, asked for from the calendar page."""
     _check_year(year, "year")
     if year_of(year) is not None:
-        raise CalendarError({"year": f"{year}年已覆盖，无需导入。"})
+        raise FieldErrors({"year": f"{year}年已覆盖，无需导入。"})
     if not package_covers(year):
-        raise CalendarError({"year": f"已安装的 chinese-calendar 没有{year}年的数据，请根据国务院办公厅通知手工录入。"})
+        raise FieldErrors({"year": f"已安装的 chinese-calendar 没有{year}年的数据，请根据国务院办公厅通知手工录入。"})
     prefill_from_package([year], actor=actor)
     return year
 
@@ -345,7 +338,7 @@ def prefill_year(actor, year: int) -> int:
 
 def _check_year(year, field_name: str) -> None:
     if not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
-        raise CalendarError({field_name: f"只能录入 {MIN_YEAR}–{MAX_YEAR} 年的日历。"})
+        raise FieldErrors({field_name: f"只能录入 {MIN_YEAR}–{MAX_YEAR} 年的日历。"})
 
 
 def _has_control(text: str) -> bool:
@@ -371,7 +364,7 @@ def _refuse_closed(day: date, errors: dict[str, str]) -> None:
 
     try:
         locks.refuse_span(None, day, day)
-    except locks.LockError as locked:
+    except FieldErrors as locked:
         errors["day"] = locked.errors["day"]
 
 
@@ -397,7 +390,7 @@ def set_day(actor, day, kind, name, *, year: int | None = None) -> CalendarDay:
     if "day" not in errors:
         _refuse_closed(day, errors)
     if errors:
-        raise CalendarError(errors)
+        raise FieldErrors(errors)
     row = db.session.get(CalendarDay, day)
     now = clock.now()
     if row is None:
@@ -426,10 +419,10 @@ def clear_day(actor, day, *, year: int | None = None) -> None:
     if not errors:
         _refuse_closed(day, errors)
     if errors:
-        raise CalendarError(errors)
+        raise FieldErrors(errors)
     row = db.session.get(CalendarDay, day)
     if row is None:
-        raise CalendarError({"day": f"{clock.format_date(day)}没有特殊安排，无需删除。"})
+        raise FieldErrors({"day": f"{clock.format_date(day)}没有特殊安排，无需删除。"})
     before = snapshot(row)
     db.session.delete(row)
     db.session.flush()
@@ -442,11 +435,11 @@ def confirm_year(actor, year) -> CalendarYear:
     now on the year's workdays are computed from the table."""
     _check_year(year, "year")
     if year_of(year) is not None:
-        raise CalendarError({"year": f"{year}年已确认，无需重复确认。"})
+        raise FieldErrors({"year": f"{year}年已确认，无需重复确认。"})
     holidays = db.session.scalar(select(func.count()).select_from(CalendarDay).where(
         CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31)), CalendarDay.kind == DayKind.HOLIDAY))
     if not holidays:
-        raise CalendarError({"year": f"{year}年尚未录入任何法定假日，不能确认该年已录入完整。"})
+        raise FieldErrors({"year": f"{year}年尚未录入任何法定假日，不能确认该年已录入完整。"})
     row = CalendarYear(year=year, source=CalendarSource.ADMIN, confirmed_at=clock.now(), confirmed_by_id=actor.id)
     db.session.add(row)
     db.session.flush()
@@ -481,7 +474,7 @@ def notice_open(year: int) -> None:
     _check_year(year, "notice")
     covered = year_of(year)
     if covered is not None:
-        raise CalendarError({"notice": f"{year}年已覆盖（{covered.source.label}，{clock.format_date(covered.confirmed_at)}），"
+        raise FieldErrors({"notice": f"{year}年已覆盖（{covered.source.label}，{clock.format_date(covered.confirmed_at)}），"
                                        f"不能再导入通知；如需修改，请在{year}年的日历页面逐日修改。"})
 
 
@@ -508,7 +501,7 @@ def import_notice(actor, year: int, parsed) -> NoticeChanges:
     overwritten or removed."""
     notice_open(year)
     if parsed.year != year:
-        raise CalendarError({"notice": f"这是{parsed.year}年的通知，本页是{year}年的工作日历。"})
+        raise FieldErrors({"notice": f"这是{parsed.year}年的通知，本页是{year}年的工作日历。"})
     changes = notice_changes(year, parsed)
     wanted = parsed.special
     now, before = clock.now(), [snapshot(row) for row, _ in changes.overwritten] + [
