@@ -5,7 +5,6 @@ is taken whole or not at all — any problem in any row and nothing is written.
 Nothing here commits; the caller commits once, or rolls back on FieldErrors.
 """
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -24,6 +23,7 @@ from portal.org.models import Community, Street
 from portal.people import rules as people_rules
 from portal.people.models import POSITION_BY_LABEL, Level, Position
 from portal.spreadsheet import append
+from portal.text import clean
 
 HEADERS = ("姓名", "用户名", "职务", "街镇", "社区", "网格号", "手机号")
 EXAMPLE = ("张晓明", "zhangxiaoming", "网格员", "富强路街道", "富源社区", 3, "13800000000")
@@ -59,12 +59,8 @@ def row_problem(row: int, message: str) -> str:
     return f"第{row}行：{message}"
 
 
-def _no_control(text: str) -> str:
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
-
-
 def clean_filename(filename: str | None) -> str:
-    return _no_control(filename or "").strip()[:100]
+    return clean(filename, 100)
 
 
 # -- the file -----------------------------------------------------------------

@@ -9,7 +9,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -29,6 +28,7 @@ from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Community
 from portal.people.models import Person, Position
+from portal.text import has_control
 
 MAX_DESTINATION = 100
 MAX_NOTE = 200
@@ -237,7 +237,7 @@ def _clean_text(raw: str | None, limit: int, field: str, label: str, errors: dic
     if len(text) > limit:
         errors[field] = f"{label}不能超过 {limit} 个字。"
         return None
-    if any(unicodedata.category(ch)[0] == "C" for ch in text):
+    if has_control(text, strict=True):
         errors[field] = f"{label}不能包含控制字符。"
         return None
     return text

@@ -3,7 +3,6 @@ and return. No request objects here; callers commit once, and every change is
 audited in the same transaction.
 """
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -28,6 +27,7 @@ from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.leave.models import Half, LeaveEntitlement, LeaveRequest, LeaveStatus, LeaveType
 from portal.people.models import Person
+from portal.text import has_control
 from portal.workdays import rules as workdays
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -185,7 +185,7 @@ def set_entitlement(actor, person: Person, year: int, days_text: str, reason: st
     reason = (reason or "").strip()
     if not reason or len(reason) > 200:
         errors["reason"] = "请填写核定理由（不超过 200 字）。"
-    elif _has_control(reason):
+    elif has_control(reason, strict=True):
         errors["reason"] = "核定理由不能含控制字符。"
     if not 2017 <= year <= 2100:
         errors["year"] = "年份无效。"
@@ -235,10 +235,6 @@ class Preview:
         if self.balance is None or self.days is None:
             return None
         return self.balance.remaining - (self.days if self.charged is None else self.charged)
-
-
-def _has_control(text: str, allow_newlines: bool = False) -> bool:
-    return any(unicodedata.category(ch)[0] == "C" and not (allow_newlines and ch in "\r\n\t") for ch in text)
 
 
 def _half(value) -> Half | None:
@@ -334,12 +330,12 @@ def check_text(data: LeaveInput) -> dict[str, str]:
     reason = (data.reason or "").strip()
     if not reason:
         errors["reason"] = "请填写请假事由。"
-    elif len(reason) > MAX_REASON or _has_control(reason, allow_newlines=True):
+    elif len(reason) > MAX_REASON or has_control(reason, allow_newlines=True, strict=True):
         errors["reason"] = f"事由不能超过 {MAX_REASON} 字，且不能含控制字符。"
     destination = (data.destination or "").strip()
     if not destination:
         errors["destination"] = "请填写请假期间的去向（工作规范：告知事由及去向）。"
-    elif len(destination) > 100 or _has_control(destination):
+    elif len(destination) > 100 or has_control(destination, strict=True):
         errors["destination"] = "去向不能超过 100 字，且不能含控制字符。"
     phone = (data.phone or "").strip().replace(" ", "")
     if phone and not PHONE_RE.match(phone):
@@ -436,7 +432,7 @@ def decide(actor, leave: LeaveRequest, approve: bool, comment: str | None,
         raise PermissionError("not an approver of this request")
     now = now or clock.now()
     comment = (comment or "").strip()
-    if len(comment) > MAX_REASON or _has_control(comment, allow_newlines=True):
+    if len(comment) > MAX_REASON or has_control(comment, allow_newlines=True, strict=True):
         raise FieldErrors({"comment": f"意见不能超过 {MAX_REASON} 字，且不能含控制字符。"})
     if not approve and not comment:
         raise FieldErrors({"comment": "驳回时请写明理由。"})
@@ -482,7 +478,7 @@ def revoke(actor, leave: LeaveRequest, reason: str, now: datetime | None = None)
     asks, and the approver's revoke is the consent. Returns what happened."""
     now = now or clock.now()
     reason = (reason or "").strip()
-    if not reason or len(reason) > MAX_REASON or _has_control(reason, allow_newlines=True):
+    if not reason or len(reason) > MAX_REASON or has_control(reason, allow_newlines=True, strict=True):
         raise FieldErrors({"revoke_reason": f"请写明撤销理由（不超过 {MAX_REASON} 字）。"})
     if leave.status is not LeaveStatus.APPROVED:
         raise AlreadyDecided({"revoke_reason": _decided_message(leave)})

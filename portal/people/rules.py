@@ -4,7 +4,6 @@ Shared by the admin forms and the roster import, so both refuse the same things
 with the same Chinese messages. Nothing here commits: callers commit once.
 """
 import re
-import unicodedata
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import func, select
@@ -17,6 +16,7 @@ from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Community, Grid, Street
 from portal.people.models import Level, Person, Position
+from portal.text import has_control
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_]{2,31}$")
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -31,10 +31,6 @@ class PersonInput:
     community_id: int | None = None
     grid_number: int | None = None
     phone: str | None = None
-
-
-def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch)[0] == "C" for ch in text)
 
 
 def normalise(data: PersonInput) -> PersonInput:
@@ -57,7 +53,7 @@ def check(data: PersonInput, person: Person | None = None) -> tuple[dict[str, st
 
     if not data.name:
         errors["name"] = "请填写姓名。"
-    elif len(data.name) > 50 or _has_control(data.name):
+    elif len(data.name) > 50 or has_control(data.name, strict=True):
         errors["name"] = "姓名不能超过 50 个字，且不能含控制字符。"
 
     if not USERNAME_RE.match(data.username or ""):

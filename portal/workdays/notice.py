@@ -33,6 +33,7 @@ from datetime import date, timedelta
 
 from portal.clock import WEEKDAYS, format_date, format_weekday
 from portal.errors import FieldErrors
+from portal.text import first_control, is_control
 from portal.workdays.rules import FESTIVALS, MAX_NAME, DayInfo
 
 MAX_CHARS = 20_000
@@ -258,7 +259,7 @@ def _lines(text: str) -> list[tuple[int, str, str]]:
     items that run together on one line are split apart under the same number."""
     lines = []
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
-        bad = next((ch for ch in raw if unicodedata.category(ch)[0] == "C" and ch != "\t"), None)
+        bad = first_control(raw, allow_newlines=True, strict=True)  # lines are split: only a tab passes
         if bad is not None:
             _refuse(number, _visible(raw), f"含有不可见的控制字符（U+{ord(bad):04X}），请删除后重新粘贴。")
         normal = unicodedata.normalize("NFKC", raw).strip()
@@ -269,7 +270,7 @@ def _lines(text: str) -> list[tuple[int, str, str]]:
 
 
 def _visible(text: str) -> str:
-    return "".join(ch if unicodedata.category(ch)[0] != "C" else "�" for ch in text)
+    return "".join("�" if is_control(ch, strict=True) else ch for ch in text)
 
 
 def _check_size(text: str) -> str:

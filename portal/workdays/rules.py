@@ -16,7 +16,6 @@ same transaction.
 """
 import calendar as std_calendar
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +28,7 @@ from portal import clock
 from portal.audit import rules as audit
 from portal.errors import FieldErrors
 from portal.extensions import db
+from portal.text import has_control
 from portal.workdays.models import CalendarDay, CalendarSource, CalendarYear, DayKind
 
 MIN_YEAR, MAX_YEAR = 2004, 2100
@@ -341,10 +341,6 @@ def _check_year(year, field_name: str) -> None:
         raise FieldErrors({field_name: f"只能录入 {MIN_YEAR}–{MAX_YEAR} 年的日历。"})
 
 
-def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch)[0] == "C" for ch in text)
-
-
 def snapshot(row: CalendarDay) -> dict:
     return {"day": row.day.isoformat(), "kind": row.kind.value, "name": row.name, "source": row.source.value}
 
@@ -379,7 +375,7 @@ def set_day(actor, day, kind, name, *, year: int | None = None) -> CalendarDay:
         errors["kind"] = "请选择“法定假日”或“调休上班日”。"
         kind = None
     name = (name or "").strip()
-    if _has_control(name):
+    if has_control(name, strict=True):
         errors["name"] = "名称不能包含控制字符。"
     elif len(name) > MAX_NAME:
         errors["name"] = f"名称不能超过 {MAX_NAME} 个字。"
