@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
-from portal import clock
+from portal import clock, halfday
 from portal.audit import rules as audit
 from portal.auth.models import Account
 from portal.auth.policy import ON_THE_BOARD, Action, can
@@ -381,20 +381,13 @@ class PollAnswer:
     everything: bool = False
 
 
-def half_day(moment: datetime) -> tuple:
-    """(date, morning?) in Qingshan: cards change by themselves when it turns (a day
-    begins 未签到; 逾期未销假 begins with the half-day of the expected return)."""
-    local = clock.to_local(moment)
-    return local.date(), local.hour < 12
-
-
 def _seen_today(known_at: int, now: datetime) -> datetime | None:
     """The instant a client last rendered, if it is a sane moment earlier in this half-day."""
     try:
         seen = datetime.fromtimestamp(known_at, tz=clock.LOCAL_TZ)
     except (OverflowError, OSError, ValueError):
         return None
-    if known_at < 0 or seen > now or half_day(seen) != half_day(now):
+    if known_at < 0 or seen > now or halfday.index_of(seen) != halfday.index_of(now):
         return None
     return seen
 

@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from sqlalchemy import select
 
-from portal import clock
+from portal import clock, halfday
 from portal.auth import rules as auth_rules
 from portal.auth.policy import Action, actor_state, can, require
 from portal.board import rules
@@ -77,8 +77,10 @@ def _board_body(community: Community, sort: str, errors: dict, error_person_id):
     half-day turning (see `rules.poll`): while none of these happened, this worker answers
     from the HTML it rendered for the same viewer."""
     state = rules.board_state(community.id, current_app.config["BOARD_STATE_MAX_AGE"])
-    key = (community.id, state.version, bisect_right(state.returns, clock.now()), rules.half_day(clock.now()), sort,
-           *actor_state(current_user))
+    # Cards change by themselves when the half-day turns: a day begins 未签到, 逾期未销假 with the
+    # half-day of the expected return.
+    key = (community.id, state.version, bisect_right(state.returns, clock.now()), halfday.index_of(clock.now()),
+           sort, *actor_state(current_user))
     body = None if errors else memo("board_bodies").get(key)
     if body is None:
         cards = rules.board_cards(community.id)

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from portal import clock
+from portal import clock, halfday
 from portal.auth.policy import Action, can, require
 from portal.errors import FieldErrors
 from portal.extensions import db
@@ -115,7 +115,7 @@ def new_POST():
 
 def _detail(leave, status=200, **forms):
     context = {
-        "leave": leave, "now": clock.now(), "rules": rules,
+        "leave": leave, "now": clock.now(), "rules": rules, "halfday": halfday,
         "decision_form": forms.get("decision_form") or DecisionForm(formdata=None),
         "revoke_form": forms.get("revoke_form") or RevokeForm(formdata=None),
         "return_form": forms.get("return_form") or ReturnForm(formdata=None),

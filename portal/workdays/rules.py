@@ -24,7 +24,7 @@ from decimal import Decimal
 import chinese_calendar
 from sqlalchemy import func, insert, select
 
-from portal import clock
+from portal import clock, halfday
 from portal.audit import rules as audit
 from portal.errors import FieldErrors
 from portal.extensions import db
@@ -33,8 +33,6 @@ from portal.workdays.models import CalendarDay, CalendarSource, CalendarYear, Da
 
 MIN_YEAR, MAX_YEAR = 2004, 2100
 MAX_NAME = 40
-HALVES = ("am", "pm")
-HALF_LABELS = {"am": "上午", "pm": "下午"}
 
 # The package names holidays in English, one name per day.
 PACKAGE_NAMES = {
@@ -125,19 +123,12 @@ def is_workday(day: date) -> bool:
     return day_kind(day).is_workday
 
 
-def _half_index(day: date, half) -> int:
-    half = str(getattr(half, "value", half))
-    if half not in HALVES:
-        raise ValueError("请选择上午或下午。")
-    return day.toordinal() * 2 + HALVES.index(half)
-
-
 def working_days(start: date, start_half, end: date, end_half, count_holidays: bool = False) -> Decimal:
     """Days from start's half (上午 am / 下午 pm) to end's half, both included, in
     half days: Mon am → Mon am is 0.5, Mon am → Tue pm 2, Mon pm → Tue am 1.
     Only workdays count, unless `count_holidays` (every calendar day counts, as for
     产假); that needs no calendar, so it never raises CalendarMissing."""
-    first, last = _half_index(start, start_half), _half_index(end, end_half)
+    first, last = halfday.index(start, start_half), halfday.index(end, end_half)
     if end < start:
         raise ValueError("结束日期不能早于开始日期。")
     if last < first:
