@@ -3,6 +3,7 @@ import click
 from flask import Flask, current_app
 
 from portal.config import check_deploy
+from portal.errors import FieldErrors
 from portal.extensions import db
 
 
@@ -37,7 +38,7 @@ def register_cli(app: Flask) -> None:
 
         try:
             people_rules.create_admin(username, name, password)
-        except people_rules.PersonError as error:
+        except FieldErrors as error:
             raise click.ClickException("; ".join(f"{k}: {v}" for k, v in error.errors.items())) from None
         click.echo(f"已创建管理员 {username}。")
 
@@ -74,7 +75,7 @@ def register_cli(app: Flask) -> None:
 
         try:
             done = backup.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
-        except backup.BackupError as error:
+        except FieldErrors as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"已备份到 {done}。")
 
@@ -90,6 +91,6 @@ def register_cli(app: Flask) -> None:
         db.engine.dispose()  # our own pooled connections would hold locks the restore waits for
         try:
             backup.restore(path, current_app.config["SQLALCHEMY_DATABASE_URI"])
-        except backup.BackupError as error:
+        except FieldErrors as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"已从 {path} 恢复。")

@@ -17,6 +17,7 @@ from werkzeug.security import generate_password_hash
 
 from portal.auth.models import Account
 from portal.auth.rules import DEMO_PASSWORD
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Community, Street
 from portal.people.models import Person, Position
@@ -232,7 +233,7 @@ def seed_demo_leave(now=None) -> int:
                 if outcome == "returned":
                     rules.record_return(accounts[username], leave, end + timedelta(days=1), "am",
                                         now=at(end + timedelta(days=1), 8))
-        except (rules.LeaveError, PermissionError):
+        except (FieldErrors, PermissionError):
             continue
         made += 1
     db.session.flush()

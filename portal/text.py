@@ -2,9 +2,31 @@
 needs control characters (line breaks aside, in multi-line notes)."""
 import unicodedata
 
+LINE_BREAKS = "\r\n\t"
 
-def has_control(text: str, allow_newlines: bool = False) -> bool:
-    return any(unicodedata.category(ch) == "Cc" and not (allow_newlines and ch in "\r\n\t") for ch in text)
+
+def is_control(ch: str, strict: bool = False) -> bool:
+    """Cc (NUL, escapes, line breaks); `strict` adds the other invisible kinds (Cf format
+    such as bidi overrides and zero-width marks, Co, Cn, Cs), for names and one-line
+    values that are matched or shown on the board."""
+    category = unicodedata.category(ch)
+    return category[0] == "C" if strict else category == "Cc"
+
+
+def first_control(text: str, allow_newlines: bool = False, strict: bool = False) -> str | None:
+    return next((ch for ch in text if is_control(ch, strict) and not (allow_newlines and ch in LINE_BREAKS)),
+                None)
+
+
+def has_control(text: str, allow_newlines: bool = False, strict: bool = False) -> bool:
+    return first_control(text, allow_newlines, strict) is not None
+
+
+def clean(raw, limit: int | None = None) -> str:
+    """Text as it is looked up or kept: every invisible character (strict) dropped,
+    trimmed, at most `limit` characters. Fields that refuse instead ask has_control."""
+    text = "".join(ch for ch in str(raw or "") if not is_control(ch, strict=True))
+    return text.strip()[:limit]
 
 
 def choice(value: str | None, yes: str, no: str) -> bool | None:

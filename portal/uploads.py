@@ -6,6 +6,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from portal.errors import FORM, FieldErrors
+
 SIGNATURES = {
     "application/pdf": (b"%PDF-",),
     "image/png": (b"\x89PNG\r\n\x1a\n",),
@@ -15,10 +17,6 @@ EXTENSIONS = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg",
 SUFFIX = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 DOCUMENTS = ("application/pdf", "image/jpeg", "image/png")
 IMAGES = ("image/jpeg", "image/png")
-
-
-class UploadError(Exception):
-    pass
 
 
 @dataclass
@@ -35,21 +33,21 @@ def _names(allowed) -> str:
 
 
 def check(filename: str, data: bytes, max_bytes: int, allowed=DOCUMENTS) -> str:
-    """The content type, or UploadError with a Chinese message."""
+    """The content type, or FieldErrors with a Chinese message."""
     noun = "照片" if set(allowed) <= set(IMAGES) else "附件"
     if not data:
-        raise UploadError("上传的文件是空的。")
+        raise FieldErrors.on(FORM, "上传的文件是空的。")
     if len(data) > max_bytes:
-        raise UploadError(f"{noun}不能超过 {max_bytes // (1024 * 1024)} MB。")
+        raise FieldErrors.on(FORM, f"{noun}不能超过 {max_bytes // (1024 * 1024)} MB。")
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     claimed = EXTENSIONS.get(extension)
     if claimed not in allowed:
-        raise UploadError(f"{noun}只能是 {_names(allowed)} 文件。")
+        raise FieldErrors.on(FORM, f"{noun}只能是 {_names(allowed)} 文件。")
     actual = next((kind for kind, heads in SIGNATURES.items() if data.startswith(heads)), None)
     if actual not in allowed:
-        raise UploadError(f"{noun}内容不是 {_names(allowed)} 文件。")
+        raise FieldErrors.on(FORM, f"{noun}内容不是 {_names(allowed)} 文件。")
     if actual != claimed:
-        raise UploadError(f"{noun}内容与扩展名“.{extension}”不符，请上传原始文件。")
+        raise FieldErrors.on(FORM, f"{noun}内容与扩展名“.{extension}”不符，请上传原始文件。")
     if actual in IMAGES:
         _verify_image(data, noun)
     return actual
@@ -68,10 +66,10 @@ def _verify_image(data: bytes, noun: str) -> None:
         with Image.open(BytesIO(data)) as image:
             # The header says how big it decodes: a few kB of PNG may be 100 megapixels.
             if image.width * image.height > MAX_PIXELS:
-                raise UploadError(f"{noun}像素过多（{image.width}×{image.height}），请上传不超过 4000 万像素的照片。")
+                raise FieldErrors.on(FORM, f"{noun}像素过多（{image.width}×{image.height}），请上传不超过 4000 万像素的照片。")
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise UploadError(f"{noun}文件已损坏或不是图片，请重新拍摄或选择原始文件。") from None
+        raise FieldErrors.on(FORM, f"{noun}文件已损坏或不是图片，请重新拍摄或选择原始文件。") from None
 
 
 def directory(kind: str) -> Path:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Community
 from portal.people.models import Person, Position
@@ -430,7 +431,7 @@ def test_the_last_administrator_can_be_neither_demoted_nor_deactivated(app):
         admin = db.session.scalar(select(Account).where(Account.username == "admin"))
         person = admin.person
         data = people_rules.PersonInput(person.name, "admin", Position.INSPECTOR)
-        with pytest.raises(people_rules.PersonError) as refused:
+        with pytest.raises(FieldErrors) as refused:
             people_rules.update_person(admin, person, data)
         assert "唯一在用的管理员" in refused.value.errors["position"]
         db.session.rollback()
@@ -440,6 +441,6 @@ def test_the_last_administrator_can_be_neither_demoted_nor_deactivated(app):
         db.session.commit()
         people_rules.update_person(admin, db.session.get(Person, person.id), data)  # now there is another
         db.session.commit()
-        with pytest.raises(people_rules.PersonError) as refused:
+        with pytest.raises(FieldErrors) as refused:
             people_rules.deactivate_person(admin, second)
         assert "唯一在用的管理员" in refused.value.errors["active"]

@@ -16,6 +16,7 @@ from portal.auth.models import Account
 from portal.auth.policy import Action, can
 from portal.board.models import ActivityEvent
 from portal.clock import LOCAL_TZ
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.inspections import conduct
 from portal.org.models import Street
@@ -155,7 +156,7 @@ def test_a_locked_period_keeps_its_results_and_refuses_adjustments(app, auth):
         assert row_of(worker, "2026-Q3") == computed
         live = results.report(worker.street, "2026-Q3", [worker.community_id], use_lock=False).person(worker.id)
         assert live["counts"]["late"] == 0
-        with pytest.raises(results.AssessmentError) as refused:
+        with pytest.raises(FieldErrors) as refused:
             results.adjust(account("fuyuan_secretary"), worker, "2026-Q3", "1", "补记")
         assert "已由街镇确认锁定" in refused.value.errors["points"]
     auth.logout()
@@ -337,7 +338,7 @@ def test_an_adjustment_reason_with_a_control_character_is_refused_and_nothing_wr
     with app.app_context():
         secretary = db.session.scalar(select(Account).where(Account.username == "fuyuan_secretary"))
         worker = db.session.scalar(select(Account).where(Account.username == "fuyuan_worker02")).person
-        with pytest.raises(results.AssessmentError) as refused:
+        with pytest.raises(FieldErrors) as refused:
             results.adjust(secretary, worker, "2026-Q4", "2", "表现\x00突出")
         assert "控制字符" in refused.value.errors["reason"]
         db.session.rollback()

@@ -11,6 +11,7 @@ from portal.auth.models import Account
 from portal.board import rules as board_rules
 from portal.board.models import ActivityEvent
 from portal.clock import LOCAL_TZ
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Street
 
@@ -70,7 +71,7 @@ def test_a_street_overrides_the_default_from_tomorrow_and_can_go_back(app):
 def test_a_settings_change_cannot_reach_back_or_too_far(app, when, message):
     with app.app_context():
         before = len(settings.history(street("fuqiang").id))
-        with pytest.raises(settings.SettingsError) as refused:
+        with pytest.raises(FieldErrors) as refused:
             settings.save(account("fuqiang_leader"), street("fuqiang").id, GOOD, when)
         assert message in refused.value.errors["effective_from"]
         db.session.rollback()
@@ -88,7 +89,7 @@ def test_a_settings_change_cannot_reach_back_or_too_far(app, when, message):
 def test_bad_settings_are_refused_and_nothing_written(app, change, field):
     with app.app_context():
         before = counts()
-        with pytest.raises(settings.SettingsError) as refused:
+        with pytest.raises(FieldErrors) as refused:
             settings.save(account("admin"), None, {**GOOD, **change})
         db.session.rollback()
         assert field in refused.value.errors
@@ -110,7 +111,7 @@ def test_a_worker_asks_for_a_missed_clock_in_and_the_secretary_approves(app):
         event = db.session.get(ActivityEvent, correction.event_id)
         assert event.kind.value == "clock_in" and event.entered_by_id == account("fuyuan_stationhead").id
         assert event.at == datetime(2026, 11, 24, 0, 20, tzinfo=UTC)
-        with pytest.raises(corrections.CorrectionError, match="已由"):
+        with pytest.raises(FieldErrors, match="已由"):
             corrections.decide(account("fuyuan_secretary"), correction, False, "不同意")
 
 
@@ -126,7 +127,7 @@ def test_bad_corrections_are_refused_and_nothing_written(app, kind, day, at, rea
     with app.app_context():
         before = counts()
         worker = account("fuyuan_worker02")
-        with pytest.raises(corrections.CorrectionError) as refused:
+        with pytest.raises(FieldErrors) as refused:
             corrections.request(worker, worker.person, kind, day, at, reason)
         db.session.rollback()
         assert field in refused.value.errors
@@ -138,7 +139,7 @@ def test_the_monthly_limit_of_corrections(app):
         worker = account("fuyuan_worker03")
         for day in (2, 3, 4):
             corrections.request(worker, worker.person, "clock_in", date(2026, 11, day), "08:10", "忘记签到")
-        with pytest.raises(corrections.CorrectionError, match="每月最多 3 次"):
+        with pytest.raises(FieldErrors, match="每月最多 3 次"):
             corrections.request(worker, worker.person, "clock_in", date(2026, 11, 5), "08:10", "忘记签到")
 
 
@@ -152,14 +153,14 @@ def test_a_locked_month_refuses_corrections_and_events_until_unlocked(app, trave
         locks.lock(leader, fuqiang, date(2026, 11, 1))
         db.session.commit()
         worker = account("fuyuan_worker04")
-        with pytest.raises(corrections.CorrectionError, match="封帐"):
+        with pytest.raises(FieldErrors, match="封帐"):
             corrections.request(worker, worker.person, "clock_in", date(2026, 11, 20), "08:10", "忘记签到")
-        with pytest.raises(board_rules.BoardError, match="封帐"):
+        with pytest.raises(FieldErrors, match="封帐"):
             board_rules.record_event(worker, worker.person, "clock_in", now=november_morning)
         # Another street's month is untouched.
         fangzhi = account("fangzhi_worker01")
         board_rules.record_event(fangzhi, fangzhi.person, "clock_in", now=november_morning)
-        with pytest.raises(locks.LockError, match="理由"):
+        with pytest.raises(FieldErrors, match="理由"):
             locks.unlock(leader, fuqiang, date(2026, 11, 1), " ")
         locks.unlock(leader, fuqiang, date(2026, 11, 1), "补录11月20日病假")
         db.session.commit()
@@ -170,7 +171,7 @@ def test_a_locked_month_refuses_corrections_and_events_until_unlocked(app, trave
 
 def test_a_month_not_yet_begun_cannot_be_locked(app):
     with app.app_context():
-        with pytest.raises(locks.LockError, match="尚未开始"):
+        with pytest.raises(FieldErrors, match="尚未开始"):
             locks.lock(account("fuqiang_leader"), street("fuqiang"), date(2026, 12, 1))
 
 
@@ -276,7 +277,7 @@ def street_id(app):
 def test_numbers_that_are_not_plain_digits_are_refused_as_bad_settings(app, auth, change, field):
     with app.app_context():
         before = counts()
-        with pytest.raises(settings.SettingsError) as refused:
+        with pytest.raises(FieldErrors) as refused:
             settings.save(account("admin"), None, {**GOOD, **change})
         db.session.rollback()
         assert field in refused.value.errors
@@ -290,7 +291,7 @@ def test_a_correction_time_past_any_clock_is_refused(app):
     with app.app_context():
         worker = account("fuyuan_worker01")
         before = counts()
-        with pytest.raises(corrections.CorrectionError) as refused:
+        with pytest.raises(FieldErrors) as refused:
             corrections.request(worker, worker.person, "clock_in", date(2026, 11, 24), "99999999999:00", "忘记签到")
         db.session.rollback()
         assert "时:分" in refused.value.errors["time"]
@@ -302,12 +303,12 @@ def test_text_with_a_nul_is_refused_not_passed_to_the_database(app):
     with app.app_context():
         worker = account("fuyuan_worker01")
         before = counts()
-        with pytest.raises(corrections.CorrectionError) as refused:
+        with pytest.raises(FieldErrors) as refused:
             corrections.request(worker, worker.person, "clock_in", date(2026, 11, 24), "08:20", "手机\x00没电")
         assert "控制字符" in refused.value.errors["reason"]
         correction = corrections.request(worker, worker.person, "clock_in", date(2026, 11, 24), "08:20", "手机没电")
         db.session.commit()
-        with pytest.raises(corrections.CorrectionError, match="控制字符"):
+        with pytest.raises(FieldErrors, match="控制字符"):
             corrections.decide(account("fuyuan_secretary"), correction, False, "不\x00同意")
         db.session.rollback()
         assert db.session.get(AttendanceCorrection, correction.id).status.value == "pending"

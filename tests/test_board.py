@@ -12,6 +12,7 @@ from portal.auth.models import Account
 from portal.board import rules
 from portal.board.models import ActivityEvent, CurrentStatus, HallDisplayLink
 from portal.demo import seed_demo_day
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Community
 from tests.conftest import Auth, recorded_statements
@@ -107,7 +108,7 @@ def test_bad_input_is_refused_with_a_message_and_nothing_written(app, kwargs, fi
         before = counts()
         kwargs = dict(kwargs)
         kind = kwargs.pop("kind")
-        with pytest.raises(rules.BoardError) as refused:
+        with pytest.raises(FieldErrors) as refused:
             rules.record_event(worker, worker.person, kind, **kwargs)
         db.session.rollback()
         assert message in refused.value.errors[field]
@@ -433,7 +434,7 @@ def test_only_the_secretary_station_head_or_admin_make_display_links(app, auth):
 def test_a_visit_records_its_household_but_never_an_id_number(app):
     with app.app_context():
         worker = account("fuyuan_worker11")
-        with pytest.raises(rules.BoardError, match="身份证号"):
+        with pytest.raises(FieldErrors, match="身份证号"):
             rules.record_event(worker, worker.person, "visit_start", household="150204199001011234")
         db.session.rollback()
         event = rules.record_event(worker, worker.person, "visit_start", household="12-3-402",
@@ -455,7 +456,7 @@ def test_a_clock_sequence_that_makes_no_sense_is_refused_at_the_card(app, earlie
             rules.record_event(worker, worker.person, previous, now=NOON - timedelta(minutes=30 - n))
         db.session.commit()
         before = counts()
-        with pytest.raises(rules.BoardError, match=message):
+        with pytest.raises(FieldErrors, match=message):
             rules.record_event(worker, worker.person, kind)
         db.session.rollback()
         assert counts() == before
@@ -469,7 +470,7 @@ def test_a_visit_over_twelve_hours_is_refused(app):
                            now=NOON - timedelta(hours=9, minutes=30))
         db.session.commit()
         before = counts()
-        with pytest.raises(rules.BoardError, match="12"):
+        with pytest.raises(FieldErrors, match="12"):
             rules.record_event(worker, worker.person, "visit_end", now=NOON + timedelta(hours=3))
         db.session.rollback()
         assert counts() == before

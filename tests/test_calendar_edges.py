@@ -13,6 +13,7 @@ from portal.attendance import rules as attendance
 from portal.attendance import sheet
 from portal.auth.models import Account
 from portal.board import rules as board_rules
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.leave import rules as leave_rules
 from portal.leave.models import LeaveEntitlement, LeaveType
@@ -128,7 +129,7 @@ def test_a_visit_forgotten_since_yesterday_morning_does_not_block_today(app, tra
         board_rules.record_event(worker, worker.person, "visit_start", household="1-1-101",
                                  now=local(date(2026, 11, 24), 9))
         board_rules.record_event(worker, worker.person, "patrol_start", now=local(date(2026, 11, 25), 9))
-        with pytest.raises(board_rules.BoardError):
+        with pytest.raises(FieldErrors):
             board_rules.record_event(worker, worker.person, "visit_end", now=local(date(2026, 11, 25), 9, 5))
 
 

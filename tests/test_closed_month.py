@@ -14,6 +14,7 @@ from portal.attendance.models import DayRecord
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
 from portal.demo import seed_demo_history
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.leave import rules as leave_rules
 from portal.leave.models import LeaveRequest, LeaveType
@@ -101,17 +102,17 @@ def test_changes_dated_in_a_closed_month_are_refused_naming_the_lock(app, novemb
         worker = account("fuyuan_worker03")
         sick = db.session.scalar(select(LeaveType.id).where(LeaveType.code == "sick"))
         late = leave_rules.LeaveInput(sick, LATE_SICK_DAY, "am", LATE_SICK_DAY, "pm", "补请病假", "家中", "")
-        with pytest.raises(leave_rules.LeaveError) as refused:
+        with pytest.raises(FieldErrors) as refused:
             leave_rules.submit(worker, worker.person, late, app.config)
         assert "富强路街道2026年11月的考勤已于2026年12月10日封帐" in refused.value.errors["start_date"]
         assert "街镇领导先解除封帐" in refused.value.errors["start_date"]
-        with pytest.raises(leave_rules.LeaveError) as refused:
+        with pytest.raises(FieldErrors) as refused:
             leave_rules.decide(account("fuyuan_secretary"), db.session.get(LeaveRequest, pending_id), True, "同意")
         assert "封帐" in refused.value.errors["decision"]
-        with pytest.raises(workdays.CalendarError) as refused:
+        with pytest.raises(FieldErrors) as refused:
             workdays.set_day(account("admin"), LATE_SICK_DAY, DayKind.HOLIDAY, "临时放假")
         assert "封帐" in refused.value.errors["day"]
-        with pytest.raises(corrections.CorrectionError) as refused:
+        with pytest.raises(FieldErrors) as refused:
             corrections.request(worker, worker.person, "clock_in", LATE_SICK_DAY, "08:20", "忘记签到")
         assert "封帐" in str(refused.value)
         db.session.rollback()

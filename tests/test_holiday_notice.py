@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.workdays import rules
 from portal.workdays.models import CalendarDay, CalendarSource, CalendarYear, DayKind
@@ -45,7 +46,7 @@ def span(first, last):
 
 
 def refusal(text, year) -> str:
-    with pytest.raises(rules.CalendarError) as refused:
+    with pytest.raises(FieldErrors) as refused:
         parse_notice(text, year)
     return refused.value.errors["notice"]
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
 from portal.board import rules as board_rules
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.leave import rules
 from portal.leave.models import LeaveEntitlement, LeaveRequest, LeaveStatus, LeaveType
@@ -104,7 +105,7 @@ def test_long_leave_needs_the_street_after_the_community(app):
         db.session.commit()
         assert leave.status is LeaveStatus.PENDING_STREET
         assert [r.id for r in rules.queue_for(account("fuqiang_leader"))] == [leave.id]
-        with pytest.raises(rules.LeaveError, match="等待街镇"):
+        with pytest.raises(FieldErrors, match="等待街镇"):
             rules.decide(account("fuyuan_stationhead"), leave, True, "")
         with pytest.raises(PermissionError):
             rules.decide(account("kexue_leader"), leave, True, "")
@@ -144,7 +145,7 @@ def test_bad_requests_are_refused_and_nothing_is_written(app, kwargs, field, mes
     with app.app_context():
         before = counts()
         worker = account("fuyuan_worker04")
-        with pytest.raises(rules.LeaveError) as refused:
+        with pytest.raises(FieldErrors) as refused:
             rules.submit(worker, worker.person, request_input(**kwargs), app.config)
         db.session.rollback()
         assert message in refused.value.errors[field]
@@ -155,7 +156,7 @@ def test_overlapping_leave_is_refused(app):
     with app.app_context():
         file(app, "fuyuan_worker05")
         worker = account("fuyuan_worker05")
-        with pytest.raises(rules.LeaveError, match="重叠"):
+        with pytest.raises(FieldErrors, match="重叠"):
             rules.submit(worker, worker.person, request_input(start=TUE, start_half="pm", end=WED), app.config)
         # Touching but not sharing a half-day is fine.
         rules.submit(worker, worker.person, request_input(start=WED, start_half="am", end=WED), app.config)
@@ -173,7 +174,7 @@ def test_annual_leave_follows_the_regulation_and_the_balance(app):
         rules.set_entitlement(account("admin"), worker.person, 2026, "1.5", "本年已在原单位休假")
         db.session.commit()
         assert rules.annual_balance(worker.person, 2026).remaining == Decimal("1.5")
-        with pytest.raises(rules.LeaveError, match="余额不足"):
+        with pytest.raises(FieldErrors, match="余额不足"):
             rules.submit(worker, worker.person, request_input("annual"), app.config)
         leave = rules.submit(worker, worker.person, request_input("annual", end=MON, end_half="pm"), app.config)
         assert rules.annual_balance(worker.person, 2026).remaining == Decimal("0.5")
@@ -227,7 +228,7 @@ def test_two_approvers_racing_end_in_exactly_one_decision(app):
 def test_a_rejection_needs_a_reason(app):
     with app.app_context():
         leave = file(app, "fuyuan_worker08")
-        with pytest.raises(rules.LeaveError, match="驳回时请写明理由"):
+        with pytest.raises(FieldErrors, match="驳回时请写明理由"):
             rules.decide(account("fuyuan_secretary"), leave, False, "  ")
 
 
@@ -257,7 +258,7 @@ def test_an_early_return_gives_back_the_unused_days_and_the_board_shows_it(app):
         card = next(c for c in board_rules.board_cards(worker.person.community_id) if c.person.id == worker.person.id)
         assert card.status is board_rules.Status.LEAVE and card.leave_back == (friday, rules.Half.AM)
         assert card.leave_type == "病假" and card.leave_back_label == "11月27日上午返岗"
-        with pytest.raises(rules.LeaveError, match="不能晚于现在"):
+        with pytest.raises(FieldErrors, match="不能晚于现在"):
             rules.record_return(worker, leave, thursday, "am")
         # The front desk records the return on their behalf: back this morning.
         rules.record_return(account("fuyuan_frontdesk"), leave, date(2026, 11, 25), "am")

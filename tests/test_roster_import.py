@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.people import rules as people_rules
 from portal.people.models import Person, Position
@@ -246,7 +247,7 @@ def test_a_row_that_fails_while_writing_undoes_the_rows_before_it(app, admin, mo
     def create_then_conflict(actor, data, password):
         calls.append(data.username)
         if len(calls) == 2:
-            raise people_rules.PersonError({"username": f"用户名“{data.username}”已被使用。"})
+            raise FieldErrors({"username": f"用户名“{data.username}”已被使用。"})
         return create(actor, data, password)
 
     monkeypatch.setattr(people_rules, "create_person", create_then_conflict)

@@ -3,6 +3,7 @@ import pytest
 
 from portal import create_app
 from portal.config import DemoConfig, ProductionConfig, TestingConfig, check_deploy
+from portal.errors import FieldErrors
 from tests.conftest import SUITE_NOW, Auth
 
 GENERATED_KEY = "pZ3vX9qL0rT7mWc2Ky8sBn4Hd6Fj1Ga5Qe_Ru-Ux"  # as secrets.token_urlsafe would make
@@ -126,7 +127,7 @@ def test_a_tiny_png_of_fifty_six_megapixels_is_refused_before_decoding():
     png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)) \
         + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
     assert len(png) < 20_000
-    with pytest.raises(uploads.UploadError, match="像素过多"):
+    with pytest.raises(FieldErrors, match="像素过多"):
         uploads.check("门牌.png", png, 5 * 1024 * 1024, uploads.IMAGES)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import event, func, select
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.workdays import rules
 from portal.workdays.models import CalendarDay, CalendarSource, CalendarYear
@@ -273,7 +274,7 @@ def test_2027_raises_until_an_admin_enters_and_confirms_it(app, monkeypatch):
 def test_bad_days_are_refused_and_nothing_is_written(app, day, kind, name, year, field, message):
     with app.app_context():
         before = counts()
-        with pytest.raises(rules.CalendarError) as refused:
+        with pytest.raises(FieldErrors) as refused:
             rules.set_day(account("admin"), day, kind, name, year=year)
         db.session.rollback()
         assert message in refused.value.errors[field]
@@ -308,7 +309,7 @@ def test_clearing_a_day_makes_it_a_plain_day_again(app):
         assert rules.day_kind(date(2026, 10, 10)) == rules.DayInfo("weekend")
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "calendar.day_cleared"))
         assert entry.before["name"] == "国庆节" and entry.account_id == admin.id
-        with pytest.raises(rules.CalendarError):
+        with pytest.raises(FieldErrors):
             rules.clear_day(admin, date(2026, 10, 10))
 
 
@@ -323,7 +324,7 @@ def test_confirming_a_year_is_refused_when_it_cannot_be_right(app, year, message
         rules.set_day(admin, date(2027, 10, 9), "adjusted_workday", "国庆节")  # a 调休 day is not a holiday
         db.session.commit()
         before = counts()
-        with pytest.raises(rules.CalendarError) as refused:
+        with pytest.raises(FieldErrors) as refused:
             rules.confirm_year(admin, year)
         db.session.rollback()
         assert message in refused.value.errors["year"]

@@ -1,7 +1,6 @@
 """Forms of the administration pages. Every message a user can see is Chinese;
 anything the browser sends that is not one of the offered choices or not a
 number becomes a message next to its field, never an exception."""
-import unicodedata
 
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from portal.extensions import db
 from portal.org.models import Community, Street
 from portal.people.models import Position
 from portal.people.rules import PersonInput
+from portal.text import clean
 
 # Ids and numbers beyond this never name a row (and PostgreSQL's integer would
 # refuse them with an error instead of "not found").
@@ -37,12 +37,6 @@ def to_position(value) -> Position | None:
         return Position(value)
     except ValueError:
         return None
-
-
-def clean_text(value, limit: int) -> str:
-    """Free text for a search: no control characters (PostgreSQL refuses NUL), bounded."""
-    text = "".join(ch for ch in str(value or "") if unicodedata.category(ch)[0] != "C")
-    return text.strip()[:limit]
 
 
 def strip(value):
@@ -88,7 +82,7 @@ class PeopleFilterForm(Form):
             "community_id": None if "community_id" in bad else to_id(self.community_id.data),
             "position": None if "position" in bad else to_position(self.position.data),
             "status": None if "status" in bad else (self.status.data or None),
-            "q": clean_text(self.q.data, 50),
+            "q": clean(self.q.data, 50),
         }
 
 

@@ -2,10 +2,9 @@
 
 No request objects here: the view hands over the file name and bytes. A roster
 is taken whole or not at all — any problem in any row and nothing is written.
-Nothing here commits; the caller commits once, or rolls back on RosterError.
+Nothing here commits; the caller commits once, or rolls back on FieldErrors.
 """
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -18,11 +17,13 @@ from sqlalchemy import select
 
 from portal.audit import rules as audit
 from portal.auth import rules as auth_rules
+from portal.errors import FORM, FieldErrors
 from portal.extensions import db
 from portal.org.models import Community, Street
 from portal.people import rules as people_rules
 from portal.people.models import POSITION_BY_LABEL, Level, Position
 from portal.spreadsheet import append
+from portal.text import clean
 
 HEADERS = ("姓名", "用户名", "职务", "街镇", "社区", "网格号", "手机号")
 EXAMPLE = ("张晓明", "zhangxiaoming", "网格员", "富强路街道", "富源社区", 3, "13800000000")
@@ -38,14 +39,6 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 POSITION_LABELS = "、".join(p.label for p in Position)
 GRID_RE = re.compile(r"^第?\s*(\d{1,6})\s*(?:号)?\s*(?:网格)?$")
-
-
-class RosterError(Exception):
-    """The roster was refused; `problems` lists every reason, rows first by number."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__(problems)
-        self.problems = problems
 
 
 @dataclass
@@ -66,12 +59,8 @@ def row_problem(row: int, message: str) -> str:
     return f"第{row}行：{message}"
 
 
-def _no_control(text: str) -> str:
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
-
-
 def clean_filename(filename: str | None) -> str:
-    return _no_control(filename or "").strip()[:100]
+    return clean(filename, 100)
 
 
 # -- the file -----------------------------------------------------------------
@@ -80,14 +69,14 @@ def check_upload(filename: str | None, data: bytes) -> None:
     """Refuse what cannot be a roster before opening it."""
     name = clean_filename(filename)
     if not name:
-        raise RosterError(["请选择要上传的花名册文件（.xlsx）。"])
+        raise FieldErrors.on(FORM, "请选择要上传的花名册文件（.xlsx）。")
     if not name.lower().endswith(".xlsx"):
-        raise RosterError(["只接受 .xlsx 文件（Excel 2007 及以后的格式）。.xls、.csv 或 .et 文件"
-                           "请先在 Excel 或 WPS 中“另存为” .xlsx 后再上传。"])
+        raise FieldErrors.on(FORM, "只接受 .xlsx 文件（Excel 2007 及以后的格式）。.xls、.csv 或 .et 文件"
+                                   "请先在 Excel 或 WPS 中“另存为” .xlsx 后再上传。")
     if len(data) > MAX_BYTES:
-        raise RosterError([f"文件超过 {MAX_BYTES // (1024 * 1024)} MB，请拆分后分批导入。"])
+        raise FieldErrors.on(FORM, f"文件超过 {MAX_BYTES // (1024 * 1024)} MB，请拆分后分批导入。")
     if not data:
-        raise RosterError(["上传的文件是空的。"])
+        raise FieldErrors.on(FORM, "上传的文件是空的。")
 
 
 UNREADABLE = "文件无法读取：请确认是用 Excel 或 WPS 保存的 .xlsx 文件，且没有设置打开密码。"
@@ -100,26 +89,26 @@ def read_sheet(data: bytes) -> list[tuple[int, tuple]]:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise RosterError([UNREADABLE]) from None
+        raise FieldErrors.on(FORM, UNREADABLE) from None
     if unpacked > MAX_UNPACKED_BYTES:
-        raise RosterError(["文件内容过大，不像是花名册，请检查后重新上传。"])
+        raise FieldErrors.on(FORM, "文件内容过大，不像是花名册，请检查后重新上传。")
     try:
         workbook = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged or foreign file
-        raise RosterError([UNREADABLE]) from None
+        raise FieldErrors.on(FORM, UNREADABLE) from None
     try:
         return _rows_of(workbook)
-    except RosterError:
+    except FieldErrors:
         raise
     except Exception:
-        raise RosterError([UNREADABLE]) from None
+        raise FieldErrors.on(FORM, UNREADABLE) from None
     finally:
         workbook.close()
 
 
 def _rows_of(workbook) -> list[tuple[int, tuple]]:
     if not workbook.worksheets:
-        raise RosterError([UNREADABLE])
+        raise FieldErrors.on(FORM, UNREADABLE)
     sheet = workbook.worksheets[0]
     header = next(sheet.iter_rows(min_row=1, max_row=1, max_col=len(HEADERS) + 20, values_only=True), ())
     found = [cell_text(v) for v in header]
@@ -127,22 +116,22 @@ def _rows_of(workbook) -> list[tuple[int, tuple]]:
         found.pop()
     if tuple(found) != HEADERS:
         shown = "、".join(found) if found else "空"
-        raise RosterError([row_problem(1, f"表头应为“{'、'.join(HEADERS)}”，共 {len(HEADERS)} 列，"
-                                          f"按此顺序；文件中是“{shown}”。请使用下载的模板。")])
+        raise FieldErrors.on(FORM, row_problem(1, f"表头应为“{'、'.join(HEADERS)}”，共 {len(HEADERS)} 列，"
+                                                  f"按此顺序；文件中是“{shown}”。请使用下载的模板。"))
     rows = []
     for number, values in enumerate(
         sheet.iter_rows(min_row=2, max_col=len(HEADERS), values_only=True), start=2
     ):
         if number > MAX_SCANNED_ROWS + 1:
-            raise RosterError([f"花名册超过 {MAX_ROWS} 行（不含表头），请拆分后分批导入。"])
+            raise FieldErrors.on(FORM, f"花名册超过 {MAX_ROWS} 行（不含表头），请拆分后分批导入。")
         values = tuple(values) + (None,) * (len(HEADERS) - len(values))
         if all(cell_text(v) == "" for v in values):
             continue  # blank rows (usually at the end) are ignored
         rows.append((number, values))
         if len(rows) > MAX_ROWS:
-            raise RosterError([f"花名册超过 {MAX_ROWS} 行（不含表头），请拆分后分批导入。"])
+            raise FieldErrors.on(FORM, f"花名册超过 {MAX_ROWS} 行（不含表头），请拆分后分批导入。")
     if not rows:
-        raise RosterError(["花名册中没有人员：表头下面没有数据。"])
+        raise FieldErrors.on(FORM, "花名册中没有人员：表头下面没有数据。")
     return rows
 
 
@@ -219,7 +208,7 @@ def check_rows(rows: list[tuple[int, tuple]]) -> list[RosterRow]:
         problems.extend(row_problem(number, m) for m in _in_column_order(messages))
         checked.append(RosterRow(row=number, data=data))
     if problems:
-        raise RosterError(problems)
+        raise FieldErrors({FORM: problems})
     return checked
 
 
@@ -296,7 +285,7 @@ def temporary_password_for(username: str) -> str:
 
 def import_roster(actor, filename: str | None, data: bytes) -> list[Imported]:
     """Check the whole file, then create everyone with a temporary password and
-    audit the import. Raises RosterError (nothing added to the session that the
+    audit the import. Raises FieldErrors (nothing added to the session that the
     caller's rollback would not undo). The caller commits."""
     check_upload(filename, data)
     rows = check_rows(read_sheet(data))
@@ -306,8 +295,8 @@ def import_roster(actor, filename: str | None, data: bytes) -> list[Imported]:
         password = temporary_password_for(username)
         try:
             person = people_rules.create_person(actor, item.data, password)
-        except people_rules.PersonError as error:  # changed by someone else meanwhile
-            raise RosterError([row_problem(item.row, m) for m in error.errors.values()]) from None
+        except FieldErrors as error:  # changed by someone else meanwhile
+            raise FieldErrors({FORM: [row_problem(item.row, m) for m in error.all()]}) from None
         created.append(Imported(row=item.row, name=person.name, username=person.account.username,
                                 password=password))
     audit.record(actor, "roster.imported", object_type="roster",

@@ -18,6 +18,7 @@ from portal.admin.forms import NewPersonForm, PeopleFilterForm, PersonForm
 from portal.auth import rules as auth_rules
 from portal.auth.models import Account
 from portal.auth.policy import Action, require
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.htmx import render
 from portal.org.models import Community, Grid, Street
@@ -125,7 +126,7 @@ def person_new_POST():
         try:
             person = people_rules.create_person(actor(), data, form.password.data)
             db.session.commit()
-        except people_rules.PersonError as error:
+        except FieldErrors as error:
             db.session.rollback()
             problems = form.add_errors(error.errors)
         except IntegrityError:
@@ -167,7 +168,7 @@ def person_edit_POST(person_id: int):
         try:
             people_rules.update_person(actor(), person, data)
             db.session.commit()
-        except people_rules.PersonError as error:
+        except FieldErrors as error:
             db.session.rollback()
             problems = form.add_errors(error.errors)
         except IntegrityError:
@@ -192,7 +193,7 @@ def person_deactivate_POST(person_id: int):
     try:
         people_rules.deactivate_person(actor(), person)
         db.session.commit()
-    except people_rules.PersonError as error:
+    except FieldErrors as error:
         db.session.rollback()
         for message in error.errors.values():
             flash(message, "error")
@@ -264,9 +265,9 @@ def roster_import_POST():
     try:
         imported = roster.import_roster(actor(), upload.filename if upload else None, data)
         db.session.commit()
-    except roster.RosterError as error:
+    except FieldErrors as error:
         db.session.rollback()
-        return _roster_page(error.problems, 400)
+        return _roster_page(error.all(), 400)
     except IntegrityError:
         db.session.rollback()
         return _roster_page(["导入时数据已被他人修改（例如用户名或网格刚被占用），没有导入任何人，请重新上传。"], 400)

@@ -20,6 +20,7 @@ from portal.attendance.models import DayRecord, MonthTally, WeekTally
 from portal.audit import rules as audit
 from portal.auth.policy import ON_THE_BOARD, Action, can
 from portal.board.models import ActivityEvent, EventKind
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.inspections import rules as inspection_rules
 from portal.inspections.models import (
@@ -38,12 +39,6 @@ from portal.text import has_control
 
 HEADS = (Position.SECRETARY, Position.STATION_HEAD)  # they own the 整改 (工作规范 三(三))
 MAX_ADJUSTMENT = Decimal("20")
-
-
-class AssessmentError(Exception):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 @dataclass
@@ -363,11 +358,11 @@ def adjust(actor, person: Person, period_text: str, points_text: str, reason: st
     errors = {}
     parsed = rules.parse_period(period_text)
     if parsed is None:
-        raise AssessmentError({"period": "考核期间无效。"})
+        raise FieldErrors({"period": "考核期间无效。"})
     period = period_text.strip()
     _serialise_street(person.street_id)
     if lock_of(person.street_id, period) is not None:
-        raise AssessmentError({"points": _locked_message(parsed[2])})
+        raise FieldErrors({"points": _locked_message(parsed[2])})
     if parsed[0] > clock.today():
         errors["period"] = "该考核期间尚未开始。"
     try:
@@ -386,7 +381,7 @@ def adjust(actor, person: Person, period_text: str, points_text: str, reason: st
     elif has_control(reason, allow_newlines=True):
         errors["reason"] = "调整理由不能含控制字符。"
     if errors:
-        raise AssessmentError(errors)
+        raise FieldErrors(errors)
     row = AssessmentAdjustment(person_id=person.id, street_id=person.street_id, period=period, points=points,
                                reason=reason, created_at=clock.now(), created_by_id=actor.id)
     db.session.add(row)
@@ -402,13 +397,13 @@ def lock(actor, street: Street, period_text: str) -> AssessmentLock:
         raise PermissionError("not this street's leader")
     parsed = rules.parse_period(period_text)
     if parsed is None:
-        raise AssessmentError({"period": "考核期间无效。"})
+        raise FieldErrors({"period": "考核期间无效。"})
     period = period_text.strip()
     if parsed[1] >= clock.today():
-        raise AssessmentError({"period": f"{parsed[2]}尚未结束，结束后才能确认锁定。"})
+        raise FieldErrors({"period": f"{parsed[2]}尚未结束，结束后才能确认锁定。"})
     _serialise_street(street.id)
     if lock_of(street.id, period) is not None:
-        raise AssessmentError({"period": f"{parsed[2]}的考核结果已经确认锁定。"})
+        raise FieldErrors({"period": f"{parsed[2]}的考核结果已经确认锁定。"})
     computed = report(street, period, use_lock=False, detail=True)
     snapshot = {"rules": computed.rules, "people": computed.people,
                 "counted": [d.isoformat() for d in computed.counted] if computed.counted else None}
@@ -419,7 +414,7 @@ def lock(actor, street: Street, period_text: str) -> AssessmentLock:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise AssessmentError({"period": f"{parsed[2]}的考核结果已经确认锁定。"}) from None
+        raise FieldErrors({"period": f"{parsed[2]}的考核结果已经确认锁定。"}) from None
     grades = {g: sum(1 for p in computed.people if p["grade"] == g) for g in rules.GRADES}
     audit.record(actor, "assessment.locked", row, after={"street_id": street.id, "period": period,
                                                          "people": len(computed.people), "grades": grades})

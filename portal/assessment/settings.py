@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.assessment.models import AssessmentSettings
-from portal.attendance.settings import SettingsError
 from portal.audit import rules as audit
+from portal.errors import FieldErrors
 from portal.extensions import db
 
-__all__ = ["DEFAULTS", "LABELS", "SettingsError", "parse", "reset_to_default", "save", "settings_for"]
+__all__ = ["DEFAULTS", "LABELS", "parse", "reset_to_default", "save", "settings_for"]
 
 WEIGHTS = ("weight_attendance", "weight_patrol", "weight_visits", "weight_inspection")
 DEDUCTIONS = ("late_points", "early_points", "absent_points", "overdue_return_points", "overdue_action_points")
@@ -100,10 +100,10 @@ def _text(values: dict) -> dict:
 
 def save(actor, street_id: int | None, form: dict) -> AssessmentSettings:
     """Set the district default (street_id None) or a street's override (caller commits).
-    Anything wrong: SettingsError, nothing written."""
+    Anything wrong: FieldErrors, nothing written."""
     values, errors = parse(form)
     if errors:
-        raise SettingsError(errors)
+        raise FieldErrors(errors)
     row = db.session.scalar(select(AssessmentSettings).where(
         AssessmentSettings.street_id.is_(None) if street_id is None else AssessmentSettings.street_id == street_id))
     # A street's first own rules are audited against the district default it used until now.

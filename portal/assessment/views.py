@@ -9,6 +9,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.assessment import export, results, rules, settings
 from portal.auth.policy import Action, can, require
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Community, Street
 from portal.params import street_from
@@ -88,7 +89,7 @@ def lock_POST(street_id: int):
     require(current_user, Action.LOCK_ASSESSMENT, street)
     try:
         row = results.lock(current_user, street, _period_arg())
-    except results.AssessmentError as error:
+    except FieldErrors as error:
         db.session.rollback()
         return _street_page(street, error.errors, 400)
     db.session.commit()
@@ -158,7 +159,7 @@ def adjust_POST(person_id: int):
     form = {name: request.form.get(name, "") for name in ("points", "reason")}
     try:
         results.adjust(current_user, person, _period_arg(), form["points"], form["reason"])
-    except results.AssessmentError as error:
+    except FieldErrors as error:
         db.session.rollback()
         return _person_page(person, form, error.errors, 400)
     db.session.commit()
@@ -206,7 +207,7 @@ def settings_POST():
     form = {name: request.form.get(name, "") for name in settings.DEFAULTS}
     try:
         settings.save(current_user, street.id if street else None, form)
-    except settings.SettingsError as error:
+    except FieldErrors as error:
         db.session.rollback()
         return _settings_page(street, form, error.errors, 400)
     db.session.commit()

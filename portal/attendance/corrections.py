@@ -11,17 +11,12 @@ from portal.attendance.settings import settings_for
 from portal.audit import rules as audit
 from portal.auth.policy import Action, can
 from portal.board.models import ActivityEvent, CurrentStatus, EventKind
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.text import has_control
 
 KINDS = {EventKind.CLOCK_IN.value: "签到", EventKind.CLOCK_OUT.value: "签退"}
 MAX_AGE_DAYS = 31
-
-
-class CorrectionError(Exception):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 def used_this_month(person_id: int, day: date) -> int:
@@ -36,7 +31,7 @@ def used_this_month(person_id: int, day: date) -> int:
 
 def request(actor, person, kind: str, day: date | None, time_text: str, reason: str,
             now: datetime | None = None) -> AttendanceCorrection:
-    """File a 补卡 for oneself (caller commits); CorrectionError names every problem."""
+    """File a 补卡 for oneself (caller commits); FieldErrors names every problem."""
     if actor.person_id != person.id or not can(actor, Action.REQUEST_CORRECTION):
         raise PermissionError("only one's own 补卡")
     now = now or clock.now()
@@ -65,13 +60,13 @@ def request(actor, person, kind: str, day: date | None, time_text: str, reason: 
     if day is not None and "day" not in errors:
         try:
             locks.refuse_if_locked(person.street_id, day)
-        except locks.LockError as locked:
+        except FieldErrors as locked:
             errors.update(locked.errors)
         limit = settings_for(person.street_id).corrections_per_month
         if "day" not in errors and used_this_month(person.id, day) >= limit:
             errors["day"] = f"本月补卡次数已用完（每月最多 {limit} 次）。"
     if errors:
-        raise CorrectionError(errors)
+        raise FieldErrors(errors)
     correction = AttendanceCorrection(person_id=person.id, community_id=person.community_id, kind=kind,
                                       at=moment.astimezone(UTC),
                                       reason=reason, status=CorrectionStatus.PENDING, requested_at=now)
@@ -91,15 +86,12 @@ def decide(actor, correction: AttendanceCorrection, approve: bool, comment: str,
     now = now or clock.now()
     comment = (comment or "").strip()
     if len(comment) > 200:
-        raise CorrectionError({"comment": "意见不能超过 200 字。"})
+        raise FieldErrors({"comment": "意见不能超过 200 字。"})
     if has_control(comment, allow_newlines=True):
-        raise CorrectionError({"comment": "意见不能含控制字符。"})
+        raise FieldErrors({"comment": "意见不能含控制字符。"})
     if not approve and not comment:
-        raise CorrectionError({"comment": "驳回时请写明理由。"})
-    try:
-        locks.refuse_if_locked(correction.person.street_id, clock.to_local(correction.at).date())
-    except locks.LockError as locked:
-        raise CorrectionError(locked.errors) from None
+        raise FieldErrors({"comment": "驳回时请写明理由。"})
+    locks.refuse_if_locked(correction.person.street_id, clock.to_local(correction.at).date())
     new = CorrectionStatus.APPROVED if approve else CorrectionStatus.REJECTED
     done = db.session.execute(
         update(AttendanceCorrection)
@@ -109,7 +101,7 @@ def decide(actor, correction: AttendanceCorrection, approve: bool, comment: str,
     if done.rowcount != 1:
         db.session.refresh(correction)
         who = correction.decided_by.person.name if correction.decided_by else "他人"
-        raise CorrectionError({"comment": f"该补卡申请已由{who}处理（{correction.status.label}）。"})
+        raise FieldErrors({"comment": f"该补卡申请已由{who}处理（{correction.status.label}）。"})
     db.session.refresh(correction)
     if approve:
         event = ActivityEvent(person_id=correction.person_id, community_id=correction.community_id,

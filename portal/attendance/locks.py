@@ -8,16 +8,11 @@ from portal import clock
 from portal.attendance.models import MonthLock
 from portal.audit import rules as audit
 from portal.auth.policy import Action, can
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.text import has_control
 
 LOCKED_MESSAGE = "{year}年{month}月的考勤已由街镇封帐，不能再修改；如确需更正，请街镇先解除封帐。"
-
-
-class LockError(Exception):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 def first_of(day: date) -> date:
@@ -38,7 +33,7 @@ def is_locked(street_id: int | None, day: date) -> bool:
 
 def refuse_if_locked(street_id: int | None, day: date, field: str = "day") -> None:
     if is_locked(street_id, day):
-        raise LockError({field: LOCKED_MESSAGE.format(year=day.year, month=day.month)})
+        raise FieldErrors({field: LOCKED_MESSAGE.format(year=day.year, month=day.month)})
 
 
 def locks_between(street_id: int | None, first: date, last: date) -> list[MonthLock]:
@@ -62,7 +57,7 @@ def refuse_span(street_id: int | None, first: date, last: date, field: str = "da
     street, for street_id None: the work calendar is everyone's) has closed."""
     locked = locks_between(street_id, first, last)
     if locked:
-        raise LockError({field: closed_message(locked[0])})
+        raise FieldErrors({field: closed_message(locked[0])})
 
 
 EARLIEST = date(2017, 1, 1)  # 青府办发〔2017〕72号: nothing in the portal is older
@@ -82,23 +77,23 @@ def lock(actor, street, month: date) -> MonthLock:
     month = first_of(month)
     this_month = first_of(clock.today())
     if month > this_month:
-        raise LockError({"month": "不能封帐尚未开始的月份。"})
+        raise FieldErrors({"month": "不能封帐尚未开始的月份。"})
     if month == this_month:
-        raise LockError({"month": "本月尚未结束，不能封帐：封帐会冻结全街镇本月剩余日子的去向和考勤，请在月底之后封帐。"})
+        raise FieldErrors({"month": "本月尚未结束，不能封帐：封帐会冻结全街镇本月剩余日子的去向和考勤，请在月底之后封帐。"})
     started = portal_start_of(street.id)
     if (month.replace(day=28) + timedelta(days=4)).replace(day=1) <= started:
-        raise LockError({"month": f"{month.year}年{month.month}月早于{street.name}开始使用本系统的日子"
+        raise FieldErrors({"month": f"{month.year}年{month.month}月早于{street.name}开始使用本系统的日子"
                                   f"（{clock.format_date(started)}），没有考勤可以封帐。"})
     row = lock_of(street.id, month)
     if row is not None and row.is_locked:
-        raise LockError({"month": f"{month.year}年{month.month}月已封帐。"})
+        raise FieldErrors({"month": f"{month.year}年{month.month}月已封帐。"})
     from portal.attendance import days, sheet
 
     span = sheet.month_span(month)
     missing = days.missing_years(span[0], span[-1])
     if missing:
         years = "、".join(str(y) for y in missing)
-        raise LockError({"month": f"{years}年的工作日历尚未录入，考勤无法计算，不能封帐。"})
+        raise FieldErrors({"month": f"{years}年的工作日历尚未录入，考勤无法计算，不能封帐。"})
     # The month as it stands now is what payroll is run on: every day final and
     # judged once more from the data (before the lock, which restate respects).
     days.fill([c.id for c in street.communities], span[0], span[-1], commit=False)
@@ -127,12 +122,12 @@ def unlock(actor, street, month: date, reason: str) -> MonthLock:
         raise PermissionError("not this street's leader")
     reason = (reason or "").strip()
     if not reason or len(reason) > 200:
-        raise LockError({"reason": "解除封帐须写明理由（不超过 200 字）。"})
+        raise FieldErrors({"reason": "解除封帐须写明理由（不超过 200 字）。"})
     if has_control(reason, allow_newlines=True):
-        raise LockError({"reason": "理由不能含控制字符。"})
+        raise FieldErrors({"reason": "理由不能含控制字符。"})
     row = lock_of(street.id, first_of(month))
     if row is None or not row.is_locked:
-        raise LockError({"month": "该月份没有封帐。"})
+        raise FieldErrors({"month": "该月份没有封帐。"})
     row.unlocked_at, row.unlocked_by_id, row.unlock_reason = clock.now(), actor.id, reason
     audit.record(actor, "attendance.month_unlocked", row, before={"locked": True},
                  after={"street_id": street.id, "month": row.month.isoformat(), "reason": reason})

@@ -42,13 +42,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
+from portal import halfday
 from portal.board.models import EventKind
 from portal.clock import LOCAL_TZ, to_local
+from portal.halfday import Half, half_of
 
-AM, PM = "am", "pm"
-HALVES = (AM, PM)
-HALF_LABELS = {AM: "上午", PM: "下午"}
-NOON = time(12, 0)               # a patrol belongs to the half-day its start falls in
+AM, PM = Half.AM, Half.PM
+HALVES = tuple(Half)
+HALF_LABELS = {half: half.label for half in Half}
 MAX_VISIT_MINUTES = 12 * 60      # a longer 入户 is a forgotten 入户结束, not work
 HALF_DAY = Decimal("0.5")
 
@@ -255,11 +256,6 @@ def pair_intervals(events: Iterable, start_kind, end_kind, day_end: datetime | N
 
 # -- patrols ----------------------------------------------------------------------------
 
-def half_of(moment: datetime) -> str:
-    """上午 before 12:00 local time, 下午 from 12:00."""
-    return AM if to_local(moment).time() < NOON else PM
-
-
 @dataclass(frozen=True)
 class PatrolResult:
     """一日双巡 for one day. `morning`/`afternoon` are the patrols that count for
@@ -365,17 +361,6 @@ def week_ratio(minutes: int, target: int) -> float:
 
 # -- leave ------------------------------------------------------------------------------
 
-def _half_value(half) -> str:
-    value = str(getattr(half, "value", half))
-    if value not in HALVES:
-        raise ValueError(f"not a half-day: {half!r}")
-    return value
-
-
-def _half_index(day: date, half) -> int:
-    return day.toordinal() * 2 + HALVES.index(_half_value(half))
-
-
 def leave_span(leave) -> tuple | None:
     """A LeaveRequest (or look-alike) as the tuple day_result takes, or None when it
     puts nothing on the calendar: only 已批准 and 已销假 count, and a 销假 ends the
@@ -383,23 +368,22 @@ def leave_span(leave) -> tuple | None:
     status = str(getattr(leave.status, "value", leave.status))
     if status not in ("approved", "completed"):
         return None
-    first = _half_index(leave.start_date, leave.start_half)
-    last = _half_index(leave.end_date, leave.end_half)
+    first = halfday.index(leave.start_date, leave.start_half)
+    last = halfday.index(leave.end_date, leave.end_half)
     if status == "completed" and leave.returned_date is not None and leave.returned_half is not None:
-        last = min(last, _half_index(leave.returned_date, leave.returned_half) - 1)
+        last = min(last, halfday.index(leave.returned_date, leave.returned_half) - 1)
     if last < first:
         return None
-    return (leave.start_date, _half_value(leave.start_half), date.fromordinal(last // 2), HALVES[last % 2],
-            leave.leave_type.name)
+    return (leave.start_date, halfday.from_index(first)[1], *halfday.from_index(last), leave.leave_type.name)
 
 
 def leave_halves(day: date, leave_spans: Iterable[tuple]) -> dict[str, str]:
     """Half-day → leave type name, for the halves of `day` the spans cover."""
     covered: dict[str, str] = {}
     for start_day, start_half, end_day, end_half, type_name in leave_spans:
-        first, last = _half_index(start_day, start_half), _half_index(end_day, end_half)
+        first, last = halfday.index(start_day, start_half), halfday.index(end_day, end_half)
         for half in HALVES:
-            if first <= _half_index(day, half) <= last:
+            if first <= halfday.index(day, half) <= last:
                 covered.setdefault(half, type_name)
     return covered
 

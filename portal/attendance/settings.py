@@ -11,6 +11,7 @@ from portal import clock
 from portal.attendance import rules
 from portal.attendance.models import AttendanceSettings
 from portal.audit import rules as audit
+from portal.errors import FieldErrors
 from portal.extensions import db
 
 # Defaults, pending each 街镇's own hours. Patrol minimum: 工作规范 二(二) says each
@@ -40,12 +41,6 @@ RANGES = {
 TIMES = ("morning_start", "morning_end", "summer_afternoon_start", "summer_afternoon_end",
          "winter_afternoon_start", "winter_afternoon_end")
 MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
-
-
-class SettingsError(Exception):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 BEGINNING = date(2000, 1, 1)  # the first rules apply from before anyone's first day in the portal
@@ -169,7 +164,7 @@ def parse_effective(text: str | None, street_id: int | None, today: date) -> tup
 
     try:
         locks.refuse_span(street_id, day, day, field="effective_from")
-    except locks.LockError as locked:
+    except FieldErrors as locked:
         return None, locked.errors["effective_from"]
     return day, None
 
@@ -182,7 +177,7 @@ def save(actor, street_id: int | None, form: dict, effective_from: str | None = 
     if problem:
         errors["effective_from"] = problem
     if errors:
-        raise SettingsError(errors)
+        raise FieldErrors(errors)
     previous = settings_for(street_id, day)
     row = _row_at(street_id, day)
     if row is None:
@@ -211,7 +206,7 @@ def reset_to_default(actor, street_id: int, effective_from: str | None = None) -
     """From a date on (default: tomorrow), the street follows the district default again."""
     day, problem = parse_effective(effective_from, street_id, clock.today())
     if problem:
-        raise SettingsError({"effective_from": problem})
+        raise FieldErrors({"effective_from": problem})
     current = settings_for(street_id, day)
     if current.street_id is None:
         return  # already the default then

@@ -11,6 +11,7 @@ from portal.attendance import rules as attendance_rules
 from portal.attendance.models import AttendanceCorrection
 from portal.auth.policy import Action, can, require
 from portal.board.models import ActivityEvent
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Community, Street
 from portal.params import community_from, street_from
@@ -66,7 +67,7 @@ def settings_POST():
     form = {name: request.form.get(name, "") for name in (*settings.DEFAULTS, "effective_from")}
     try:
         row = settings.save(current_user, street.id if street else None, form, form["effective_from"])
-    except settings.SettingsError as error:
+    except FieldErrors as error:
         db.session.rollback()
         return _settings_page(street, form, error.errors, 400)
     db.session.commit()
@@ -84,7 +85,7 @@ def settings_reset_POST():
         abort(400)  # the district default has nothing to fall back to
     try:
         settings.reset_to_default(current_user, street.id, request.form.get("effective_from"))
-    except settings.SettingsError as error:
+    except FieldErrors as error:
         db.session.rollback()
         return _settings_page(street, None, error.errors, 400)
     db.session.commit()
@@ -131,16 +132,16 @@ def lock_POST():
     action = request.form.get("action", "")
     try:
         if month is None or month.day != 1:
-            raise locks.LockError({"month": "月份无效：请从列表中选择要封帐或解除的月份。"})
+            raise FieldErrors({"month": "月份无效：请从列表中选择要封帐或解除的月份。"})
         if action not in ("lock", "unlock"):
-            raise locks.LockError({"action": "操作无效：请点“封帐”或“解除封帐”。"})
+            raise FieldErrors({"action": "操作无效：请点“封帐”或“解除封帐”。"})
         if action == "unlock":
             locks.unlock(current_user, street, month, request.form.get("reason", ""))
             message = f"已解除{month.year}年{month.month}月的封帐。"
         else:
             locks.lock(current_user, street, month)
             message = f"已封帐{month.year}年{month.month}月：该月考勤不能再修改。"
-    except locks.LockError as error:
+    except FieldErrors as error:
         db.session.rollback()
         return _locks_page(street, error.errors, 400)
     db.session.commit()
@@ -176,7 +177,7 @@ def correction_new_POST():
     try:
         corrections.request(current_user, current_user.person, form["kind"], clock.parse_date(form["day"]),
                             form["time"], form["reason"])
-    except corrections.CorrectionError as error:
+    except FieldErrors as error:
         db.session.rollback()
         return _corrections_page(form, error.errors, 400)
     db.session.commit()
@@ -194,7 +195,7 @@ def correction_decide_POST(correction_id: int):
         return _corrections_page(errors={f"c{correction_id}": "请点“批准”或“驳回”。"}, status=400)
     try:
         corrections.decide(current_user, correction, approve, request.form.get("comment", ""))
-    except corrections.CorrectionError as error:
+    except FieldErrors as error:
         db.session.rollback()
         return _corrections_page(errors={f"c{correction_id}": " ".join(error.errors.values())}, status=409)
     db.session.commit()

@@ -1,6 +1,5 @@
 """Writing the audit log. Callers add the entry to the session that carries the
 change itself, so both commit or neither does."""
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -10,6 +9,7 @@ from sqlalchemy.orm import joinedload
 from portal import clock
 from portal.audit.models import AuditEntry
 from portal.extensions import db
+from portal.text import clean
 
 
 def record(actor, action: str, obj=None, *, before=None, after=None, on_behalf_of=None,
@@ -250,8 +250,7 @@ def parse_filters(args, street_id: int | None) -> tuple[Filters, dict[str, str],
     from portal.people.models import Person
 
     def text(name, limit=64):
-        raw = str(args.get(name) or "")
-        return "".join(ch for ch in raw if unicodedata.category(ch)[0] != "C").strip()[:limit]
+        return clean(args.get(name), limit)
 
     filters, errors, matches = Filters(), {}, []
     person = text("person")

@@ -1,6 +1,5 @@
 """Login, throttling, login sessions and passwords — no request objects here."""
 import secrets
-import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from time import monotonic
@@ -16,6 +15,7 @@ from portal.auth.models import Account, LoginAttempt, LoginSession
 from portal.extensions import db
 from portal.memo import memo
 from portal.people.models import Person
+from portal.text import clean, has_control
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - accepted only when DEMO_MODE is on
 MIN_PASSWORD_LENGTH = 10
@@ -27,8 +27,7 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 def clean_username(raw: str | None) -> str:
     """Usernames are short ASCII-ish identifiers; anything else is cut and stripped
     of control characters before it is looked up or stored."""
-    text = "".join(ch for ch in (raw or "") if unicodedata.category(ch)[0] != "C")
-    return text.strip().lower()[:64]
+    return clean(raw).lower()[:64]
 
 
 @dataclass
@@ -227,7 +226,7 @@ def password_problem(password: str, username: str = "") -> str | None:
         return "不能使用演示密码。"
     if username and username.lower() in password.lower():
         return "密码不能包含用户名。"
-    if any(unicodedata.category(ch)[0] == "C" for ch in password):
+    if has_control(password, strict=True):
         return "密码不能包含控制字符。"
     return None
 

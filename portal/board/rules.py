@@ -9,7 +9,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -20,14 +19,16 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
-from portal import clock
+from portal import clock, halfday
 from portal.audit import rules as audit
 from portal.auth.models import Account
 from portal.auth.policy import ON_THE_BOARD, Action, can
 from portal.board.models import ActivityEvent, BoardVersion, CurrentStatus, EventKind, HallDisplayLink
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Community
 from portal.people.models import Person, Position
+from portal.text import has_control
 
 MAX_DESTINATION = 100
 MAX_NOTE = 200
@@ -86,12 +87,6 @@ NEXT_KINDS = {
     Status.LEAVE: [EventKind.CLOCK_IN],
 }
 POSITION_ORDER = [Position.SECRETARY, Position.STATION_HEAD, Position.FRONT_DESK, Position.GRID_WORKER]
-
-
-class BoardError(Exception):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 @dataclass
@@ -242,7 +237,7 @@ def _clean_text(raw: str | None, limit: int, field: str, label: str, errors: dic
     if len(text) > limit:
         errors[field] = f"{label}不能超过 {limit} 个字。"
         return None
-    if any(unicodedata.category(ch)[0] == "C" for ch in text):
+    if has_control(text, strict=True):
         errors[field] = f"{label}不能包含控制字符。"
         return None
     return text
@@ -250,17 +245,17 @@ def _clean_text(raw: str | None, limit: int, field: str, label: str, errors: dic
 
 def parse_expected_return(back_in: str | None, return_at: str | None, now: datetime) -> datetime | None:
     """`back_in` is minutes from now (30/60/90 presets or any whole number);
-    `return_at` is a clock time today, HH:MM, in Qingshan. Raises BoardError."""
+    `return_at` is a clock time today, HH:MM, in Qingshan. Raises FieldErrors."""
     if back_in:
         if not (back_in.strip().isascii() and back_in.strip().isdigit()):
-            raise BoardError({"expected_return": "预计返回时间无效。"})
+            raise FieldErrors({"expected_return": "预计返回时间无效。"})
         return now + timedelta(minutes=int(back_in.strip()[:6]))
     if return_at:
         try:
             hour, minute = (int(part) for part in return_at.strip().split(":")[:2])
             local = datetime.combine(clock.to_local(now).date(), time(hour, minute), tzinfo=clock.LOCAL_TZ)
         except (ValueError, OverflowError):
-            raise BoardError({"expected_return": "预计返回时间应为“时:分”，如 15:30。"}) from None
+            raise FieldErrors({"expected_return": "预计返回时间应为“时:分”，如 15:30。"}) from None
         return local
     return None
 
@@ -300,7 +295,7 @@ def _events_before(person_id: int, day, now: datetime) -> tuple[list[ActivityEve
 def record_event(actor, person: Person, kind_value: str, *, destination=None, note=None, household=None,
                  expected_return: datetime | None = None, now: datetime | None = None) -> ActivityEvent:
     """Record one event and move the person's card (caller commits). Raises
-    PermissionError when the actor may not set this person's status, BoardError
+    PermissionError when the actor may not set this person's status, FieldErrors
     (field → Chinese message) for bad input; nothing is written in either case."""
     if not can(actor, Action.SET_STATUS, person):
         raise PermissionError("may not set this person's status")
@@ -348,7 +343,7 @@ def record_event(actor, person: Person, kind_value: str, *, destination=None, no
         elif expected_return > now + MAX_AHEAD:
             errors["expected_return"] = "预计返回时间不能晚于 24 小时之后。"
     if errors:
-        raise BoardError(errors)
+        raise FieldErrors(errors)
 
     community_id = person.community_id
     version = bump_board_version(community_id, now)
@@ -386,20 +381,13 @@ class PollAnswer:
     everything: bool = False
 
 
-def half_day(moment: datetime) -> tuple:
-    """(date, morning?) in Qingshan: cards change by themselves when it turns (a day
-    begins 未签到; 逾期未销假 begins with the half-day of the expected return)."""
-    local = clock.to_local(moment)
-    return local.date(), local.hour < 12
-
-
 def _seen_today(known_at: int, now: datetime) -> datetime | None:
     """The instant a client last rendered, if it is a sane moment earlier in this half-day."""
     try:
         seen = datetime.fromtimestamp(known_at, tz=clock.LOCAL_TZ)
     except (OverflowError, OSError, ValueError):
         return None
-    if known_at < 0 or seen > now or half_day(seen) != half_day(now):
+    if known_at < 0 or seen > now or halfday.index_of(seen) != halfday.index_of(now):
         return None
     return seen
 
@@ -582,7 +570,7 @@ def create_display_link(actor, community: Community, label: str) -> str:
     errors: dict[str, str] = {}
     label = _clean_text(label, 40, "label", "名称", errors) or "服务大厅显示屏"
     if errors:
-        raise BoardError(errors)
+        raise FieldErrors(errors)
     token = secrets.token_urlsafe(24)
     link = HallDisplayLink(community_id=community.id, token_hash=_hash(token), label=label,
                            created_by_id=actor.id)

@@ -17,12 +17,13 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from sqlalchemy import select
 
-from portal import clock
+from portal import clock, halfday
 from portal.auth import rules as auth_rules
 from portal.auth.policy import Action, actor_state, can, require
 from portal.board import rules
 from portal.board.forms import DisplayLinkForm
 from portal.board.models import EventKind, HallDisplayLink
+from portal.errors import FieldErrors
 from portal.extensions import csrf, db
 from portal.htmx import is_htmx, render
 from portal.memo import memo
@@ -76,8 +77,10 @@ def _board_body(community: Community, sort: str, errors: dict, error_person_id):
     half-day turning (see `rules.poll`): while none of these happened, this worker answers
     from the HTML it rendered for the same viewer."""
     state = rules.board_state(community.id, current_app.config["BOARD_STATE_MAX_AGE"])
-    key = (community.id, state.version, bisect_right(state.returns, clock.now()), rules.half_day(clock.now()), sort,
-           *actor_state(current_user))
+    # Cards change by themselves when the half-day turns: a day begins 未签到, 逾期未销假 with the
+    # half-day of the expected return.
+    key = (community.id, state.version, bisect_right(state.returns, clock.now()), halfday.index_of(clock.now()),
+           sort, *actor_state(current_user))
     body = None if errors else memo("board_bodies").get(key)
     if body is None:
         cards = rules.board_cards(community.id)
@@ -204,7 +207,7 @@ def set_status_POST(community_id: int, person_id: int):
     except CSRFError:
         db.session.rollback()
         return _status_error(community, person, source, {"csrf": "页面已过期（安全校验未通过），请刷新页面后重试。"})
-    except rules.BoardError as error:
+    except FieldErrors as error:
         db.session.rollback()
         return _status_error(community, person, source, error.errors)
     db.session.commit()
@@ -302,7 +305,7 @@ def display_link_new_POST(community_id: int):
         return redirect(url_for("board.board", community_id=community.id))
     try:
         token = rules.create_display_link(current_user, community, form.label.data)
-    except rules.BoardError as error:
+    except FieldErrors as error:
         db.session.rollback()
         flash("；".join(error.errors.values()), "error")
         return redirect(url_for("board.board", community_id=community.id))

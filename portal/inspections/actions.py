@@ -8,9 +8,10 @@ from sqlalchemy.orm import joinedload
 from portal import clock
 from portal.audit import rules as audit
 from portal.auth.policy import Action, can
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.inspections import checklist
-from portal.inspections.conduct import InspectionError, _store_photo
+from portal.inspections.conduct import _store_photo
 from portal.inspections.models import ActionStatus, CorrectiveAction, InspectionPhoto
 from portal.org.models import Community
 from portal.people.models import Level, Position
@@ -20,11 +21,11 @@ from portal.text import has_control
 def _check_note(note: str, required: str | None) -> str:
     note = (note or "").strip()
     if len(note) > 500:
-        raise InspectionError({"note": "说明不能超过 500 字。"})
+        raise FieldErrors({"note": "说明不能超过 500 字。"})
     if has_control(note, allow_newlines=True):
-        raise InspectionError({"note": "说明不能含控制字符。"})
+        raise FieldErrors({"note": "说明不能含控制字符。"})
     if required and not note:
-        raise InspectionError({"note": required})
+        raise FieldErrors({"note": required})
     return note
 
 
@@ -34,7 +35,7 @@ def _move(actor, action: CorrectiveAction, expected: ActionStatus, values: dict,
         .values(**values).execution_options(synchronize_session=False))
     if done.rowcount != 1:
         db.session.refresh(action)
-        raise InspectionError({"note": f"该整改事项已是“{action.status.label}”状态，请刷新后再试。"})
+        raise FieldErrors({"note": f"该整改事项已是“{action.status.label}”状态，请刷新后再试。"})
     before = {"status": expected.value}
     db.session.refresh(action)
     audit.record(actor, f"inspection.action_{verb}", action, before=before,
@@ -49,7 +50,7 @@ def record_fix(actor, action: CorrectiveAction, note: str, photo: tuple[str, byt
         raise PermissionError("not this community's 书记/站长")
     note = _check_note(note, "请写明整改情况。")
     if photo is None or not photo[1]:
-        raise InspectionError({"photo": "请上传整改后的照片作为佐证。"})
+        raise FieldErrors({"photo": "请上传整改后的照片作为佐证。"})
     now = now or clock.now()
     moved = _move(actor, action, ActionStatus.OPEN,
                   {"status": ActionStatus.FIXED, "fix_note": note, "fixed_at": now, "fixed_by_id": actor.id}, "fixed")

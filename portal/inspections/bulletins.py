@@ -16,9 +16,9 @@ from sqlalchemy.orm import defer
 from portal import clock
 from portal.audit import rules as audit
 from portal.auth.policy import Action, can
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.inspections import checklist
-from portal.inspections.conduct import InspectionError
 from portal.inspections.models import (
     SECTIONS,
     ActionStatus,
@@ -89,7 +89,7 @@ def compute(period: str, street: Street | None, today: date | None = None) -> di
     """The 通报's content (JSON-ready) from the submitted inspections of the period."""
     parsed = parse_period(period)
     if parsed is None:
-        raise InspectionError({"period": "期间格式应为“2026-11”（月）或“2026-Q4”（季度）。"})
+        raise FieldErrors({"period": "期间格式应为“2026-11”（月）或“2026-Q4”（季度）。"})
     start, end, label = parsed
     today = today or clock.today()
     lo = datetime.combine(start, time(0), tzinfo=clock.LOCAL_TZ)
@@ -167,13 +167,13 @@ def publish(actor, period: str, street: Street | None, now: datetime | None = No
     today = clock.to_local(now).date()
     content = compute(period, street, today)
     if date.fromisoformat(content["start"]) > today:
-        raise InspectionError({"period": "不能发布尚未开始的期间的通报。"})
+        raise FieldErrors({"period": "不能发布尚未开始的期间的通报。"})
     if content["inspections"] == 0:
-        raise InspectionError({"period": "该期间没有已提交的检查，无可通报。"})
+        raise FieldErrors({"period": "该期间没有已提交的检查，无可通报。"})
     exists = db.session.scalar(select(Bulletin.id).where(Bulletin.period == content["period"],
                                                          Bulletin.street_key == (street.id if street else 0)))
     if exists:
-        raise InspectionError({"period": "该期间、该范围的通报已经发布。"})
+        raise FieldErrors({"period": "该期间、该范围的通报已经发布。"})
     bulletin = Bulletin(period=content["period"], street_id=street.id if street else None,
                         street_key=street.id if street else 0, content=content, published_at=now,
                         published_by_id=actor.id,
@@ -183,7 +183,7 @@ def publish(actor, period: str, street: Street | None, now: datetime | None = No
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise InspectionError({"period": "该期间、该范围的通报已经发布。"}) from None
+        raise FieldErrors({"period": "该期间、该范围的通报已经发布。"}) from None
     audit.record(actor, "inspection.bulletin_published", bulletin,
                  after={"period": bulletin.period, "scope": content["scope"], "inspections": content["inspections"]})
     return bulletin
@@ -220,17 +220,17 @@ def lodge_objection(actor, bulletin: Bulletin, text: str, now: datetime | None =
         raise PermissionError("not a community in the bulletin's scope")
     now = now or clock.now()
     if clock.to_local(now).date() > bulletin.objection_until:
-        raise InspectionError({"text": f"申诉期已于{clock.format_date(bulletin.objection_until)}截止。"})
+        raise FieldErrors({"text": f"申诉期已于{clock.format_date(bulletin.objection_until)}截止。"})
     text = (text or "").strip()
     if not text or len(text) > 1000:
-        raise InspectionError({"text": "请写明申诉的事项和理由（不超过 1000 字）。"})
+        raise FieldErrors({"text": "请写明申诉的事项和理由（不超过 1000 字）。"})
     if has_control(text, allow_newlines=True):
-        raise InspectionError({"text": "申诉内容不能含控制字符。"})
+        raise FieldErrors({"text": "申诉内容不能含控制字符。"})
     community_id = actor.person.community_id
     pending = db.session.scalar(select(Objection.id).where(
         Objection.bulletin_id == bulletin.id, Objection.community_id == community_id, Objection.replied_at.is_(None)))
     if pending:
-        raise InspectionError({"text": "本社区已有一条申诉待答复。"})
+        raise FieldErrors({"text": "本社区已有一条申诉待答复。"})
     objection = Objection(bulletin_id=bulletin.id, community_id=community_id, text=text, lodged_at=now,
                           lodged_by_id=actor.id)
     db.session.add(objection)
@@ -244,16 +244,16 @@ def answer_objection(actor, objection: Objection, upheld: bool, reply: str, now:
         raise PermissionError("not an inspector of this bulletin's scope")
     reply = (reply or "").strip()
     if not reply or len(reply) > 1000:
-        raise InspectionError({"reply": "请写明答复意见（不超过 1000 字）。"})
+        raise FieldErrors({"reply": "请写明答复意见（不超过 1000 字）。"})
     if has_control(reply, allow_newlines=True):
-        raise InspectionError({"reply": "答复意见不能含控制字符。"})
+        raise FieldErrors({"reply": "答复意见不能含控制字符。"})
     now = now or clock.now()
     done = db.session.execute(
         update(Objection).where(Objection.id == objection.id, Objection.replied_at.is_(None))
         .values(upheld=upheld, reply=reply, replied_at=now, replied_by_id=actor.id)
         .execution_options(synchronize_session=False))
     if done.rowcount != 1:
-        raise InspectionError({"reply": "该申诉已答复。"})
+        raise FieldErrors({"reply": "该申诉已答复。"})
     db.session.refresh(objection)
     audit.record(actor, "inspection.objection_answered", objection, after={"upheld": upheld, "reply": reply})
     return objection

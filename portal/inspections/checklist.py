@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.audit import rules as audit
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.inspections.models import SECTIONS, ChecklistItem, ChecklistVersion, InspectionSettings
 from portal.text import has_control
@@ -66,12 +67,6 @@ DEFAULT_ITEMS = [
     ItemRow(8, "办事大厅电子显示屏及时公布有关信息", 2, OFFICE),
     ItemRow(8, "下社区随身携带小铲子等小件工具，随手清理小广告", 1, PERSON),
 ]
-
-
-class ChecklistError(Exception):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 def current_version() -> ChecklistVersion | None:
@@ -145,7 +140,7 @@ def parse_rows(form: list[dict]) -> tuple[list[ItemRow], dict[str, str]]:
 
 
 def new_version(actor, form: list[dict], note: str) -> ChecklistVersion:
-    """Save an edit as the next version (caller commits); ChecklistError if invalid or unchanged."""
+    """Save an edit as the next version (caller commits); FieldErrors if invalid or unchanged."""
     rows, errors = parse_rows(form)
     note = " ".join((note or "").split())
     if not note or len(note) > 200:
@@ -156,7 +151,7 @@ def new_version(actor, form: list[dict], note: str) -> ChecklistVersion:
     if not errors and current is not None and rows == sorted(rows_of(current), key=lambda r: r.section):
         errors["form"] = "检查表没有修改，无需生成新版本。"
     if errors:
-        raise ChecklistError(errors)
+        raise FieldErrors(errors)
     version = _add_version(rows, note, actor.id)
     audit.record(actor, "inspection.checklist_version", version,
                  before={"version": current.number if current else None},
@@ -177,7 +172,7 @@ def save_settings(actor, values: dict) -> InspectionSettings:
         else:
             parsed[name] = int(raw)
     if errors:
-        raise ChecklistError(errors)
+        raise FieldErrors(errors)
     row = db.session.get(InspectionSettings, 1)
     if row is None:
         row = InspectionSettings(id=1)

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from portal import clock, uploads
 from portal.audit import rules as audit
 from portal.auth.policy import ON_THE_BOARD, Action, can
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.inspections import checklist, rules
 from portal.inspections.models import (
@@ -28,14 +29,8 @@ MAX_PHOTOS_PER_ANSWER = 5
 PHOTO_KIND = "inspections"
 
 
-class InspectionError(Exception):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
-
-
 def _refuse(field: str, message: str):
-    raise InspectionError({field: message})
+    raise FieldErrors({field: message})
 
 
 def start(actor, community, draw_id: int | None = None, now: datetime | None = None) -> Inspection:
@@ -184,7 +179,7 @@ def _store_photo(actor, inspection_id: int, filename: str, data: bytes, **attach
     try:
         stored = uploads.store(PHOTO_KIND, filename or "", data, current_app.config["UPLOAD_MAX_BYTES"],
                                uploads.IMAGES)
-    except uploads.UploadError as error:
+    except FieldErrors as error:
         _refuse("photo", str(error))
     photo = InspectionPhoto(inspection_id=inspection_id, stored_name=stored.stored_name,
                             original_name=stored.original_name, content_type=stored.content_type,

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from portal import clock
 from portal.audit import rules as audit
 from portal.auth.policy import Action, can
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.inspections import conduct, rules
-from portal.inspections.conduct import InspectionError
 from portal.inspections.models import Inspection, InspectionStatus, SamplingDraw
 from portal.org.models import Community, Street
 
@@ -42,7 +42,7 @@ def new_draw(actor, street: Street | None, size_text: str, seed_text: str, now: 
                       or int(seed_text) >= MAX_SEED):
         errors["seed"] = "随机种子应为不超过 9 位的非负整数；留空则自动生成。"
     if errors:
-        raise InspectionError(errors)
+        raise FieldErrors(errors)
     seed = int(seed_text) if seed_text else secrets.randbelow(MAX_SEED)
     chosen = rules.draw(pool, int(size_text), seed)
     draw = SamplingDraw(drawn_by_id=actor.person_id, street_id=street.id if street else None, seed=seed,
@@ -64,7 +64,7 @@ def _open_draw(actor, draw: SamplingDraw) -> None:
     if draw.drawn_by_id != actor.person_id:
         raise PermissionError("another inspector's draw")
     if draw.accepted_at is not None:
-        raise InspectionError({"form": "该次抽查已确认，不能再调整。"})
+        raise FieldErrors({"form": "该次抽查已确认，不能再调整。"})
 
 
 def swap(actor, draw: SamplingDraw, out_text: str, in_text: str) -> SamplingDraw:
@@ -75,11 +75,11 @@ def swap(actor, draw: SamplingDraw, out_text: str, in_text: str) -> SamplingDraw
     out_id = int(out_text) if str(out_text).isascii() and str(out_text).isdigit() and len(str(out_text)) < 10 else None
     in_id = int(in_text) if str(in_text).isascii() and str(in_text).isdigit() and len(str(in_text)) < 10 else None
     if out_id not in chosen:
-        raise InspectionError({"swap": "请选择要换下的社区。"})
+        raise FieldErrors({"swap": "请选择要换下的社区。"})
     if in_id not in pool:
-        raise InspectionError({"swap": "只能换入本次抽查范围内的社区。"})
+        raise FieldErrors({"swap": "只能换入本次抽查范围内的社区。"})
     if in_id in chosen:
-        raise InspectionError({"swap": "该社区已在抽查名单中。"})
+        raise FieldErrors({"swap": "该社区已在抽查名单中。"})
     chosen[chosen.index(out_id)] = in_id
     before = list(draw.chosen)
     draw.chosen = chosen

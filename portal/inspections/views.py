@@ -6,10 +6,10 @@ from sqlalchemy.orm import joinedload
 
 from portal import charts, clock, uploads
 from portal.auth.policy import Action, can, require
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.htmx import is_htmx, render
 from portal.inspections import actions, bulletins, checklist, conduct, sampling
-from portal.inspections.conduct import InspectionError
 from portal.inspections.models import (
     SECTIONS,
     Bulletin,
@@ -38,7 +38,7 @@ def _transact(change):
     (None, the field errors) after a rollback. A change refused by scope is a 403."""
     try:
         result = change()
-    except InspectionError as error:
+    except FieldErrors as error:
         db.session.rollback()
         return None, error.errors
     except PermissionError:
@@ -413,7 +413,7 @@ def bulletin_preview():
     period = request.args.get("period", "")
     try:
         content = bulletins.compute(period, street)
-    except InspectionError as error:
+    except FieldErrors as error:
         return _bulletins_page(error.errors, 400, {"period": period})
     return render_template("inspections/bulletin.html", content=content, bulletin=None, preview=True,
                            tables=bulletins.table_rows(content))
@@ -548,7 +548,7 @@ def checklist_edit_POST():
     note = request.form.get("note", "")
     try:
         version = checklist.new_version(current_user, rows, note)
-    except checklist.ChecklistError as error:
+    except FieldErrors as error:
         db.session.rollback()
         return _edit_page(rows, note, error.errors, 400)
     db.session.commit()
@@ -563,7 +563,7 @@ def settings_POST():
     values = {name: request.form.get(name, "") for name in ("action_due_days", "objection_days", "sample_size")}
     try:
         checklist.save_settings(current_user, values)
-    except checklist.ChecklistError as error:
+    except FieldErrors as error:
         db.session.rollback()
         versions = db.session.scalars(select(ChecklistVersion).order_by(ChecklistVersion.number.desc())).all()
         return render_template("inspections/checklist.html", versions=versions, shown=versions[0] if versions else None,

@@ -1,7 +1,7 @@
 """Supporting documents for leave (病假条 …): pdf, jpg or png, at most 5 MB,
 stored under instance/uploads/leave/."""
 from portal import uploads
-from portal.uploads import Stored, UploadError  # noqa: F401 (the leave views' names)
+from portal.uploads import Stored  # noqa: F401 (the leave views' names)
 
 
 def check(filename: str, data: bytes, max_bytes: int) -> str:

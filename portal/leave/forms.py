@@ -5,10 +5,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from portal import clock
-from portal.leave.models import Half
+from portal.halfday import Half
 from portal.leave.rules import LeaveInput
 
-HALVES = [SelectChoice(Half.AM.value, "上午"), SelectChoice(Half.PM.value, "下午")]
+HALVES = [SelectChoice(half.value, half.label) for half in Half]
 
 
 class LeaveForm(FlaskForm):

@@ -9,15 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import clock
 from portal.database import UTCDateTime, str_enum
 from portal.extensions import db
-
-
-class Half(enum.StrEnum):
-    AM = "am"
-    PM = "pm"
-
-    @property
-    def label(self) -> str:
-        return "上午" if self is Half.AM else "下午"
+from portal.halfday import Half
 
 
 class LeaveStatus(enum.StrEnum):

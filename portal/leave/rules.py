@@ -3,7 +3,6 @@ and return. No request objects here; callers commit once, and every change is
 audited in the same transaction.
 """
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -12,7 +11,7 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from portal import clock, versions
+from portal import clock, halfday, versions
 from portal.attendance import freshness
 from portal.audit import rules as audit
 from portal.auth.policy import (
@@ -24,9 +23,12 @@ from portal.auth.policy import (
     is_first_approver,
     is_street_approver,
 )
+from portal.errors import FieldErrors
 from portal.extensions import db
-from portal.leave.models import Half, LeaveEntitlement, LeaveRequest, LeaveStatus, LeaveType
+from portal.halfday import Half
+from portal.leave.models import LeaveEntitlement, LeaveRequest, LeaveStatus, LeaveType
 from portal.people.models import Person
+from portal.text import has_control
 from portal.workdays import rules as workdays
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -54,14 +56,6 @@ SEEDED_TYPES = (
 FIELD_WORK = "field"
 
 
-class LeaveError(Exception):
-    """Field name → Chinese message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
-
-
 def seed_leave_types() -> None:
     """The types above, adding any an older install lacks; admins' edits are kept."""
     existing = set(db.session.scalars(select(LeaveType.code)))
@@ -75,22 +69,6 @@ def seed_leave_types() -> None:
 
 def active_types() -> list[LeaveType]:
     return list(db.session.scalars(select(LeaveType).where(LeaveType.active.is_(True)).order_by(LeaveType.sort_order)))
-
-
-# -- half days ------------------------------------------------------------------------
-
-def half_index(day: date, half: Half) -> int:
-    """A half-day as one number, so spans compare and overlap simply."""
-    return day.toordinal() * 2 + (0 if half is Half.AM else 1)
-
-
-def from_half_index(index: int) -> tuple[date, Half]:
-    return date.fromordinal(index // 2), (Half.AM if index % 2 == 0 else Half.PM)
-
-
-def now_half(now: datetime | None = None) -> int:
-    local = clock.to_local(now or clock.now())
-    return half_index(local.date(), Half.AM if local.hour < 12 else Half.PM)
 
 
 # -- balances -------------------------------------------------------------------------
@@ -118,9 +96,9 @@ def entitlement(person: Person, year: int) -> tuple[Decimal, str]:
 
 def _charged_span(leave: LeaveRequest) -> tuple[int, int]:
     """The half-days a request uses up: a 销假 ends it the half-day before the return."""
-    first, last = half_index(leave.start_date, leave.start_half), half_index(leave.end_date, leave.end_half)
+    first, last = halfday.index(leave.start_date, leave.start_half), halfday.index(leave.end_date, leave.end_half)
     if leave.status is LeaveStatus.COMPLETED and leave.returned_date is not None and leave.returned_half is not None:
-        last = min(last, half_index(leave.returned_date, leave.returned_half) - 1)
+        last = min(last, halfday.index(leave.returned_date, leave.returned_half) - 1)
     return first, last
 
 
@@ -128,11 +106,11 @@ def days_in_year(first: int, last: int, year: int, counts_holidays: bool = False
     """The working days (all days, for types that count holidays) of the half-days
     [first, last] that fall in `year`: leave from 30 Dec to 3 Jan is charged to each
     year for its own days (《职工带薪年休假条例》 counts 年休假 per calendar year)."""
-    first = max(first, half_index(date(year, 1, 1), Half.AM))
-    last = min(last, half_index(date(year, 12, 31), Half.PM))
+    first = max(first, halfday.index(date(year, 1, 1), Half.AM))
+    last = min(last, halfday.index(date(year, 12, 31), Half.PM))
     if last < first:
         return Decimal(0)
-    (start, start_half), (end, end_half) = from_half_index(first), from_half_index(last)
+    (start, start_half), (end, end_half) = halfday.from_index(first), halfday.from_index(last)
     return workdays.working_days(start, start_half.value, end, end_half.value, count_holidays=counts_holidays)
 
 
@@ -192,12 +170,12 @@ def set_entitlement(actor, person: Person, year: int, days_text: str, reason: st
     reason = (reason or "").strip()
     if not reason or len(reason) > 200:
         errors["reason"] = "请填写核定理由（不超过 200 字）。"
-    elif _has_control(reason):
+    elif has_control(reason, strict=True):
         errors["reason"] = "核定理由不能含控制字符。"
     if not 2017 <= year <= 2100:
         errors["year"] = "年份无效。"
     if errors:
-        raise LeaveError(errors)
+        raise FieldErrors(errors)
     row = db.session.scalar(select(LeaveEntitlement).where(
         LeaveEntitlement.person_id == person.id, LeaveEntitlement.year == year))
     before = {"days": str(row.days), "reason": row.reason} if row else None
@@ -244,10 +222,6 @@ class Preview:
         return self.balance.remaining - (self.days if self.charged is None else self.charged)
 
 
-def _has_control(text: str, allow_newlines: bool = False) -> bool:
-    return any(unicodedata.category(ch)[0] == "C" and not (allow_newlines and ch in "\r\n\t") for ch in text)
-
-
 def _half(value) -> Half | None:
     try:
         return Half(value)
@@ -257,8 +231,8 @@ def _half(value) -> Half | None:
 
 def overlapping(person_id: int, start: int, end: int, excluding: int | None = None) -> list[LeaveRequest]:
     """The person's own pending or approved leave that shares a half-day with [start, end]."""
-    first, _ = from_half_index(start)
-    last, _ = from_half_index(end)
+    first, _ = halfday.from_index(start)
+    last, _ = halfday.from_index(end)
     query = select(LeaveRequest).where(
         LeaveRequest.person_id == person_id, LeaveRequest.status.in_(OPEN),
         LeaveRequest.start_date <= last, LeaveRequest.end_date >= first,
@@ -266,7 +240,7 @@ def overlapping(person_id: int, start: int, end: int, excluding: int | None = No
     if excluding is not None:
         query = query.where(LeaveRequest.id != excluding)
     return [r for r in db.session.scalars(query)
-            if half_index(r.start_date, r.start_half) <= end and start <= half_index(r.end_date, r.end_half)]
+            if halfday.index(r.start_date, r.start_half) <= end and start <= halfday.index(r.end_date, r.end_half)]
 
 
 def preview(person: Person, data: LeaveInput, config, now: datetime | None = None) -> Preview:
@@ -285,7 +259,7 @@ def preview(person: Person, data: LeaveInput, config, now: datetime | None = Non
         errors["end_date"] = "请填写结束日期并选择上午或下午。"
     if "start_date" in errors or "end_date" in errors:
         return result
-    start, end = half_index(data.start_date, start_half), half_index(data.end_date, end_half)
+    start, end = halfday.index(data.start_date, start_half), halfday.index(data.end_date, end_half)
     if end < start:
         errors["end_date"] = "结束时间不能早于开始时间。"
         return result
@@ -309,7 +283,7 @@ def preview(person: Person, data: LeaveInput, config, now: datetime | None = Non
                 errors["start_date"] = "所选半天是节假日或休息日，不需要请假。"
             else:
                 errors["end_date"] = "所选时段没有工作日（都是节假日或休息日），不需要请假。"
-        result.late_filed = start < now_half(now)
+        result.late_filed = start < halfday.index_of(now)
         if result.late_filed and leave_type.advance_required:
             errors["start_date"] = f"{leave_type.name}须提前报批（八个一 四），不能补请；病假等可以补请。"
         if leave_type.uses_balance and result.days:
@@ -341,12 +315,12 @@ def check_text(data: LeaveInput) -> dict[str, str]:
     reason = (data.reason or "").strip()
     if not reason:
         errors["reason"] = "请填写请假事由。"
-    elif len(reason) > MAX_REASON or _has_control(reason, allow_newlines=True):
+    elif len(reason) > MAX_REASON or has_control(reason, allow_newlines=True, strict=True):
         errors["reason"] = f"事由不能超过 {MAX_REASON} 字，且不能含控制字符。"
     destination = (data.destination or "").strip()
     if not destination:
         errors["destination"] = "请填写请假期间的去向（工作规范：告知事由及去向）。"
-    elif len(destination) > 100 or _has_control(destination):
+    elif len(destination) > 100 or has_control(destination, strict=True):
         errors["destination"] = "去向不能超过 100 字，且不能含控制字符。"
     phone = (data.phone or "").strip().replace(" ", "")
     if phone and not PHONE_RE.match(phone):
@@ -357,14 +331,14 @@ def check_text(data: LeaveInput) -> dict[str, str]:
 def submit(actor, person: Person, data: LeaveInput, config, attachment=None,
            now: datetime | None = None) -> LeaveRequest:
     """File a request (caller commits). `attachment` is a portal.leave.files.Stored
-    already checked. Raises PermissionError or LeaveError; nothing written then."""
+    already checked. Raises PermissionError or FieldErrors; nothing written then."""
     if actor.person_id != person.id or not can(actor, Action.REQUEST_LEAVE):
         raise PermissionError("only one's own leave")
     now = now or clock.now()
     result = preview(person, data, config, now)
     errors = {**check_text(data), **result.errors}
     if errors:
-        raise LeaveError(errors)
+        raise FieldErrors(errors)
     leave = LeaveRequest(
         person_id=person.id, community_id=person.community_id, street_id=person.street_id,
         type_id=result.leave_type.id, start_date=data.start_date, start_half=Half(data.start_half),
@@ -390,7 +364,7 @@ def _closed_message(street_id: int | None, first: date, last: date) -> str | Non
 
     try:
         locks.refuse_span(street_id, first, last)
-    except locks.LockError as locked:
+    except FieldErrors as locked:
         return locked.errors["day"]
     return None
 
@@ -406,7 +380,7 @@ def snapshot(leave: LeaveRequest) -> dict:
 
 # -- decisions ------------------------------------------------------------------------
 
-class AlreadyDecided(LeaveError):
+class AlreadyDecided(FieldErrors):
     """Someone else got there first; the message says who and when."""
 
 
@@ -443,21 +417,21 @@ def decide(actor, leave: LeaveRequest, approve: bool, comment: str | None,
         raise PermissionError("not an approver of this request")
     now = now or clock.now()
     comment = (comment or "").strip()
-    if len(comment) > MAX_REASON or _has_control(comment, allow_newlines=True):
-        raise LeaveError({"comment": f"意见不能超过 {MAX_REASON} 字，且不能含控制字符。"})
+    if len(comment) > MAX_REASON or has_control(comment, allow_newlines=True, strict=True):
+        raise FieldErrors({"comment": f"意见不能超过 {MAX_REASON} 字，且不能含控制字符。"})
     if not approve and not comment:
-        raise LeaveError({"comment": "驳回时请写明理由。"})
+        raise FieldErrors({"comment": "驳回时请写明理由。"})
     expected = leave.status
     before = snapshot(leave)
     street_stage = expected is LeaveStatus.PENDING_STREET
     if expected not in (LeaveStatus.PENDING, LeaveStatus.PENDING_STREET):
         raise AlreadyDecided({"decision": _decided_message(leave)})
     if street_stage and not is_street_approver(actor.person, leave):
-        raise LeaveError({"decision": "社区已批准，等待街镇领导审批。"})
+        raise FieldErrors({"decision": "社区已批准，等待街镇领导审批。"})
     if not street_stage and not is_first_approver(actor.person, leave):
-        raise LeaveError({"decision": "须先由社区书记或站长审批。"})
+        raise FieldErrors({"decision": "须先由社区书记或站长审批。"})
     if approve and (closed := _closed_message(leave.street_id, leave.start_date, leave.end_date)) is not None:
-        raise LeaveError({"decision": closed})
+        raise FieldErrors({"decision": closed})
     if approve:
         new = LeaveStatus.PENDING_STREET if (not street_stage and leave.needs_street) else LeaveStatus.APPROVED
     else:
@@ -489,12 +463,12 @@ def revoke(actor, leave: LeaveRequest, reason: str, now: datetime | None = None)
     asks, and the approver's revoke is the consent. Returns what happened."""
     now = now or clock.now()
     reason = (reason or "").strip()
-    if not reason or len(reason) > MAX_REASON or _has_control(reason, allow_newlines=True):
-        raise LeaveError({"revoke_reason": f"请写明撤销理由（不超过 {MAX_REASON} 字）。"})
+    if not reason or len(reason) > MAX_REASON or has_control(reason, allow_newlines=True, strict=True):
+        raise FieldErrors({"revoke_reason": f"请写明撤销理由（不超过 {MAX_REASON} 字）。"})
     if leave.status is not LeaveStatus.APPROVED:
         raise AlreadyDecided({"revoke_reason": _decided_message(leave)})
-    if half_index(leave.start_date, leave.start_half) <= now_half(now):
-        raise LeaveError({"revoke_reason": "假期已经开始，不能撤销；返岗后请办理销假。"})
+    if halfday.index(leave.start_date, leave.start_half) <= halfday.index_of(now):
+        raise FieldErrors({"revoke_reason": "假期已经开始，不能撤销；返岗后请办理销假。"})
     if leave.person_id == actor.person_id:
         leave.revoke_requested_at = now
         leave.revoke_reason = reason
@@ -519,19 +493,19 @@ def record_return(actor, leave: LeaveRequest, returned_date: date | None, return
     now = now or clock.now()
     half = _half(returned_half)
     if returned_date is None or half is None:
-        raise LeaveError({"returned_date": "请填写返岗日期并选择上午或下午。"})
+        raise FieldErrors({"returned_date": "请填写返岗日期并选择上午或下午。"})
     if leave.status is not LeaveStatus.APPROVED:
         raise AlreadyDecided({"returned_date": _decided_message(leave)})
-    back = half_index(returned_date, half)
-    start = half_index(leave.start_date, leave.start_half)
+    back = halfday.index(returned_date, half)
+    start = halfday.index(leave.start_date, leave.start_half)
     if back <= start:
-        raise LeaveError({"returned_date": "返岗时间应晚于请假开始时间；未开始的假请撤销。"})
-    if back > now_half(now):
-        raise LeaveError({"returned_date": "返岗时间不能晚于现在：请在返岗后办理销假。"})
-    if back <= half_index(leave.end_date, leave.end_half) and (closed := _closed_message(
+        raise FieldErrors({"returned_date": "返岗时间应晚于请假开始时间；未开始的假请撤销。"})
+    if back > halfday.index_of(now):
+        raise FieldErrors({"returned_date": "返岗时间不能晚于现在：请在返岗后办理销假。"})
+    if back <= halfday.index(leave.end_date, leave.end_half) and (closed := _closed_message(
             leave.street_id, returned_date, leave.end_date)) is not None:
-        raise LeaveError({"returned_date": closed})
-    last_day, last_half = from_half_index(min(back - 1, half_index(leave.end_date, leave.end_half)))
+        raise FieldErrors({"returned_date": closed})
+    last_day, last_half = halfday.from_index(min(back - 1, halfday.index(leave.end_date, leave.end_half)))
     try:
         taken = workdays.working_days(leave.start_date, leave.start_half.value, last_day, last_half.value,
                                       count_holidays=leave.leave_type.counts_holidays)
@@ -573,11 +547,11 @@ def is_overdue(leave: LeaveRequest, now: datetime | None = None, calendars: dict
     booked as overdue on a guess (the board says why)."""
     if leave.status is not LeaveStatus.APPROVED:
         return False
-    current = now_half(now)
-    if half_index(leave.end_date, leave.end_half) >= current:
+    current = halfday.index_of(now)
+    if halfday.index(leave.end_date, leave.end_half) >= current:
         return False
     back = return_day(leave, calendars)
-    return back is not None and half_index(*back) <= current
+    return back is not None and halfday.index(*back) <= current
 
 
 # -- what people see ------------------------------------------------------------------
@@ -665,7 +639,7 @@ def approver_queue(account, now: datetime | None = None) -> versions.Kept:
     person = account.person
     scopes = [freshness.GLOBAL, freshness.street_scope(person.street_id)] if person.street_id else [freshness.GLOBAL]
     stamp = versions.read(db.session, scopes, current_app.config["DATA_VERSIONS_MAX_AGE"])
-    key = (*actor_state(account), stamp, now_half(now))
+    key = (*actor_state(account), stamp, halfday.index_of(now))
     return versions.kept("leave.queue", key, lambda: ApproverQueue(
         tuple(_row(r) for r in queue_for(account)), tuple(_row(r) for r in overdue_for(account, now))),
         versions.uncommitted(db.session), size=1024)
@@ -738,7 +712,7 @@ def return_day(leave: LeaveRequest, calendars: dict | None = None) -> tuple[date
     (a list page asks once per row)."""
     if calendars is None:
         calendars = g.setdefault("leave_calendars", {}) if has_request_context() else {}
-    day, half = from_half_index(half_index(leave.end_date, leave.end_half) + 1)
+    day, half = halfday.from_index(halfday.index(leave.end_date, leave.end_half) + 1)
     for _ in range(366):
         calendar = _year_calendar(day.year, calendars)
         if calendar is None:
@@ -753,7 +727,7 @@ def return_year_missing(leave: LeaveRequest) -> int | None:
     """The year whose missing calendar leaves the return day unknown (for the message)."""
     if return_day(leave) is not None:
         return None
-    day, _half = from_half_index(half_index(leave.end_date, leave.end_half) + 1)
+    day, _half = halfday.from_index(halfday.index(leave.end_date, leave.end_half) + 1)
     return next(y for y in range(day.year, day.year + 2) if _year_calendar(y, {}) is None)
 
 

@@ -6,8 +6,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from portal import clock
+from portal import clock, halfday
 from portal.auth.policy import Action, can, require
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.htmx import is_htmx, render
 from portal.leave import export, files, rules
@@ -94,7 +95,7 @@ def new_POST():
         try:
             content = upload.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
             files.check(upload.filename, content, current_app.config["UPLOAD_MAX_BYTES"])
-        except files.UploadError as error:
+        except FieldErrors as error:
             errors["attachment"] = str(error)
     if errors:
         form.show_errors(errors)
@@ -103,7 +104,7 @@ def new_POST():
         stored = files.store(upload.filename, content, current_app.config["UPLOAD_MAX_BYTES"])
     try:
         leave = rules.submit(current_user, person, data, current_app.config, attachment=stored)
-    except rules.LeaveError as error:
+    except FieldErrors as error:
         db.session.rollback()
         form.show_errors(error.errors)
         return _form_page(form, result, status=400)
@@ -114,7 +115,7 @@ def new_POST():
 
 def _detail(leave, status=200, **forms):
     context = {
-        "leave": leave, "now": clock.now(), "rules": rules,
+        "leave": leave, "now": clock.now(), "rules": rules, "halfday": halfday,
         "decision_form": forms.get("decision_form") or DecisionForm(formdata=None),
         "revoke_form": forms.get("revoke_form") or RevokeForm(formdata=None),
         "return_form": forms.get("return_form") or ReturnForm(formdata=None),
@@ -145,7 +146,7 @@ def decide_POST(leave_id: int):
         return _detail(leave, 400, decision_form=form, errors={"decision": "请点“批准”或“驳回”。"})
     try:
         rules.decide(current_user, leave, approve, form.comment.data)
-    except rules.LeaveError as error:
+    except FieldErrors as error:
         db.session.rollback()
         return _detail(leave, 409 if isinstance(error, rules.AlreadyDecided) else 400,
                        decision_form=form, errors=error.errors)
@@ -163,7 +164,7 @@ def withdraw_POST(leave_id: int):
         abort(403)
     try:
         rules.withdraw(current_user, leave)
-    except rules.LeaveError as error:
+    except FieldErrors as error:
         db.session.rollback()
         return _detail(leave, 409, errors=error.errors)
     db.session.commit()
@@ -182,7 +183,7 @@ def revoke_POST(leave_id: int):
         return _detail(leave, 400, revoke_form=form)
     try:
         outcome = rules.revoke(current_user, leave, form.revoke_reason.data)
-    except rules.LeaveError as error:
+    except FieldErrors as error:
         db.session.rollback()
         return _detail(leave, 400, revoke_form=form, errors=error.errors)
     db.session.commit()
@@ -200,7 +201,7 @@ def return_POST(leave_id: int):
         return _detail(leave, 400, return_form=form)
     try:
         rules.record_return(current_user, leave, clock.parse_date(form.returned_date.data), form.returned_half.data)
-    except rules.LeaveError as error:
+    except FieldErrors as error:
         db.session.rollback()
         return _detail(leave, 400, return_form=form, errors=error.errors)
     db.session.commit()
@@ -339,7 +340,7 @@ def entitlement_POST():
         try:
             rules.set_entitlement(current_user, account.person, int(year_text), request.form.get("days", ""),
                                   request.form.get("reason", ""))
-        except rules.LeaveError as error:
+        except FieldErrors as error:
             errors = error.errors
     if errors:
         db.session.rollback()

@@ -4,7 +4,6 @@ Shared by the admin forms and the roster import, so both refuse the same things
 with the same Chinese messages. Nothing here commits: callers commit once.
 """
 import re
-import unicodedata
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import func, select
@@ -13,20 +12,14 @@ from werkzeug.security import generate_password_hash
 from portal.audit import rules as audit
 from portal.auth import rules as auth_rules
 from portal.auth.models import Account
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Community, Grid, Street
 from portal.people.models import Level, Person, Position
+from portal.text import has_control
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_]{2,31}$")
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
-
-
-class PersonError(Exception):
-    """Field name → Chinese message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 @dataclass
@@ -38,10 +31,6 @@ class PersonInput:
     community_id: int | None = None
     grid_number: int | None = None
     phone: str | None = None
-
-
-def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch)[0] == "C" for ch in text)
 
 
 def normalise(data: PersonInput) -> PersonInput:
@@ -64,7 +53,7 @@ def check(data: PersonInput, person: Person | None = None) -> tuple[dict[str, st
 
     if not data.name:
         errors["name"] = "请填写姓名。"
-    elif len(data.name) > 50 or _has_control(data.name):
+    elif len(data.name) > 50 or has_control(data.name, strict=True):
         errors["name"] = "姓名不能超过 50 个字，且不能含控制字符。"
 
     if not USERNAME_RE.match(data.username or ""):
@@ -143,7 +132,7 @@ def create_person(actor: Account | None, data: PersonInput, password: str) -> Pe
     if problem := auth_rules.password_problem(password, data.username):
         errors["password"] = problem
     if errors:
-        raise PersonError(errors)
+        raise FieldErrors(errors)
     person = Person()
     _apply(person, data, resolved)
     person.account = Account(username=data.username, password_hash=generate_password_hash(password))
@@ -173,7 +162,7 @@ def update_person(actor: Account, person: Person, data: PersonInput) -> Person:
     if data.position is not Position.ADMIN and _is_last_admin(person):
         errors["position"] = LAST_ADMIN
     if errors:
-        raise PersonError(errors)
+        raise FieldErrors(errors)
     before = snapshot(person)
     _apply(person, data, resolved)
     if person.account is not None:
@@ -190,11 +179,11 @@ def deactivate_person(actor: Account, person: Person) -> None:
     """停用: the person leaves the board and cannot log in; their grid is freed for
     a successor (the audit entry keeps which grid it was)."""
     if actor.person_id == person.id:
-        raise PersonError({"active": "不能停用自己的账号。"})
+        raise FieldErrors({"active": "不能停用自己的账号。"})
     if not person.active:
         return
     if _is_last_admin(person):
-        raise PersonError({"active": LAST_ADMIN})
+        raise FieldErrors({"active": LAST_ADMIN})
     before = snapshot(person)
     person.active = False
     person.grid = None

@@ -24,7 +24,7 @@ whose end rolls into the next year). Days of another year are kept apart in
 
 Pure: no request, no database. Text is NFKC-normalised first, so full-width and
 half-width digits and punctuation read alike. Every refusal is a
-rules.CalendarError({"notice": "第N行“…”：…"}) naming the line as the admin sees it.
+FieldErrors({"notice": "第N行“…”：…"}) naming the line as the admin sees it.
 """
 import re
 import unicodedata
@@ -32,7 +32,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from portal.clock import WEEKDAYS, format_date, format_weekday
-from portal.workdays.rules import FESTIVALS, MAX_NAME, CalendarError, DayInfo
+from portal.errors import FieldErrors
+from portal.text import first_control, is_control
+from portal.workdays.rules import FESTIVALS, MAX_NAME, DayInfo
 
 MAX_CHARS = 20_000
 MAX_BREAK_DAYS = 20      # the longest break so far is 9 days (春节 2026); a longer span is a typo
@@ -115,7 +117,7 @@ def _refuse(number: int, text: str, problem: str):
     excerpt = text.strip()
     if len(excerpt) > EXCERPT:
         excerpt = excerpt[:EXCERPT] + "…"
-    raise CalendarError({"notice": f"第{number}行“{excerpt}”：{problem}"})
+    raise FieldErrors({"notice": f"第{number}行“{excerpt}”：{problem}"})
 
 
 # -- dates ------------------------------------------------------------------------------
@@ -257,7 +259,7 @@ def _lines(text: str) -> list[tuple[int, str, str]]:
     items that run together on one line are split apart under the same number."""
     lines = []
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
-        bad = next((ch for ch in raw if unicodedata.category(ch)[0] == "C" and ch != "\t"), None)
+        bad = first_control(raw, allow_newlines=True, strict=True)  # lines are split: only a tab passes
         if bad is not None:
             _refuse(number, _visible(raw), f"含有不可见的控制字符（U+{ord(bad):04X}），请删除后重新粘贴。")
         normal = unicodedata.normalize("NFKC", raw).strip()
@@ -268,15 +270,15 @@ def _lines(text: str) -> list[tuple[int, str, str]]:
 
 
 def _visible(text: str) -> str:
-    return "".join(ch if unicodedata.category(ch)[0] != "C" else "�" for ch in text)
+    return "".join("�" if is_control(ch, strict=True) else ch for ch in text)
 
 
 def _check_size(text: str) -> str:
     text = INVISIBLE_RE.sub("", (text or "").replace("\r\n", "\n"))
     if not text.strip():
-        raise CalendarError({"notice": "请粘贴国务院办公厅关于部分节假日安排的通知全文。"})
+        raise FieldErrors({"notice": "请粘贴国务院办公厅关于部分节假日安排的通知全文。"})
     if len(text) > MAX_CHARS:
-        raise CalendarError({"notice": f"粘贴的文字有 {len(text)} 字，超过了 {MAX_CHARS} 字的上限；"
+        raise FieldErrors({"notice": f"粘贴的文字有 {len(text)} 字，超过了 {MAX_CHARS} 字的上限；"
                                        "请只粘贴这一份通知。"})
     return text
 
@@ -294,7 +296,7 @@ def _item(normal: str) -> tuple[bool, re.Match | None]:
 
 
 def parse_notice(text: str, year: int) -> ParsedNotice:
-    """The notice's 法定假日 and 调休上班日 of `year`; CalendarError names the first
+    """The notice's 法定假日 and 调休上班日 of `year`; FieldErrors names the first
     line that cannot be right."""
     lines = _lines(_check_size(text))
     title, festivals = None, []

@@ -16,7 +16,6 @@ same transaction.
 """
 import calendar as std_calendar
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,15 +24,15 @@ from decimal import Decimal
 import chinese_calendar
 from sqlalchemy import func, insert, select
 
-from portal import clock
+from portal import clock, halfday
 from portal.audit import rules as audit
+from portal.errors import FieldErrors
 from portal.extensions import db
+from portal.text import has_control
 from portal.workdays.models import CalendarDay, CalendarSource, CalendarYear, DayKind
 
 MIN_YEAR, MAX_YEAR = 2004, 2100
 MAX_NAME = 40
-HALVES = ("am", "pm")
-HALF_LABELS = {"am": "上午", "pm": "下午"}
 
 # The package names holidays in English, one name per day.
 PACKAGE_NAMES = {
@@ -63,14 +62,6 @@ class CalendarMissing(Exception):
     def __init__(self, years):
         self.years = sorted(set(years))
         super().__init__("、".join(str(y) for y in self.years) + "年的工作日历尚未录入。")
-
-
-class CalendarError(Exception):
-    """Field name → Chinese message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -132,19 +123,12 @@ def is_workday(day: date) -> bool:
     return day_kind(day).is_workday
 
 
-def _half_index(day: date, half) -> int:
-    half = str(getattr(half, "value", half))
-    if half not in HALVES:
-        raise ValueError("请选择上午或下午。")
-    return day.toordinal() * 2 + HALVES.index(half)
-
-
 def working_days(start: date, start_half, end: date, end_half, count_holidays: bool = False) -> Decimal:
     """Days from start's half (上午 am / 下午 pm) to end's half, both included, in
     half days: Mon am → Mon am is 0.5, Mon am → Tue pm 2, Mon pm → Tue am 1.
     Only workdays count, unless `count_holidays` (every calendar day counts, as for
     产假); that needs no calendar, so it never raises CalendarMissing."""
-    first, last = _half_index(start, start_half), _half_index(end, end_half)
+    first, last = halfday.index(start, start_half), halfday.index(end, end_half)
     if end < start:
         raise ValueError("结束日期不能早于开始日期。")
     if last < first:
@@ -334,9 +318,9 @@ def prefill_year(actor, year: int) -> int:
     """One year from the package, asked for from the calendar page."""
     _check_year(year, "year")
     if year_of(year) is not None:
-        raise CalendarError({"year": f"{year}年已覆盖，无需导入。"})
+        raise FieldErrors({"year": f"{year}年已覆盖，无需导入。"})
     if not package_covers(year):
-        raise CalendarError({"year": f"已安装的 chinese-calendar 没有{year}年的数据，请根据国务院办公厅通知手工录入。"})
+        raise FieldErrors({"year": f"已安装的 chinese-calendar 没有{year}年的数据，请根据国务院办公厅通知手工录入。"})
     prefill_from_package([year], actor=actor)
     return year
 
@@ -345,11 +329,7 @@ def prefill_year(actor, year: int) -> int:
 
 def _check_year(year, field_name: str) -> None:
     if not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
-        raise CalendarError({field_name: f"只能录入 {MIN_YEAR}–{MAX_YEAR} 年的日历。"})
-
-
-def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch)[0] == "C" for ch in text)
+        raise FieldErrors({field_name: f"只能录入 {MIN_YEAR}–{MAX_YEAR} 年的日历。"})
 
 
 def snapshot(row: CalendarDay) -> dict:
@@ -371,7 +351,7 @@ def _refuse_closed(day: date, errors: dict[str, str]) -> None:
 
     try:
         locks.refuse_span(None, day, day)
-    except locks.LockError as locked:
+    except FieldErrors as locked:
         errors["day"] = locked.errors["day"]
 
 
@@ -386,7 +366,7 @@ def set_day(actor, day, kind, name, *, year: int | None = None) -> CalendarDay:
         errors["kind"] = "请选择“法定假日”或“调休上班日”。"
         kind = None
     name = (name or "").strip()
-    if _has_control(name):
+    if has_control(name, strict=True):
         errors["name"] = "名称不能包含控制字符。"
     elif len(name) > MAX_NAME:
         errors["name"] = f"名称不能超过 {MAX_NAME} 个字。"
@@ -397,7 +377,7 @@ def set_day(actor, day, kind, name, *, year: int | None = None) -> CalendarDay:
     if "day" not in errors:
         _refuse_closed(day, errors)
     if errors:
-        raise CalendarError(errors)
+        raise FieldErrors(errors)
     row = db.session.get(CalendarDay, day)
     now = clock.now()
     if row is None:
@@ -426,10 +406,10 @@ def clear_day(actor, day, *, year: int | None = None) -> None:
     if not errors:
         _refuse_closed(day, errors)
     if errors:
-        raise CalendarError(errors)
+        raise FieldErrors(errors)
     row = db.session.get(CalendarDay, day)
     if row is None:
-        raise CalendarError({"day": f"{clock.format_date(day)}没有特殊安排，无需删除。"})
+        raise FieldErrors({"day": f"{clock.format_date(day)}没有特殊安排，无需删除。"})
     before = snapshot(row)
     db.session.delete(row)
     db.session.flush()
@@ -442,11 +422,11 @@ def confirm_year(actor, year) -> CalendarYear:
     now on the year's workdays are computed from the table."""
     _check_year(year, "year")
     if year_of(year) is not None:
-        raise CalendarError({"year": f"{year}年已确认，无需重复确认。"})
+        raise FieldErrors({"year": f"{year}年已确认，无需重复确认。"})
     holidays = db.session.scalar(select(func.count()).select_from(CalendarDay).where(
         CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31)), CalendarDay.kind == DayKind.HOLIDAY))
     if not holidays:
-        raise CalendarError({"year": f"{year}年尚未录入任何法定假日，不能确认该年已录入完整。"})
+        raise FieldErrors({"year": f"{year}年尚未录入任何法定假日，不能确认该年已录入完整。"})
     row = CalendarYear(year=year, source=CalendarSource.ADMIN, confirmed_at=clock.now(), confirmed_by_id=actor.id)
     db.session.add(row)
     db.session.flush()
@@ -481,7 +461,7 @@ def notice_open(year: int) -> None:
     _check_year(year, "notice")
     covered = year_of(year)
     if covered is not None:
-        raise CalendarError({"notice": f"{year}年已覆盖（{covered.source.label}，{clock.format_date(covered.confirmed_at)}），"
+        raise FieldErrors({"notice": f"{year}年已覆盖（{covered.source.label}，{clock.format_date(covered.confirmed_at)}），"
                                        f"不能再导入通知；如需修改，请在{year}年的日历页面逐日修改。"})
 
 
@@ -508,7 +488,7 @@ def import_notice(actor, year: int, parsed) -> NoticeChanges:
     overwritten or removed."""
     notice_open(year)
     if parsed.year != year:
-        raise CalendarError({"notice": f"这是{parsed.year}年的通知，本页是{year}年的工作日历。"})
+        raise FieldErrors({"notice": f"这是{parsed.year}年的通知，本页是{year}年的工作日历。"})
     changes = notice_changes(year, parsed)
     wanted = parsed.special
     now, before = clock.now(), [snapshot(row) for row, _ in changes.overwritten] + [

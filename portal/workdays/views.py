@@ -5,6 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import clock
 from portal.auth.policy import Action, can, require
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.htmx import render
 from portal.workdays import rules
@@ -58,7 +59,7 @@ def day_POST(year: int):
     try:
         row = rules.set_day(current_user, day, form.kind.data, form.name.data, year=year)
         db.session.commit()
-    except rules.CalendarError as error:
+    except FieldErrors as error:
         db.session.rollback()
         form.show_errors(error.errors)
         return _year_page(year, form=form, status=400)
@@ -80,7 +81,7 @@ def day_delete_POST(year: int, iso: str):
     try:
         rules.clear_day(current_user, day, year=year)
         db.session.commit()
-    except rules.CalendarError as error:
+    except FieldErrors as error:
         db.session.rollback()
         return _year_page(year, errors={"list": error.errors["day"]}, status=400)
     flash(f"已删除{clock.format_date(day)}的安排，该日恢复为普通的{rules.DayInfo(rules.plain_kind(day)).label}。",
@@ -93,7 +94,7 @@ def _year_action(year: int, action, conflict: str, success: str):
     try:
         action(current_user, year)
         db.session.commit()
-    except rules.CalendarError as error:
+    except FieldErrors as error:
         db.session.rollback()
         return _year_page(year, errors=error.errors, status=400)
     except IntegrityError:
@@ -152,7 +153,7 @@ def notice_POST(year: int):
     try:
         rules.notice_open(year)
         parsed = parse_notice(form.notice.data, year)
-    except rules.CalendarError as error:
+    except FieldErrors as error:
         form.show_errors(error.errors)
         return _notice_page(year, form, status=400)
     return _notice_page(year, form, parsed=parsed)
@@ -169,7 +170,7 @@ def notice_confirm_POST(year: int):
         parsed = parse_notice(form.notice.data, year)
         changes = rules.import_notice(current_user, year, parsed)
         db.session.commit()
-    except rules.CalendarError as error:
+    except FieldErrors as error:
         db.session.rollback()
         form.show_errors(error.errors)
         return _notice_page(year, form, status=400)

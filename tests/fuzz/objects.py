@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.auth.models import Account
+from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Community
 
@@ -27,7 +28,7 @@ def _file_leave(username: str, code: str, days: list[date]) -> int:
         data = rules.LeaveInput(type_id, day, "am", day, "pm", "家中有事", "本市", "")
         try:
             leave = rules.submit(person_account, person_account.person, data, {"LEAVE_STREET_APPROVAL_OVER_DAYS": 3})
-        except rules.LeaveError:
+        except FieldErrors:
             db.session.rollback()
             continue
         db.session.commit()
@@ -109,7 +110,7 @@ def pending_correction(username: str) -> int:
         try:
             row = corrections.request(person_account, person_account.person, "clock_in",
                                       clock.today() - timedelta(days=back), "08:20", "忘记签到")
-        except corrections.CorrectionError:
+        except FieldErrors:
             db.session.rollback()
             continue
         db.session.commit()
