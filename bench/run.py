@@ -137,9 +137,13 @@ def log(message: str) -> None:
 
 # -- the server -----------------------------------------------------------------------
 
-def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
+def start_server(url: str, port: int, workers: int, clock_now: datetime | None = None) -> subprocess.Popen:
+    """gunicorn on the bench app; `clock_now` freezes its clock elsewhere than at
+    the generation's "now" (the morning scenario)."""
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "BENCH_DATABASE_URL": url, "PORTAL_CONFIG": "demo"}
+    if clock_now is not None:
+        env["BENCH_CLOCK_NOW"] = clock_now.isoformat()
     logfile = open(BENCH_DIR / "gunicorn.log", "w")  # noqa: SIM115 - lives as long as the server
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
