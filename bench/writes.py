@@ -95,9 +95,10 @@ def interleave(cards: list[Card]) -> list[Card]:
     return [card for row in zip_longest(*groups.values()) for card in row if card is not None]
 
 
-def file_leave(community, count: int, now: datetime) -> list[int]:
+def file_leave(community, count: int, now: datetime, per_day: int = 4) -> list[int]:
     """One-day 事假 requests of the community's grid workers on the coming working
-    days (each day one person), as the workers would file them."""
+    days (`per_day` people a day, the year's calendar permitting), as the workers
+    would file them."""
     from flask import current_app
 
     from portal.auth.models import Account
@@ -115,7 +116,8 @@ def file_leave(community, count: int, now: datetime) -> list[int]:
     personal = db.session.scalar(select(LeaveType.id).where(LeaveType.code == "personal"))
     day = now.date() + timedelta(days=3)
     filed: list[int] = []
-    for attempt in range(count * 4):
+    turn = 0
+    for _ in range(count * 2):
         if len(filed) >= count:
             break
         day += timedelta(days=1)
@@ -124,14 +126,16 @@ def file_leave(community, count: int, now: datetime) -> list[int]:
                 continue
         except workdays.CalendarMissing:
             break
-        person = workers[attempt % len(workers)]
-        data = rules.LeaveInput(personal, day, "am", day, "pm", "处理家中私事", "包头市青山区")
-        try:
-            with db.session.begin_nested():
-                filed.append(rules.submit(accounts[person.id], person, data, current_app.config, now=now).id)
-        except (rules.LeaveError, PermissionError):
-            continue
-    return filed
+        for _ in range(per_day):
+            person = workers[turn % len(workers)]
+            turn += 1
+            data = rules.LeaveInput(personal, day, "am", day, "pm", "处理家中私事", "包头市青山区")
+            try:
+                with db.session.begin_nested():
+                    filed.append(rules.submit(accounts[person.id], person, data, current_app.config, now=now).id)
+            except (rules.LeaveError, PermissionError):
+                continue
+    return filed[:count]
 
 
 class WriteStream:
