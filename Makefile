@@ -7,7 +7,7 @@ PORT ?= 5000
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
-.PHONY: install run serve test test-sqlite test-e2e test-faults test-time-travel lint migrate seed clean-db bench bench-run
+.PHONY: install run serve test test-sqlite test-e2e test-faults test-time-travel lint migrate seed clean-db bench bench-run bench-morning bench-compare
 
 install: $(BIN)/.installed
 
@@ -70,8 +70,12 @@ clean-db:
 	rm -f instance/portal.db instance/portal.db-wal instance/portal.db-shm
 
 # Benchmark (README, "Benchmark"): a district with YEARS of history in its own database
-# (SQLite under instance/bench/, or BENCH_DB=postgresql://…), the EXPLAIN check of the hot
-# queries, then gunicorn on 127.0.0.1 driven by wrk. BENCH_FRESH=1 regenerates the data.
+# (SQLite under instance/bench/, or BENCH_DB=postgresql://…), its past days closed
+# (close-days, once the portal has it), the EXPLAIN check of the hot queries, then
+# gunicorn on 127.0.0.1: the routes' table (the four targets under a write stream),
+# the district morning (aiohttp: desks, hall screens, 300 phones, 签到 at 08:30) and
+# the 1-year/5-year comparison of the runs kept in bench/results/. Each load run writes
+# to a copy of the generated database. BENCH_FRESH=1 regenerates the data.
 YEARS ?= 1
 BENCH_DB ?= sqlite:///$(CURDIR)/instance/bench/bench-$(YEARS)y.db
 bench: install
@@ -79,9 +83,18 @@ bench: install
 	BENCH_DATABASE_URL=$(BENCH_DB) $(BIN)/python -m bench.generate --years $(YEARS) $(if $(BENCH_FRESH),,--reuse)
 	BENCH_DATABASE_URL=$(BENCH_DB) $(BIN)/python -m bench.explain
 	BENCH_DATABASE_URL=$(BENCH_DB) $(BIN)/python -m bench.run
+	BENCH_DATABASE_URL=$(BENCH_DB) $(BIN)/python -m bench.morning
+	$(BIN)/python -m bench.compare
 
 bench-run: install
 	BENCH_DATABASE_URL=$(BENCH_DB) $(BIN)/python -m bench.run
+
+# Only the district morning (60 s; BENCH_MORNING_SECONDS to shorten while developing).
+bench-morning: install
+	BENCH_DATABASE_URL=$(BENCH_DB) $(BIN)/python -m bench.morning
+
+bench-compare:
+	$(BIN)/python -m bench.compare
 
 # A longer fuzz hunt than `make test` runs (tests/fuzz; FUZZ_EXAMPLES per form and database).
 .PHONY: fuzz

@@ -36,3 +36,45 @@ def read_now(app) -> datetime:
     with app.app_context():
         value = db.session.execute(text("SELECT value FROM bench_meta WHERE key = 'now'")).scalar_one()
         return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def working_copy(url: str, name: str) -> str:
+    """A copy of the generated district for one run that writes (status changes,
+    leave decisions, the morning's 签到): every run then starts from the same data,
+    and the frozen clock never meets events a previous run left on its day.
+    SQLite: a file next to it; PostgreSQL: a database created from it as a template."""
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        source = parsed.database
+        target = f"{source.removesuffix('.db')}.{name}.db"
+        for suffix in ("-wal", "-shm", ""):
+            if os.path.exists(target + suffix):
+                os.remove(target + suffix)
+        # SQLite's backup API: one consistent copy, WAL included, readers or not.
+        import sqlite3
+
+        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+        return parsed.set(database=target).render_as_string(hide_password=False)
+    copy = f"{parsed.database}_{name}"
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{copy}"'))
+        conn.execute(text(f'CREATE DATABASE "{copy}" TEMPLATE "{parsed.database}"'))
+    admin.dispose()
+    return parsed.set(database=copy).render_as_string(hide_password=False)
+
+
+def worker_rss_mb(server_pid: int) -> list[float]:
+    """Resident memory (VmRSS, MB) of each gunicorn worker of this master."""
+    import psutil
+
+    try:
+        children = psutil.Process(server_pid).children()
+    except psutil.NoSuchProcess:
+        return []
+    return sorted(round(child.memory_info().rss / 2**20, 1) for child in children)

@@ -15,11 +15,12 @@ import re
 import sys
 
 from flask import has_request_context
-from sqlalchemy import event, select
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
+from bench.client import PASSWORD
 from bench.common import bench_url, make_app, read_now
-from bench.run import PASSWORD, Endpoint, endpoints
+from bench.run import Endpoint, endpoints, route_ids
 
 EVENT_TABLE = "activity_events"
 # Tables that grow with the years: a full scan of one is reported (not a failure).
@@ -45,14 +46,12 @@ def main(argv=None) -> int:
     app = make_app(url)
     now = read_now(app)
     app.config["CLOCK_NOW"] = now
-    from portal.board.rules import board_version
     from portal.extensions import db
-    from portal.org.models import Community, Street
 
     with app.app_context():
-        fangzhi = db.session.scalar(select(Community.id).where(Community.slug == "fangzhi"))
-        kexue = db.session.scalar(select(Street.id).where(Street.slug == "kexue"))
-        ids = {"fangzhi": fangzhi, "kexue": kexue, "version": board_version(fangzhi), "stamp": int(now.timestamp())}
+        years = float(db.session.execute(text("SELECT value FROM bench_meta WHERE key = 'years'")).scalar_one())
+    ids = route_ids(app, now, years)
+    fangzhi = ids["fangzhi"]
     points = [p for p in endpoints(ids) if p.key != "bare"] + [
         Endpoint("me", "worker's own 考勤", "fangzhi_worker01", "/attendance/me"),
         Endpoint("log", "community event log, today", "fangzhi_secretary", f"/board/{fangzhi}/log"),

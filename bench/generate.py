@@ -445,6 +445,32 @@ def fix_sequences(engine, tables) -> None:
                               f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"))
 
 
+def lock_months(members, first: date, now: datetime) -> int:
+    """封帐 of every street's months up to the last one whose lock day (the 4th of
+    the next month, 16:00) has passed, as the 街镇 does it (portal.attendance.locks.lock,
+    without its audit row): after the day-close has stored the months' days, each
+    lock keeps what it saw, and the locked months' rows are never rewritten."""
+    from portal.attendance import days
+    from portal.attendance.models import MonthLock
+    from portal.extensions import db
+
+    count = 0
+    for member in {m.street_id: m for m in members}.values():
+        month = first.replace(day=1)
+        while True:
+            nxt = (month + timedelta(days=32)).replace(day=1)
+            locked_at = local_at(nxt + timedelta(days=4), 16 * 60)
+            if locked_at > now:
+                break
+            db.session.add(MonthLock(street_id=member.street_id, month=month, locked_at=locked_at,
+                                     locked_by_id=member.street_leader,
+                                     snapshot=days.snapshot(member.street_id, month, nxt - timedelta(days=1))))
+            count += 1
+            month = nxt
+        db.session.commit()
+    return count
+
+
 # -- inspections ----------------------------------------------------------------------
 
 def generate_inspections(rng, first: date, today: date, now: datetime) -> tuple[int, int]:
@@ -519,7 +545,7 @@ def generate(url: str, years: float, now: datetime) -> dict:
     from flask_migrate import upgrade
 
     from portal import MIGRATIONS_DIR
-    from portal.attendance.models import AttendanceCorrection, MonthLock
+    from portal.attendance.models import AttendanceCorrection
     from portal.attendance.settings import ensure_default
     from portal.demo import seed_demo_day, seed_demo_leave, seed_demo_people
     from portal.extensions import db
@@ -643,21 +669,19 @@ def generate(url: str, years: float, now: datetime) -> dict:
             "e.entered_by_id, :no, 0 FROM activity_events e "
             "JOIN (SELECT person_id, max(id) AS id FROM activity_events GROUP BY person_id) m ON m.id = e.id "
             "WHERE e.person_id NOT IN (SELECT person_id FROM current_statuses)"), {"no": False})
-        locks = []
-        month = first.replace(day=1)
-        for member in {m.street_id: m for m in members}.values():
-            month = first.replace(day=1)
-            while month < today.replace(day=1):
-                nxt = (month + timedelta(days=32)).replace(day=1)
-                locks.append({"street_id": member.street_id, "month": month, "locked_by_id": member.street_leader,
-                              "locked_at": local_at(nxt + timedelta(days=4), 16 * 60)})
-                month = nxt
-        db.session.execute(insert(MonthLock), locks)
         db.session.commit()
-        log(f"today's board: {stats['today_events']} events; {len(locks)} month locks")
+        log(f"today's board: {stats['today_events']} events")
+        stats["days_closed"] = close_days()
+        locks = lock_months(members, first, now)
+        log(f"{locks} month locks")
 
         stats["inspections"], stats["bulletins"] = generate_inspections(rng, first, today, now)
         log(f"{stats['inspections']} inspections, {stats['bulletins']} bulletins")
+
+        # Stored day results written outside a request: a server kept running on this
+        # database must drop what it kept (the same note as for the bulk events above).
+        versions.touch(db.session, freshness.GLOBAL)
+        db.session.commit()
 
         db.session.execute(text("CREATE TABLE bench_meta (key VARCHAR(40) PRIMARY KEY, value VARCHAR(200))"))
         meta = {"now": now.isoformat(), "years": str(years), **{k: str(v) for k, v in stats.items()}}
@@ -670,6 +694,22 @@ def generate(url: str, years: float, now: datetime) -> dict:
                 conn.execute(text("ANALYZE"))
     stats["seconds"] = round(timer.monotonic() - started)
     return stats
+
+
+def close_days() -> str:
+    """Store the day results of every day up to yesterday, as the nightly
+    `flask attendance close-days` does on a live server (the events above were
+    written with the DBAPI, which no hook of the app sees)."""
+    from portal.attendance import days
+
+    started = timer.monotonic()
+    days.close_days()
+    from portal.extensions import db
+
+    db.session.commit()
+    seconds = timer.monotonic() - started
+    log(f"close-days: {seconds:.0f} s")
+    return f"{seconds:.0f} s"
 
 
 def existing_years(url: str) -> str | None:

@@ -12,10 +12,11 @@ import statistics
 import sys
 import time
 
-from sqlalchemy import select
+from sqlalchemy import text
 
+from bench.client import PASSWORD
 from bench.common import bench_url, make_app, read_now
-from bench.run import PASSWORD, endpoints
+from bench.run import endpoints, route_ids
 
 
 def main(argv=None) -> int:
@@ -28,15 +29,13 @@ def main(argv=None) -> int:
     import bench.wsgi as bench_wsgi  # the bench app: bare route, SQL counter, frozen clock
 
     app = bench_wsgi.app
-    from portal.board.rules import board_version
     from portal.extensions import db
-    from portal.org.models import Community, Street
 
     now = read_now(make_app(bench_url()))
     with app.app_context():
-        fangzhi = db.session.scalar(select(Community.id).where(Community.slug == "fangzhi"))
-        kexue = db.session.scalar(select(Street.id).where(Street.slug == "kexue"))
-        ids = {"fangzhi": fangzhi, "kexue": kexue, "version": board_version(fangzhi), "stamp": int(now.timestamp())}
+        years = float(db.session.execute(text("SELECT value FROM bench_meta WHERE key = 'years'")).scalar_one())
+    ids = route_ids(app, now, years)
+    fangzhi = ids["fangzhi"]
     point = next(p for p in endpoints(ids) if p.key == args.key)
     client = app.test_client()
     if point.user:

@@ -16,7 +16,6 @@ The table is printed and written to bench/results/<UTC time>-<backend>-<years>y.
 """
 import argparse
 import http.client
-import http.cookiejar
 import json
 import os
 import re
@@ -30,18 +29,20 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from bench.common import BENCH_DIR, bench_url, make_app, read_now
+from bench import writes
+from bench.client import NoRedirect, login
+from bench.common import BENCH_DIR, bench_url, make_app, read_now, worker_rss_mb, working_copy
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PASSWORD = "demo-pass-2026"  # noqa: S105 - the demo accounts' password, demo mode only
 
 
 @dataclass
@@ -54,22 +55,80 @@ class Endpoint:
     expect: int = 200
     target: float | None = None
     probe: dict = field(default_factory=dict)
+    writes: bool = False        # measured while the write stream (bench/writes.py) runs
+    follow: bool = False        # a poller: after a change (200) it asks with the new poller's URL
+    paths: list | None = None   # one request per path, each path once in the run (first views)
     duration: float = 0
     runs: list = field(default_factory=list)
 
 
 def endpoints(ids: dict) -> list[Endpoint]:
-    fz, kx = ids["fangzhi"], ids["kexue"]
+    fz, kx, year, quarter = ids["fangzhi"], ids["kexue"], ids["year"], ids["quarter"]
     poll = f"/board/{fz}/poll?v={ids['version']}&t={ids['stamp']}&sort=grid"
+    cold = list(ids["cold_sheets"])
     return [
         Endpoint("bare", "bare route (no database)", None, "/_bench/bare"),
-        Endpoint("poll", "board poll, unchanged (204)", "fangzhi_secretary", poll, htmx=True, expect=204, target=0.9),
-        Endpoint("fragment", "board fragment, 纺织社区", "fangzhi_secretary", f"/board/{fz}", htmx=True, target=0.5),
+        Endpoint("poll", "board poll, unchanged (204) or changed", "fangzhi_secretary", poll, htmx=True, expect=204,
+                 target=0.9, writes=True, follow=True),
+        Endpoint("fragment", "board fragment, 纺织社区", "fangzhi_secretary", f"/board/{fz}", htmx=True, target=0.5,
+                 writes=True),
         Endpoint("board", "board page, 纺织社区", "fangzhi_secretary", f"/board/{fz}"),
-        Endpoint("queue", "leave approval queue", "fangzhi_secretary", "/leave/queue", target=0.4),
-        Endpoint("sheet", "month 考勤表, 科学路街道", "kexue_leader", f"/attendance/sheet?street={kx}", target=0.1),
+        Endpoint("queue", "leave approval queue", "fangzhi_secretary", "/leave/queue", target=0.4, writes=True),
+        Endpoint("sheet", "month 考勤表, 科学路街道", "kexue_leader", f"/attendance/sheet?street={kx}", target=0.1,
+                 writes=True),
         Endpoint("bulletins", "通报 page", "inspector", "/inspections/bulletins"),
+        Endpoint("assess-year", f"考核 {year}, 科学路街道", "kexue_leader", f"/assessment/streets/{kx}?period={year}",
+                 target=0.02),
+        Endpoint("assess-quarter", f"考核 {quarter}, 科学路街道", "kexue_leader",
+                 f"/assessment/streets/{kx}?period={quarter}", target=0.04),
+        Endpoint("dash-street", "数据看板 12 months, 科学路街道", "kexue_leader", f"/dashboards/streets/{kx}?months=12",
+                 target=0.02),
+        Endpoint("dash-district", "数据看板, district", "inspector", "/dashboards/district", target=0.05),
+        Endpoint("assess-community", f"考核 {quarter}, 纺织社区 (书记)", "fangzhi_secretary",
+                 f"/assessment/communities/{fz}?period={quarter}", target=0.05),
+        Endpoint("audit", "操作日志, 街镇领导 (科学路)", "kexue_leader", "/audit/", target=0.05),
+        Endpoint("sheet-cold", "street 考勤表, a month first viewed", "inspector", cold[0], paths=cold, target=0.02),
     ]
+
+
+def last_quarter(today: date) -> tuple[str, str]:
+    """The year and the last finished quarter (of that year) before `today`."""
+    months_done = (today.month - 1) // 3 * 3
+    if months_done == 0:
+        return str(today.year - 1), f"{today.year - 1}-Q4"
+    return str(today.year), f"{today.year}-Q{months_done // 3}"
+
+
+def cold_sheets(street_ids: list[int], first: date, today: date) -> list[str]:
+    """Street 考勤表 URLs of every (month, street) of the history before this month
+    (the partial first month left out), streets in turn: each is asked once in a
+    run, so each is a first view for the worker that answers it."""
+    months = []
+    month = (first + timedelta(days=32)).replace(day=1)
+    while month < today.replace(day=1):
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return [f"/attendance/sheet?street={street}&month={month:%Y-%m}" for month in reversed(months)
+            for street in street_ids]
+
+
+def route_ids(app, now: datetime, years: float) -> dict:
+    """What the routes' URLs need: ids of 纺织社区 and 科学路街道, the board's version,
+    the periods and the first-view sheets."""
+    from portal import clock
+    from portal.board.rules import board_version
+    from portal.extensions import db
+    from portal.org.models import Community, Street
+
+    today = clock.to_local(now).date()
+    year, quarter = last_quarter(today)
+    with app.app_context():
+        fangzhi = db.session.scalar(select(Community.id).where(Community.slug == "fangzhi"))
+        kexue = db.session.scalar(select(Street.id).where(Street.slug == "kexue"))
+        streets = list(db.session.scalars(select(Street.id).order_by(Street.sort_order)))
+        return {"fangzhi": fangzhi, "kexue": kexue, "version": board_version(fangzhi), "stamp": int(now.timestamp()),
+                "year": year, "quarter": quarter,
+                "cold_sheets": cold_sheets(streets, today - timedelta(days=round(365 * years)), today)}
 
 
 def log(message: str) -> None:
@@ -78,9 +137,13 @@ def log(message: str) -> None:
 
 # -- the server -----------------------------------------------------------------------
 
-def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
+def start_server(url: str, port: int, workers: int, clock_now: datetime | None = None) -> subprocess.Popen:
+    """gunicorn on the bench app; `clock_now` freezes its clock elsewhere than at
+    the generation's "now" (the morning scenario)."""
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "BENCH_DATABASE_URL": url, "PORTAL_CONFIG": "demo"}
+    if clock_now is not None:
+        env["BENCH_CLOCK_NOW"] = clock_now.isoformat()
     logfile = open(BENCH_DIR / "gunicorn.log", "w")  # noqa: SIM115 - lives as long as the server
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
@@ -127,19 +190,6 @@ def drain(base: str, workers: int) -> None:
 
 # -- sessions and probes --------------------------------------------------------------
 
-def login(base: str, username: str) -> str:
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/login").read().decode()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode({"username": username, "password": PASSWORD, "csrf_token": token}).encode()
-    opener.open(f"{base}/login", data=form).read()
-    cookies = {c.name: c.value for c in jar}
-    if "portal_session" not in cookies:
-        raise SystemExit(f"login of {username} failed")
-    return "; ".join(f"{k}={v}" for k, v in cookies.items())
-
-
 def poller_path(html: str) -> str:
     """The poll URL a board page hands its poller (version, time, and the key the
     fast path of an unchanged poll checks), as the browser would request it."""
@@ -176,11 +226,6 @@ def timed_probe(base: str, endpoint: Endpoint, headers: dict) -> dict:
     return result
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
 # -- load -----------------------------------------------------------------------------
 
 def load_wrk(base, endpoint, headers, duration, max_requests, connections) -> dict:
@@ -202,26 +247,38 @@ def load_wrk(base, endpoint, headers, duration, max_requests, connections) -> di
 
 
 def load_threads(base, endpoint, headers, duration, max_requests, connections) -> dict:
-    """The fallback when wrk is not installed: one thread per connection."""
+    """The Python load generator (wrk is not installed, or a route needs it): one
+    thread per connection. A poller follows the board (a 200 hands it the next
+    poller's URL, as htmx swaps it in); a route with `paths` asks each path once."""
     parsed = urllib.parse.urlsplit(base)
-    latencies, unexpected, cpu = [], [0], []
+    latencies, unexpected, cpu, changed = [], [0], [], [0]
     lock = threading.Lock()
     deadline = time.monotonic() + duration
 
     def worker():
+        path = endpoint.path
         while time.monotonic() < deadline:
             with lock:
                 if len(latencies) >= max_requests:
                     return
+                if endpoint.paths is not None:
+                    if not endpoint.paths:
+                        return
+                    path = endpoint.paths.pop(0)
             started = time.perf_counter()
-            conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
-            conn.request("GET", endpoint.path, headers=headers)
+            conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=120)
+            conn.request("GET", path, headers=headers)
             response = conn.getresponse()
-            response.read()
+            body = response.read()
             conn.close()
+            elapsed = (time.perf_counter() - started) * 1000
+            moved = endpoint.follow and response.status == 200
+            if moved:
+                path = poller_path(body.decode())
             with lock:
-                latencies.append((time.perf_counter() - started) * 1000)
-                unexpected[0] += response.status != endpoint.expect
+                latencies.append(elapsed)
+                changed[0] += moved
+                unexpected[0] += response.status != endpoint.expect and not moved
                 cpu.append(int(response.getheader("X-Bench-CPU") or 0) / 1000)
 
     started = time.monotonic()
@@ -232,9 +289,12 @@ def load_threads(base, endpoint, headers, duration, max_requests, connections) -
         thread.join()
     elapsed = time.monotonic() - started
     latencies.sort()
+    if not latencies:
+        raise SystemExit(f"{endpoint.key}: no response within {duration} s")
     return {"rps": len(latencies) / elapsed, "p50": latencies[len(latencies) // 2],
             "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
-            "requests": len(latencies), "unexpected": unexpected[0], "cpu": statistics.mean(cpu or [0])}
+            "requests": len(latencies), "unexpected": unexpected[0], "changed": changed[0],
+            "cpu": statistics.mean(cpu or [0])}
 
 
 # -- the table ------------------------------------------------------------------------
@@ -261,8 +321,25 @@ def summarise(points: list[Endpoint]) -> list[dict]:
             "rounds": [round(r["rps"], 1) for r in point.runs],
             "requests": sum(r["requests"] for r in point.runs),
             "unexpected": sum(r["unexpected"] for r in point.runs),
+            "changed": sum(r.get("changed", 0) for r in point.runs),
+            "writes": None if not point.writes else {
+                name: sum(r["writes"][name] for r in point.runs) for name in point.runs[0]["writes"]},
         })
     return rows
+
+
+def writes_text(writes: dict | None) -> str:
+    """"412 status + 9 leave (0)": the writes done while the route was measured, and
+    the write errors in brackets."""
+    if not writes:
+        return ""
+    errors = writes["errors"] + writes["decision_errors"]
+    return f"{writes['writes']} status + {writes['decisions']} leave ({errors})"
+
+
+def changed_text(row: dict) -> str:
+    """For a poller: how many of its answers carried a change (200) it then followed."""
+    return f"; {row['changed']} polls answered a change" if row["changed"] else ""
 
 
 def ratio_text(value: float) -> str:
@@ -271,14 +348,14 @@ def ratio_text(value: float) -> str:
 
 def table(rows: list[dict]) -> str:
     lines = ["| route | status | req/s | ratio | p50 ms | p50 ×bare | p99 ms | p99 ×bare | CPU ms | CPU ×bare "
-             "| bytes | SQL | target (req/s ratio) |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+             "| bytes | SQL | writes during (errors) | target (req/s ratio) |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
     for r in rows:
         target = "" if r["target"] is None else f"≥ {r['target']:g} {'met' if r['met'] else 'MISSED'}"
         lines.append(
             f"| {r['label']} | {r['status']} | {r['rps']:.1f} | {ratio_text(r['ratio'])} | {r['p50']:.1f} | "
             f"{r['p50_ratio']:.1f} | {r['p99']:.1f} | {r['p99_ratio']:.1f} | {r['cpu']:.2f} | {r['cpu_ratio']:.1f} | "
-            f"{r['bytes']} | {r['sql']} | {target} |")
+            f"{r['bytes']} | {r['sql']} | {writes_text(r['writes'])}{changed_text(r)} | {target} |")
     return "\n".join(lines)
 
 
@@ -300,61 +377,79 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 3)))
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 5099)))
     parser.add_argument("--only", help="comma-separated route keys (bare is always measured)")
+    parser.add_argument("--no-writes", action="store_true", help="measure every route without the write stream")
     parser.add_argument("--note", default=os.environ.get("BENCH_NOTE", ""), help="a line for the results file")
     args = parser.parse_args(argv)
 
-    url = bench_url(args.db)
-    app = make_app(url)
+    source = bench_url(args.db)
+    app = make_app(source)
     try:
         now = read_now(app)
     except Exception:  # noqa: BLE001 - any failure here means: not generated yet
         raise SystemExit("no bench district in this database: run `python -m bench.generate` first") from None
-    from portal.board.rules import board_version
     from portal.extensions import db
-    from portal.org.models import Community, Street
 
     with app.app_context():
-        fangzhi = db.session.scalar(select(Community.id).where(Community.slug == "fangzhi"))
-        kexue = db.session.scalar(select(Street.id).where(Street.slug == "kexue"))
-        ids = {"fangzhi": fangzhi, "kexue": kexue, "version": board_version(fangzhi), "stamp": int(now.timestamp())}
         meta = dict(db.session.execute(text("SELECT key, value FROM bench_meta")).all())
-    backend = make_url(url).get_backend_name()
+    ids = route_ids(app, now, float(meta.get("years", 1)))
+    backend = make_url(source).get_backend_name()
     points = endpoints(ids)
     if args.only:
         wanted = {"bare", *args.only.split(",")}
         points = [p for p in points if p.key in wanted]
+    if args.no_writes:
+        for point in points:
+            point.writes = False
     use_wrk = shutil.which("wrk") and os.environ.get("BENCH_LOADGEN", "wrk") == "wrk"
-    load = load_wrk if use_wrk else load_threads
-    generator = "wrk 1 thread" if load is load_wrk else "Python threads"
+    generator = "wrk 1 thread" if use_wrk else "Python threads"
     log(f"{backend}, {meta.get('years')} year(s), {meta.get('history_events')} history events; "
         f"gunicorn {args.workers} sync workers; {generator}, {args.connections} connections, "
         f"{args.duration:g} s or {args.max_requests} requests per route and round, {args.rounds} rounds")
 
+    # The writes go to a copy: every run starts from the generated district.
+    url = working_copy(source, "run")
+    plan = writes.prepare(make_app(url, now), "kexue", "fangzhi") if any(p.writes for p in points) else None
+    if plan:
+        log(f"write stream: {len(plan.cards)} people of 科学路街道, {len(plan.pending)} pending leave requests")
     server = start_server(url, args.port, args.workers)
     base = f"http://127.0.0.1:{args.port}"
     try:
         cookies = {user: login(base, user) for user in {p.user for p in points if p.user}}
+        stream = None
+        if plan:
+            stream = writes.WriteStream(base, plan)
+            stream.login()
         for point in points:
             if point.key == "poll":
                 page = urllib.request.Request(f"{base}/board/{ids['fangzhi']}", headers={"Cookie": cookies[point.user]})
                 point.path = poller_path(urllib.request.urlopen(page).read().decode())
         for point in points:
+            if point.paths is not None:
+                point.path = point.paths.pop(0)
             point.probe = timed_probe(base, point, headers_for(point, cookies))
-            # Warm-up: the worker processes' first requests, the database's page cache.
-            if point.probe["seconds"] < 0.5:
-                load(base, point, headers_for(point, cookies), 1, 200, args.connections)
+            # Warm-up: the worker processes' first requests, the database's page cache
+            # (not for first views: each of their paths is asked once).
+            if point.probe["seconds"] < 0.5 and point.paths is None:
+                load_for(point, use_wrk)(base, point, headers_for(point, cookies), 1, 200, args.connections)
                 drain(base, args.workers)
             # A slow route gets the time for several requests per connection.
             point.duration = min(90, max(args.duration,
                                          2 * point.probe["seconds"] * args.connections / args.workers + 1))
         for number in range(1, args.rounds + 1):
             for point in points:
-                result = load(base, point, headers_for(point, cookies), point.duration, args.max_requests,
-                              args.connections)
-                drain(base, args.workers)
+                limit = args.max_requests
+                if point.paths is not None:  # what is left of the first views, shared by the rounds left
+                    limit = max(1, len(point.paths) // (args.rounds - number + 1))
+                with (stream.running() if point.writes else nullcontext()) as counts:
+                    result = load_for(point, use_wrk)(base, point, headers_for(point, cookies), point.duration,
+                                                      limit, args.connections)
+                    drain(base, args.workers)
+                result["writes"] = dict(counts) if counts is not None else None
                 point.runs.append(result)
-                log(f"round {number}: {point.key:10} {result['rps']:8.1f} req/s  p50 {result['p50']:.1f} ms  "
-                    f"p99 {result['p99']:.1f} ms  CPU {result['cpu']:.2f} ms")
+                log(f"round {number}: {point.key:16} {result['rps']:8.1f} req/s  p50 {result['p50']:.1f} ms  "
+                    f"p99 {result['p99']:.1f} ms  CPU {result['cpu']:.2f} ms"
+                    + (f"  writes {writes_text(result['writes'])}" if result["writes"] else ""))
+        rss = worker_rss_mb(server.pid)
     finally:
         stop_server(server)
 
@@ -363,32 +458,53 @@ def main(argv=None) -> int:
     print()
     print(rendered)
     print()
-    bad = [r for r in rows if r["unexpected"]]
-    for r in bad:
-        print(f"WARNING: {r['key']}: {r['unexpected']} responses with an unexpected status or socket errors")
+    print(f"worker RSS after the run: {', '.join(f'{mb:.0f} MB' for mb in rss)} (target ≤ 200 MB at 5 years)")
+    for r in rows:
+        if r["unexpected"]:
+            print(f"WARNING: {r['key']}: {r['unexpected']} responses with an unexpected status or socket errors")
+    out = write_results(rows, rendered, rss, meta, backend, args, generator)
+    log(f"written to {out.relative_to(ROOT)} and .json")
+    missed = [r["key"] for r in rows if r["met"] is False]
+    if missed:
+        log("targets missed: " + ", ".join(missed))
+    return 0
+
+
+def load_for(point: Endpoint, use_wrk: bool):
+    """wrk when it is installed, except for what only the Python generator does:
+    following a poller, and paths asked once each."""
+    return load_wrk if use_wrk and not point.follow and point.paths is None else load_threads
+
+
+def write_results(rows, rendered, rss, meta, backend, args, generator) -> Path:
+    """bench/results/<UTC time>-<backend>-<years>y.md and .json (bench.compare reads the JSON)."""
     stamp = datetime.now(UTC)
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     out = results / f"{stamp:%Y%m%dT%H%M%SZ}-{backend}-{meta.get('years')}y.md"
     load_average = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    commit = git_commit()
     out.write_text(
         f"# bench {stamp:%Y-%m-%d %H:%M} UTC\n\n"
         f"- database: {backend}, {meta.get('years')} year(s) of history, {meta.get('history_events')} history "
         f"events, {meta.get('leave_requests')} leave requests, {meta.get('corrections')} 补卡, "
-        f"{meta.get('inspections')} inspections, {meta.get('bulletins')} 通报; clock frozen at {meta.get('now')}\n"
+        f"{meta.get('inspections')} inspections, {meta.get('bulletins')} 通报; day results stored: "
+        f"{meta.get('days_closed', 'no')}; clock frozen at {meta.get('now')}\n"
         f"- server: gunicorn {args.workers} sync workers on 127.0.0.1; load: {generator}, {args.connections} "
         f"connections, {args.duration:g} s or {args.max_requests} requests per route and round, "
-        f"{args.rounds} rounds (median shown)\n"
-        f"- machine: {os.cpu_count()} CPUs, load average at the end {load_average}; commit {git_commit()}\n"
+        f"{args.rounds} rounds (median shown); rows with writes: a status change every "
+        f"{writes.STATUS_EVERY * 1000:.0f} ms and a leave decision every {writes.DECIDE_EVERY:g} s meanwhile\n"
+        f"- machine: {os.cpu_count()} CPUs, load average at the end {load_average}; commit {commit}\n"
+        f"- worker RSS after the run: {', '.join(f'{mb:.0f} MB' for mb in rss)}\n"
         + (f"- note: {args.note}\n" if args.note else "")
         + "\n" + rendered + "\n\nrequests/s per round: "
         + "; ".join(f"{r['key']} {r['rounds']}" for r in rows) + "\n",
         encoding="utf-8")
-    log(f"written to {out.relative_to(ROOT)}")
-    missed = [r["key"] for r in rows if r["met"] is False]
-    if missed:
-        log("targets missed: " + ", ".join(missed))
-    return 0
+    out.with_suffix(".json").write_text(json.dumps({
+        "stamp": stamp.isoformat(), "backend": backend, "years": meta.get("years"), "commit": commit,
+        "meta": meta, "generator": generator, "workers": args.workers, "rss_mb": rss, "note": args.note,
+        "rows": rows}, ensure_ascii=False, indent=1), encoding="utf-8")
+    return out
 
 
 if __name__ == "__main__":
