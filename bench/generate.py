@@ -698,7 +698,7 @@ def generate(url: str, years: float, now: datetime) -> dict:
 
 def close_days() -> str:
     """Store the day results of every day up to yesterday, as the nightly
-    `flask attendance close-days` does on a live server (the events above were
+    `flask close-days` does on a live server (the events above were
     written with the DBAPI, which no hook of the app sees)."""
     from portal.attendance import days
 

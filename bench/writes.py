@@ -21,6 +21,7 @@ from itertools import zip_longest
 from sqlalchemy import select
 
 from bench import client
+from portal.errors import FieldErrors
 
 STATUS_EVERY = 0.2
 DECIDE_EVERY = 3.0
@@ -133,7 +134,7 @@ def file_leave(community, count: int, now: datetime, per_day: int = 4) -> list[i
             try:
                 with db.session.begin_nested():
                     filed.append(rules.submit(accounts[person.id], person, data, current_app.config, now=now).id)
-            except (rules.LeaveError, PermissionError):
+            except (FieldErrors, PermissionError):
                 continue
     return filed[:count]
 

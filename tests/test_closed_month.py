@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from portal.attendance import corrections, locks
 from portal.attendance import settings as attendance_settings
-from portal.attendance.models import DayRecord
+from portal.attendance.models import DayRecord, MonthTally
 from portal.audit.models import AuditEntry
+from portal.dashboards import rules as dashboards
 from portal.auth.models import Account
 from portal.demo import seed_demo_history
 from portal.errors import FieldErrors
@@ -63,7 +64,18 @@ def sheet_as_seen(app, street_id) -> tuple[str, list]:
     table = re.search(r"<table.*?</table>", page, re.S).group(0)
     book = auth.client.get(f"/attendance/sheet.xlsx?street={street_id}&month=2026-11").data
     cells = [[c for c in row] for row in openpyxl.load_workbook(BytesIO(book)).active.iter_rows(values_only=True)]
-    return table, cells
+    with app.app_context():
+        # What the dashboards and 考核 draw from the month: its column of the street's
+        # trends, and the month sums per person they add up.
+        ids = db.session.scalars(select(Community.id).where(Community.street_id == street_id)).all()
+        trends = dashboards.trends(ids, [date(2026, 10, 1), NOVEMBER], street_id=street_id)
+        november = {key: {metric: values[1] for metric, values in metrics.items()}
+                    for key, metrics in trends.values.items()}
+        sums = db.session.execute(select(MonthTally).where(MonthTally.street_id == street_id,
+                                                           MonthTally.month == NOVEMBER)
+                                  .order_by(MonthTally.person_id, MonthTally.community_id)).scalars().all()
+        sums = [{c.name: getattr(row, c.name) for c in MonthTally.__table__.columns} for row in sums]
+    return table, cells, november, sums
 
 
 def test_locking_stores_every_judged_day_of_the_streets_people(app, november):
@@ -91,7 +103,24 @@ def test_a_closed_month_is_identical_after_every_later_change(app, november):
         elsewhere = db.session.scalar(select(Community).where(Community.street_id != street_id))
         mover.community_id, mover.street_id, mover.grid_id = elsewhere.id, elsewhere.street_id, None
         people_rules.deactivate_person(admin, account("fuyuan_worker12").person)
+        # A day of December made a holiday, a 补卡 and an event on a December day.
+        workdays.set_day(admin, date(2026, 12, 7), DayKind.HOLIDAY, "临时放假")
+        worker = account("fuyuan_worker03")
+        corrections.request(worker, worker.person, "clock_in", date(2026, 12, 8), "08:20", "忘记签到")
         db.session.commit()
+    with app.app_context():
+        # What is dated in November is refused, and nothing of it is written.
+        worker, secretary = account("fuyuan_worker03"), account("fuyuan_secretary")
+        sick = db.session.scalar(select(LeaveType.id).where(LeaveType.code == "sick"))
+        for attempt in (
+                lambda: leave_rules.submit(worker, worker.person, leave_rules.LeaveInput(
+                    sick, LATE_SICK_DAY, "am", LATE_SICK_DAY, "pm", "补请病假", "家中", ""), app.config),
+                lambda: leave_rules.decide(secretary, db.session.get(LeaveRequest, pending_id), True, "同意"),
+                lambda: workdays.set_day(account("admin"), LATE_SICK_DAY, DayKind.HOLIDAY, "临时放假"),
+                lambda: corrections.request(worker, worker.person, "clock_in", LATE_SICK_DAY, "08:20", "忘记签到")):
+            with pytest.raises(FieldErrors):
+                attempt()
+            db.session.rollback()
     assert sheet_as_seen(app, street_id) == before
 
 

@@ -1,9 +1,10 @@
 """Stored day results: every write that changes a day's inputs rewrites the day in
 its own transaction, the day-close fills the rest once, and the period figures
 (month and week sums) are the days' sums, whatever route wrote them."""
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from portal.attendance import days, rules, settings
 from portal.attendance.models import DayFill, DayRecord, MonthTally, WeekTally
@@ -15,6 +16,7 @@ from portal.extensions import db
 from portal.leave import rules as leave_rules
 from portal.leave.models import LeaveType
 from portal.org.models import Community
+from portal.people.models import Person
 from portal.workdays import rules as workdays
 from portal.workdays.models import DayKind
 from tests.conftest import statements_of
@@ -208,3 +210,37 @@ def test_rows_keep_where_the_person_was(app):
         past = db.session.scalar(select(func.count()).select_from(DayRecord).where(
             DayRecord.person_id == mover.id, DayRecord.community_id == ids[0], DayRecord.day < TODAY))
         assert past == 24
+
+
+def test_every_table_a_day_is_judged_from_is_watched(app):
+    """A write to any input of a day's result rewrites the day: `judge` reads only
+    the tables whose writes the hooks turn into days to judge again (WATCHED), its
+    own rows (where each person was) and the month locks (which refuse changes)."""
+    read = set()
+
+    def listener(conn, cursor, statement, *args):
+        read.update(re.findall(r'(?:FROM|JOIN)\s+"?(\w+)"?', statement))
+
+    with app.app_context():
+        people = db.session.scalars(select(Person).where(Person.community_id.in_(fuyuan()))).all()
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            days.judge(people, {p.id: [MONDAY, TODAY] for p in people}, TODAY)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert read - days.WATCHED == {"attendance_days", "month_locks"}, read
+    assert {"activity_events", "leave_requests", "calendar_days", "attendance_settings"} <= read
+
+
+def test_a_leave_type_renamed_is_renamed_on_the_days_it_covers(app):
+    with app.app_context():
+        worker = account("fuyuan_worker02")
+        sick = db.session.scalar(select(LeaveType).where(LeaveType.code == "sick"))
+        data = leave_rules.LeaveInput(sick.id, MONDAY, "am", MONDAY, "pm", "发烧", "家中", "")
+        leave_rules.decide(account("fuyuan_secretary"), leave_rules.submit(worker, worker.person, data, app.config),
+                           True, "同意")
+        db.session.commit()
+        assert stored(worker.person_id, MONDAY).leave_type == "病假"
+        db.session.get(LeaveType, sick.id).name = "病假（含住院）"
+        db.session.commit()
+        assert stored(worker.person_id, MONDAY).leave_type == "病假（含住院）"

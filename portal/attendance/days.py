@@ -20,7 +20,7 @@ again on every read; now it is judged once per write and read many times
 - `fill()` makes a community's days final up to yesterday and judges the days
   nothing was written for (a 缺勤 has no event), remembering per community and
   month how far it got (DayFill). `close_days()` fills every community: it runs
-  from `flask attendance close-days` (cron, a few minutes after midnight). A page
+  from `flask close-days` (cron, a few minutes after midnight). A page
   that reads stored rows first fills what it reads (`ensure_closed`): one query
   when the night's run has done it, the work itself when it has not.
 """
@@ -481,7 +481,7 @@ def _fill_span(community_ids: list[int], first: date, last: date, today: date) -
 
 def close_days(until: date | None = None, today: date | None = None, commit: bool = True) -> int:
     """The day-close: every community's days up to `until` (yesterday) final, from
-    the first go-live on. `flask attendance close-days` runs it after midnight."""
+    the first go-live on. `flask close-days` runs it after midnight."""
     from portal.org.models import Community
 
     today = today or clock.today()
@@ -506,6 +506,35 @@ def ensure_closed(community_ids, first: date, last: date, today: date | None = N
     fill(community_ids, max(start, first or start), last, today, commit=not busy)
 
 
+def refill(first: date, last: date, community_ids=None) -> None:
+    """Forget how far these months are judged (outside closed months), so the next
+    read or day-close judges them again from the data."""
+    from portal.org.models import Community
+
+    streets = dict(db.session.execute(select(Community.id, Community.street_id)).all())
+    locked = _locked(set(streets.values()), first, last)
+    query = select(DayFill).where(DayFill.month.between(first.replace(day=1), last))
+    if community_ids is not None:
+        query = query.where(DayFill.community_id.in_(list(community_ids)))
+    for row in db.session.scalars(query):
+        if (streets.get(row.community_id), row.month) not in locked:
+            db.session.delete(row)
+    db.session.flush()
+
+
+def forget_year(year: int) -> None:
+    """A year's calendar removed: its stored days go too (outside closed months)."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    locked = _locked(set(db.session.scalars(select(DayRecord.street_id).where(
+        DayRecord.day.between(first, last)).distinct())), first, last)
+    gone = db.session.execute(select(DayRecord.person_id, DayRecord.day, DayRecord.street_id).where(
+        DayRecord.day.between(first, last))).all()
+    doomed = [(p, d) for p, d, street in gone if (street, d.replace(day=1)) not in locked]
+    for person_id, day in doomed:
+        db.session.execute(delete(DayRecord).where(DayRecord.person_id == person_id, DayRecord.day == day))
+    refresh_tallies({p for p, _d in doomed}, {d for _p, d in doomed})
+
+
 def moved_start(person_id: int, earliest: date, today: date) -> None:
     """A person's go-live moved: their days before it go (outside closed months),
     and their community's months from the earlier of the two dates are filled
@@ -520,10 +549,7 @@ def moved_start(person_id: int, earliest: date, today: date) -> None:
             DayRecord.person_id == person_id, DayRecord.day < person.portal_start)):
         if record.day.replace(day=1) not in locked:
             db.session.delete(record)
-    db.session.execute(delete(DayFill).where(DayFill.community_id == person.community_id,
-                                             DayFill.month >= earliest.replace(day=1),
-                                             DayFill.month.not_in(list(locked) or [date(1900, 1, 1)])))
-    db.session.flush()
+    refill(earliest, today, [person.community_id])
     refresh_tallies([person_id], _span_days(earliest, today, today))
 
 
@@ -562,6 +588,14 @@ def _local_day(moment) -> date | None:
     return moment
 
 
+def event_days(at: datetime) -> set[date]:
+    """The days an event can change: its own, and the neighbour within 12 h (a visit
+    or patrol pairs across midnight, up to MAX_VISIT_MINUTES either side)."""
+    local = clock.to_local(at)
+    day = local.date()
+    return {day, day - timedelta(days=1)} if local.hour < 12 else {day, day + timedelta(days=1)}
+
+
 def _history(obj, name: str) -> set:
     state = sa_inspect(obj)
     history = state.attrs[name].history
@@ -588,9 +622,10 @@ class _Pending:
         self.people: dict[int, set[date]] = defaultdict(set)
         self.everyone: dict = defaultdict(set)   # street id (None: every street) → days
         self.starts: dict[int, date] = {}        # person → the earlier of their old and new go-live
+        self.years: set[int] = set()             # calendar years entered or removed
 
     def __bool__(self):
-        return bool(self.people) or bool(self.everyone) or bool(self.starts)
+        return bool(self.people) or bool(self.everyone) or bool(self.starts) or bool(self.years)
 
 
 def _pending(session) -> _Pending:
@@ -598,6 +633,13 @@ def _pending(session) -> _Pending:
     if found is None:
         found = session.info[PENDING_KEY] = _Pending()
     return found
+
+
+# The tables a day is judged from whose writes the hooks below turn into days to
+# judge again (tests/test_stored_days.py checks `judge` reads no other table but
+# its own rows and the month locks, which refuse changes instead).
+WATCHED = frozenset({"activity_events", "leave_requests", "leave_types", "people", "grids", "calendar_days",
+                     "calendar_years", "attendance_settings"})
 
 
 def _models():
@@ -612,14 +654,14 @@ def _models():
 
 def _note(session, obj, deleted: bool, today: date) -> None:
     from portal.attendance.models import AttendanceSettings
+    from portal.leave.models import LeaveType
 
     ActivityEvent, LeaveRequest, Person, Grid, CalendarDay, CalendarYear = _models()
     pending = _pending(session)
     if isinstance(obj, ActivityEvent):
         for person_id in _history(obj, "person_id"):
             for at in _history(obj, "at"):
-                day = _local_day(at)
-                pending.people[person_id] |= {day - timedelta(days=1), day, day + timedelta(days=1)}
+                pending.people[person_id] |= event_days(at)
     elif isinstance(obj, LeaveRequest):
         starts = _history(obj, "start_date")
         ends = _history(obj, "end_date") | {d for d in _history(obj, "returned_date")}
@@ -634,6 +676,13 @@ def _note(session, obj, deleted: bool, today: date) -> None:
             pending.people[obj.id].add(today)
             if _changed(obj, ("portal_start",)) and obj.portal_start is not None:
                 pending.starts[obj.id] = min(_history(obj, "portal_start"))
+    elif isinstance(obj, LeaveType):
+        if deleted or _changed(obj, ("code", "name")):
+            # 公务外出 is work, other types excuse; the type's name is on the stored day.
+            for person_id, start, end, returned in session.execute(select(
+                    LeaveRequest.person_id, LeaveRequest.start_date, LeaveRequest.end_date,
+                    LeaveRequest.returned_date).where(LeaveRequest.type_id == obj.id)):
+                pending.people[person_id] |= _span_days(start, max(end, returned or end), date.max)
     elif isinstance(obj, Grid):
         if _changed(obj, ("number", "community_id")):
             pending.everyone[None].add(today)  # the grid's people; rare enough to take everyone's today
@@ -641,8 +690,8 @@ def _note(session, obj, deleted: bool, today: date) -> None:
         for day in _history(obj, "day"):
             pending.everyone[None].add(day)
     elif isinstance(obj, CalendarYear):
-        for year in _history(obj, "year"):
-            pending.everyone[None] |= _span_days(date(year, 1, 1), date(year, 12, 31), today)
+        # A whole year entered or removed: its months are judged again when next read.
+        pending.years |= _history(obj, "year")
     elif isinstance(obj, AttendanceSettings):
         for start in _history(obj, "effective_from"):
             if start <= today:
@@ -680,8 +729,7 @@ def _on_execute(state):
         rows = [params] if isinstance(params, dict) else list(params or ())
         for row in rows:
             if model is ActivityEvent and row.get("person_id") is not None and row.get("at") is not None:
-                day = _local_day(row["at"])
-                pending.people[row["person_id"]] |= {day - timedelta(days=1), day, day + timedelta(days=1)}
+                pending.people[row["person_id"]] |= event_days(row["at"])
             elif model is LeaveRequest and row.get("person_id") is not None and row.get("start_date"):
                 pending.people[row["person_id"]] |= _span_days(row["start_date"], row.get("end_date")
                                                                or row["start_date"], date.max)
@@ -696,8 +744,7 @@ def _on_execute(state):
         rows = state.session.execute(select(ActivityEvent.person_id, ActivityEvent.at)
                                      .where(where if where is not None else True))
         for person_id, at in rows:
-            day = _local_day(at)
-            pending.people[person_id] |= {day - timedelta(days=1), day, day + timedelta(days=1)}
+            pending.people[person_id] |= event_days(at)
     elif model is Person:
         ids = state.session.scalars(select(Person.id).where(where if where is not None else True))
         for person_id in ids:
@@ -721,6 +768,11 @@ def settle(session=None) -> None:
     today = clock.today()
     for person_id, earliest in pending.starts.items():
         moved_start(person_id, earliest, today)
+    for year in pending.years:
+        refill(date(year, 1, 1), date(year, 12, 31))
+        if missing_years(date(year, 1, 1), date(year, 1, 1)):  # removed: no day of it can be judged
+            forget_year(year)
+        restate_everyone({today} & _span_days(date(year, 1, 1), date(year, 12, 31), today), None, today)
     for street, days in pending.everyone.items():
         restate_everyone(days, None if street is None else {street}, today)
     if pending.people:

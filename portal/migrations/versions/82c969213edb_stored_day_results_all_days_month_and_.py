@@ -2,7 +2,7 @@
 tallies, the day-close fill state, and what a month lock saw
 
 Rows already stored (closed months) get their week's Monday here; their tallies
-and the other days are filled by the first day-close (`flask attendance close-days`).
+and the other days are filled by the first day-close (`flask close-days`).
 
 Revision ID: 82c969213edb
 Revises: a9d3e5f7c2b8
