@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -130,7 +130,7 @@ def report(street: Street, period: str, community_ids: list[int] | None = None, 
         counted = (max(start, first), min(end, today - timedelta(days=1)))
     person_ids = [p.id for p in people]
     tallies = _tallies(person_ids, ids, counted) if counted else {}
-    weeks = _weeks(person_ids, counted) if counted else {}
+    weeks = _weeks(person_ids, counted, detail) if counted else {}
     judged = _days(person_ids, ids, counted) if counted and detail else {}
     last = counted[1] if counted else min(end, today - timedelta(days=1))
     inspections = _inspections(ids, start, end)
@@ -146,7 +146,8 @@ def report(street: Street, period: str, community_ids: list[int] | None = None, 
         community_id, grid_number, position = members[person.id]
         data = rules.PersonInput(
             days=judged.get(person.id, ()), grid_worker=position == Position.GRID_WORKER.value,
-            tally=tallies.get(person.id, attendance.Tally()), weeks=weeks.get(person.id, []),
+            tally=tallies.get(person.id, attendance.Tally()),
+            **({"weeks": weeks.get(person.id, [])} if detail else {"week_sum": weeks.get(person.id, rules.WeekSum())}),
             inspections=[_for_person(i, person.id) for i in inspections.get(community_id, [])],
             overdue_returns=returns.get(person.id, []),
             overdue_actions=overdue_actions.get(community_id, []) if Position(position) in HEADS else [],
@@ -220,17 +221,24 @@ def _tallies(person_ids: list[int], community_ids: list[int], counted: tuple[dat
     return found
 
 
-def _weeks(person_ids: list[int], counted: tuple[date, date]) -> dict[int, list[rules.Week]]:
-    """Complete weeks inside the counted days with a day on duty, from the week sums."""
+def _weeks(person_ids: list[int], counted: tuple[date, date], detail: bool) -> dict:
+    """Complete weeks inside the counted days with a day on duty and a target, from
+    the week sums: each week (a person's page lists them), or per person only their
+    number and the sum of their ratios (a street's page), taken in SQL."""
     found = defaultdict(list)
     if not person_ids:
         return found
     W = WeekTally
-    for row in db.session.execute(select(W.person_id, W.week, W.visit_minutes, W.visit_target).where(
-            W.person_id.in_(person_ids), W.week >= counted[0], W.week <= counted[1] - timedelta(days=6),
-            W.days == 7, W.duty_days > 0).order_by(W.person_id, W.week)):
-        found[row.person_id].append(rules.Week(row.week, row.visit_minutes, row.visit_target))
-    return found
+    where = (W.person_id.in_(person_ids), W.week >= counted[0], W.week <= counted[1] - timedelta(days=6),
+             W.days == 7, W.duty_days > 0, W.visit_target > 0)
+    if detail:
+        for row in db.session.execute(select(W.person_id, W.week, W.visit_minutes, W.visit_target).where(*where)
+                                      .order_by(W.person_id, W.week)):
+            found[row.person_id].append(rules.Week(row.week, row.visit_minutes, row.visit_target))
+        return found
+    ratio = case((W.visit_minutes >= W.visit_target, 10000), else_=W.visit_minutes * 10000 // W.visit_target)
+    return {person_id: rules.WeekSum(count, int(total)) for person_id, count, total in db.session.execute(
+        select(W.person_id, func.count(), func.sum(ratio)).where(*where).group_by(W.person_id))}
 
 
 def _days(person_ids: list[int], community_ids: list[int], counted: tuple[date, date]) -> dict[int, list]:

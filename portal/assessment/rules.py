@@ -124,6 +124,14 @@ class Week(NamedTuple):
         return 10000 if self.target <= 0 or self.minutes >= self.target else self.minutes * 10000 // self.target
 
 
+class WeekSum(NamedTuple):
+    """The complete weeks of a period in sum: how many, and their ratios added up
+    (each capped at 1) in 1/10000, as SQL adds up the stored weeks."""
+
+    count: int = 0
+    ratio_bp: int = 0
+
+
 @dataclass
 class PersonInput:
     """One person's inputs for a period. The figures come from `tally` (sums of the
@@ -139,12 +147,16 @@ class PersonInput:
     adjustments: Sequence[Adjustment] = ()
     tally: attendance.Tally | None = None
     weeks: Sequence[Week] | None = None
+    week_sum: WeekSum | None = None  # instead of `weeks`, when no line is wanted
 
     def __post_init__(self):
         if self.tally is None:
             self.tally = attendance.Tally.of(self.days)
-        if self.weeks is None:
+        if self.weeks is None and self.week_sum is None:
             self.weeks = weeks_of(self.days, self.visit_target)
+        if self.week_sum is None:
+            counted = [w for w in self.weeks if w.target > 0]
+            self.week_sum = WeekSum(len(counted), sum(w.ratio_bp for w in counted))
 
 
 def weeks_of(days: Sequence, target: int) -> list[Week]:
@@ -223,8 +235,8 @@ def assess(person: PersonInput, rules: Rules) -> Result:
     patrol_rate = None
     if person.grid_worker and t.patrol_days:
         patrol_rate = Decimal(t.patrol_ratio_bp) / (10000 * t.patrol_days)
-    weeks = [w for w in person.weeks if w.target > 0] if person.grid_worker else []
-    visit_rate = sum((Decimal(w.ratio_bp) for w in weeks), ZERO) / (10000 * len(weeks)) if weeks else None
+    weeks = person.week_sum if person.grid_worker else WeekSum()
+    visit_rate = Decimal(weeks.ratio_bp) / (10000 * weeks.count) if weeks.count else None
 
     # “八个统一”: each inspection's earned ÷ applicable; a failed 一票否决 item takes it all.
     inspections = [i for i in person.inspections if i.applicable > 0]
@@ -238,7 +250,7 @@ def assess(person: PersonInput, rules: Rules) -> Result:
              Part("patrol", rules.weight_patrol, patrol_rate,
                   detail=f"{t.patrol_days} 个应巡查日" if patrol_rate is not None else "不适用"),
              Part("visits", rules.weight_visits, visit_rate,
-                  detail=f"{len(weeks)} 个完整周（周一至周日）" if visit_rate is not None else "不适用"),
+                  detail=f"{weeks.count} 个完整周（周一至周日）" if visit_rate is not None else "不适用"),
              Part("inspection", rules.weight_inspection, inspection_rate,
                   detail=f"{len(inspections)} 次检查" if inspections else "本期无检查")]
     applicable = sum(p.weight for p in parts if p.rate is not None)
@@ -256,7 +268,8 @@ def assess(person: PersonInput, rules: Rules) -> Result:
     adjusted = sum((a.points for a in person.adjustments), ZERO)
     total = sum((p.points for p in parts if p.rate is not None), ZERO) + deducted + adjusted
     total = one_decimal(min(max(total, ZERO), HUNDRED))
-    lines = _lines(person, rules, parts, weeks, inspections) if person.days else []
+    lines = _lines(person, rules, parts, [w for w in person.weeks or () if w.target > 0], inspections) \
+        if person.days else []
     return Result(parts, lines, counts, total, rules.grade(total), deducted, adjusted)
 
 
