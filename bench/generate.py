@@ -450,8 +450,8 @@ def lock_months(members, first: date, now: datetime) -> int:
     the next month, 16:00) has passed, as the 街镇 does it (portal.attendance.locks.lock,
     without its audit row): after the day-close has stored the months' days, each
     lock keeps what it saw, and the locked months' rows are never rewritten."""
+    from portal.activity.models import MonthLock
     from portal.attendance import days
-    from portal.attendance.models import MonthLock
     from portal.extensions import db
 
     count = 0
@@ -602,7 +602,7 @@ def generate(url: str, years: float, now: datetime) -> dict:
         writer = BulkWriter(engine)
         writer.drop_indexes("activity_events")
         rows: list[tuple] = []
-        from portal.board.models import ActivityEvent
+        from portal.activity.models import ActivityEvent
 
         w = DayWriter(rng, rows, (db.session.scalar(select(db.func.max(ActivityEvent.id))) or 0) + 1)
         db.session.commit()

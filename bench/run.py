@@ -116,7 +116,7 @@ def route_ids(app, now: datetime, years: float) -> dict:
     """What the routes' URLs need: ids of 纺织社区 and 科学路街道, the board's version,
     the periods and the first-view sheets."""
     from portal import clock
-    from portal.board.rules import board_version
+    from portal.activity.rules import board_version
     from portal.extensions import db
     from portal.org.models import Community, Street
 

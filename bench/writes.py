@@ -40,7 +40,7 @@ class Card:
     def next_status(self) -> dict:
         """A change the sequence check accepts: end what is open, 签到 if not yet,
         then out on an errand and back, in turn."""
-        from portal.attendance.rules import check_clock_event
+        from portal.activity.rules import check_clock_event
 
         for kind in ("patrol_end", "visit_end", "clock_in"):
             if check_clock_event(kind, self.kinds, self.carried) is None:
@@ -61,9 +61,8 @@ def prepare(app, street_slug: str, community_slug: str, pending: int = 60) -> Pl
     """Cards for the street's people (on the boards, active) and `pending` one-day
     leave requests of the community's grid workers, filed through the leave rules."""
     from portal import clock
-    from portal.attendance.rules import open_at_midnight
+    from portal.activity.rules import _events_before, open_at_midnight
     from portal.auth.policy import ON_THE_BOARD
-    from portal.board.rules import _events_before
     from portal.extensions import db
     from portal.org.models import Community, Street
     from portal.people.models import Person

@@ -74,6 +74,7 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 def _register_models() -> None:
+    from portal.activity import models as _activity  # noqa: F401
     from portal.assessment import models as _assessment  # noqa: F401
     from portal.attendance import models as _attendance  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401
@@ -84,6 +85,19 @@ def _register_models() -> None:
     from portal.org import models as _org  # noqa: F401
     from portal.people import models as _people  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401
+
+    _register_watchers()
+
+
+def _register_watchers() -> None:
+    """Session hooks that keep derived data in step with every write, whatever rule
+    made it: person and unit edits bump the boards they touch; writes to the 考勤表's
+    inputs bump its data versions and rewrite the stored days they change. Loaded
+    here, not by the models they watch, so that no model module imports the rules
+    above it."""
+    from portal.attendance import days as _days  # noqa: F401
+    from portal.attendance import freshness as _freshness  # noqa: F401
+    from portal.board import watch as _watch  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

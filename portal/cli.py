@@ -34,7 +34,7 @@ def register_cli(app: Flask) -> None:
     @click.password_option("--password", prompt="密码")
     def create_admin_command(username, name, password):
         """Create an administrator account (how a production install gets its first one)."""
-        from portal.people import rules as people_rules
+        from portal.admin import people as people_rules
 
         try:
             people_rules.create_admin(username, name, password)

@@ -103,8 +103,8 @@ def seed_demo_day(now=None) -> int:
     from datetime import UTC, datetime, time, timedelta
 
     from portal import clock
-    from portal.board.models import ActivityEvent
-    from portal.board.rules import record_event
+    from portal.activity.models import ActivityEvent
+    from portal.activity.rules import record_event
 
     now = now or clock.now()
     local_now = clock.to_local(now)
@@ -254,8 +254,8 @@ def seed_demo_history(days: int = HISTORY_DAYS, now=None, community_ids=None) ->
     from sqlalchemy import insert
 
     from portal import clock
+    from portal.activity.models import ActivityEvent, EventKind
     from portal.attendance.settings import settings_for
-    from portal.board.models import ActivityEvent, EventKind
     from portal.leave.models import LeaveRequest, LeaveStatus
     from portal.workdays import rules as workdays
 

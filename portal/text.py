@@ -34,3 +34,18 @@ def choice(value: str | None, yes: str, no: str) -> bool | None:
     anything else. A malformed decision is never read as the negative outcome."""
     value = (value or "").strip()
     return True if value == yes else False if value == no else None
+
+
+def field_text(raw: str | None, limit: int, field: str, label: str, errors: dict) -> str | None:
+    """One line of free text, stripped; None when empty. Too long or with control
+    characters: None, and `errors[field]` says why in Chinese."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if len(text) > limit:
+        errors[field] = f"{label}不能超过 {limit} 个字。"
+        return None
+    if has_control(text, strict=True):
+        errors[field] = f"{label}不能包含控制字符。"
+        return None
+    return text

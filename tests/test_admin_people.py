@@ -424,7 +424,7 @@ def test_a_promotion_reaches_the_promoted_persons_open_pages_at_once(app, admin)
 
 
 def test_the_last_administrator_can_be_neither_demoted_nor_deactivated(app):
-    from portal.people import rules as people_rules
+    from portal.admin import people as people_rules
     from portal.people.models import Person, Position
 
     with app.app_context():

@@ -9,12 +9,12 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from portal.activity.models import ActivityEvent
 from portal.assessment import results, rules
 from portal.assessment.models import AssessmentAdjustment, AssessmentLock, AssessmentSettings
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
 from portal.auth.policy import Action, can
-from portal.board.models import ActivityEvent
 from portal.clock import LOCAL_TZ
 from portal.errors import FieldErrors
 from portal.extensions import db

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from portal.activity.models import EventKind
 from portal.assessment import rules, settings
 from portal.assessment.rules import Adjustment, InspectionInput, Occurrence, PersonInput, Rules
 from portal.attendance import rules as attendance
-from portal.board.models import EventKind
 from portal.clock import LOCAL_TZ
 from portal.inspections import rules as inspection_rules
 from portal.workdays.rules import Calendar

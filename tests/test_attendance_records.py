@@ -4,12 +4,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal.activity import rules as activity
+from portal.activity.models import ActivityEvent, MonthLock
 from portal.attendance import corrections, locks, settings
-from portal.attendance.models import AttendanceCorrection, AttendanceSettings, MonthLock
+from portal.attendance.models import AttendanceCorrection, AttendanceSettings
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
-from portal.board import rules as board_rules
-from portal.board.models import ActivityEvent
 from portal.clock import LOCAL_TZ
 from portal.errors import FieldErrors
 from portal.extensions import db
@@ -156,15 +156,15 @@ def test_a_locked_month_refuses_corrections_and_events_until_unlocked(app, trave
         with pytest.raises(FieldErrors, match="封帐"):
             corrections.request(worker, worker.person, "clock_in", date(2026, 11, 20), "08:10", "忘记签到")
         with pytest.raises(FieldErrors, match="封帐"):
-            board_rules.record_event(worker, worker.person, "clock_in", now=november_morning)
+            activity.record_event(worker, worker.person, "clock_in", now=november_morning)
         # Another street's month is untouched.
         fangzhi = account("fangzhi_worker01")
-        board_rules.record_event(fangzhi, fangzhi.person, "clock_in", now=november_morning)
+        activity.record_event(fangzhi, fangzhi.person, "clock_in", now=november_morning)
         with pytest.raises(FieldErrors, match="理由"):
             locks.unlock(leader, fuqiang, date(2026, 11, 1), " ")
         locks.unlock(leader, fuqiang, date(2026, 11, 1), "补录11月20日病假")
         db.session.commit()
-        board_rules.record_event(worker, worker.person, "clock_in", now=november_morning)
+        activity.record_event(worker, worker.person, "clock_in", now=november_morning)
         actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("attendance.month%"))).all()
         assert actions == ["attendance.month_locked", "attendance.month_unlocked"]
 

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from portal.activity.models import EventKind
 from portal.attendance import rules
 from portal.attendance.rules import Code, Schedule
 from portal.attendance.settings import DEFAULTS
-from portal.board.models import EventKind
 from portal.clock import LOCAL_TZ
 from portal.workdays.rules import Calendar, DayInfo
 
@@ -380,36 +380,3 @@ def test_month_summary_of_a_small_month():
 def test_month_summary_of_nothing():
     summary = rules.month_summary([])
     assert summary["出勤天数"] == 0 and summary["巡查达标率"] is None and summary["入户小时"] == Decimal("0.0")
-
-
-# -- validation -------------------------------------------------------------------------
-
-@pytest.mark.parametrize(("kind", "before", "message"), [
-    ("clock_in", [], None),
-    ("clock_in", ["clock_in"], "今天已经签到。"),
-    ("clock_in", ["clock_in", "clock_out"], "今天已经签到。"),
-    ("clock_out", [], "今天还没有签到，不能签退。"),
-    ("clock_out", ["clock_in"], None),
-    ("clock_out", ["clock_in", "clock_out"], None),
-    ("clock_out", ["clock_in", "patrol_start"], "巡查还没有结束，请先结束巡查。"),
-    ("patrol_start", [], None),
-    ("patrol_end", ["clock_in"], "没有进行中的巡查，不能结束巡查。"),
-    ("patrol_end", [EventKind.CLOCK_IN, EventKind.PATROL_START], None),
-    ("patrol_start", ["patrol_start"], "上一次巡查还没有结束，不能重新开始巡查。"),
-    ("patrol_end", ["patrol_start", "patrol_end"], "没有进行中的巡查，不能结束巡查。"),
-    ("visit_end", ["clock_in"], "没有进行中的入户，不能结束入户。"),
-    ("visit_start", ["visit_start"], "上一次入户还没有结束，不能重新开始入户。"),
-    ("visit_start", ["clock_in", "clock_out"], None),
-    ("patrol_start", ["visit_start"], "入户还没有结束，请先结束入户。"),
-    ("errand", ["patrol_start"], "巡查还没有结束，请先结束巡查。"),
-    ("dance", [], "未知的状态，请从按钮中选择。"),
-])
-def test_check_clock_event(kind, before, message):
-    assert rules.check_clock_event(kind, before) == message
-
-
-def test_check_visit_duration():
-    assert rules.check_visit_duration(90) is None
-    assert rules.check_visit_duration(720) is None
-    assert rules.check_visit_duration(-5) == "入户结束时间不能早于开始时间。"
-    assert rules.check_visit_duration(721) == "单次入户不能超过 12 小时，请核对开始和结束时间。"

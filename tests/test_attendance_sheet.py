@@ -7,9 +7,9 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from portal.activity import rules as activity
 from portal.attendance import days
 from portal.auth.models import Account
-from portal.board import rules as board_rules
 from portal.demo import seed_demo_history
 from portal.extensions import db
 from portal.org.models import Community, Street
@@ -34,7 +34,7 @@ def a_day_of_worker01(app):
         worker = account("fuyuan_worker01")
         for kind, minutes in (("clock_in", 45), ("patrol_start", 60), ("patrol_end", 160), ("patrol_start", 390),
                               ("patrol_end", 450), ("clock_out", 605), ("visit_start", 660), ("visit_end", 780)):
-            board_rules.record_event(worker, worker.person, kind, now=WED + timedelta(minutes=minutes),
+            activity.record_event(worker, worker.person, kind, now=WED + timedelta(minutes=minutes),
                                      household="3-2-301" if kind == "visit_start" else None)
         db.session.commit()
         return worker.person.community_id

@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal.activity import rules as activity
 from portal.attendance import locks
+from portal.audit import log as audit_log
 from portal.audit import rules
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
-from portal.board import rules as board_rules
 from portal.extensions import db
 from portal.inspections import conduct
 from portal.org.models import Community, Street
@@ -49,17 +50,17 @@ def history(app) -> dict[str, int]:
             db.session.flush()
             marks[name] = db.session.scalar(select(func.max(AuditEntry.id)))
 
-        rules.record(admin, "person.updated", person("fuda_worker01"), before={"phone": "13800000001", "name": "甲"},
+        audit_log.record(admin, "person.updated", person("fuda_worker01"), before={"phone": "13800000001", "name": "甲"},
                      after={"phone": "13900000002", "name": "甲"})
         mark("fuda_phone")
-        rules.record(admin, "person.updated", person("fangzhi_worker01"), before={"phone": "13800000003"},
+        audit_log.record(admin, "person.updated", person("fangzhi_worker01"), before={"phone": "13800000003"},
                      after={"phone": "13900000004"})
         mark("fangzhi_phone")
         worker02 = person("fuyuan_worker02")
-        board_rules.record_event(frontdesk, worker02, "patrol_start", now=NOW - timedelta(minutes=10))
+        activity.record_event(frontdesk, worker02, "patrol_start", now=NOW - timedelta(minutes=10))
         mark("fuyuan_on_behalf")
         fangzhi_worker = account("fangzhi_worker02")
-        board_rules.record_event(fangzhi_worker, fangzhi_worker.person, "clock_in", now=NOW - timedelta(minutes=30))
+        activity.record_event(fangzhi_worker, fangzhi_worker.person, "clock_in", now=NOW - timedelta(minutes=30))
         mark("fangzhi_event")
         inspector = account("inspector")
         conduct.start(inspector, db.session.get(Community, slug_id(Community, "fuyuan")), now=NOW)
@@ -218,7 +219,7 @@ def test_a_page_of_the_log_costs_a_fixed_number_of_statements(app, auth):
     with app.app_context():
         frontdesk = account("fuyuan_frontdesk")
         for username in ("fuyuan_worker04", "fuyuan_worker05", "fuyuan_worker06", "fuda_worker03"):
-            rules.record(frontdesk, "person.updated", person(username), before={"phone": "1"}, after={"phone": "2"})
+            audit_log.record(frontdesk, "person.updated", person(username), before={"phone": "1"}, after={"phone": "2"})
         db.session.commit()
     many = count_statements(app, auth.client, "/audit/")
     assert many <= few + 4 and many <= 20, (few, many)  # one more per kind of object on the page, at most

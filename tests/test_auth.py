@@ -2,10 +2,10 @@
 import pytest
 from sqlalchemy import func, select
 
+from portal.admin import people as people_rules
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account, LoginAttempt, LoginSession
 from portal.extensions import db
-from portal.people import rules as people_rules
 from tests.conftest import DEMO_PASSWORD, SUITE_NOW, Auth, make_app, statements_of
 
 

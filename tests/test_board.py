@@ -7,10 +7,12 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import clock
+from portal.activity import rules as activity
+from portal.activity.models import ActivityEvent, CurrentStatus
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
 from portal.board import rules
-from portal.board.models import ActivityEvent, CurrentStatus, HallDisplayLink
+from portal.board.models import HallDisplayLink
 from portal.demo import seed_demo_day
 from portal.errors import FieldErrors
 from portal.extensions import db
@@ -51,14 +53,14 @@ def card_of(username):
 def test_a_worker_starting_a_patrol_moves_their_card_and_logs_it(app):
     with app.app_context():
         worker = account("fuyuan_worker01")
-        before = rules.board_version(worker.person.community_id)
-        rules.record_event(worker, worker.person, "patrol_start", destination="第1网格",
+        before = activity.board_version(worker.person.community_id)
+        activity.record_event(worker, worker.person, "patrol_start", destination="第1网格",
                            expected_return=NOON + timedelta(minutes=90))
         db.session.commit()
         card = card_of("fuyuan_worker01")
         assert card.status is rules.Status.PATROL and card.status_label == "巡查中"
         assert card.destination == "第1网格" and card.set_by_name is None
-        assert rules.board_version(worker.person.community_id) == before + 1
+        assert activity.board_version(worker.person.community_id) == before + 1
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "board.status_set"))
         assert entry.account_id == worker.id and entry.on_behalf_of_id is None
 
@@ -67,13 +69,13 @@ def test_the_front_desk_sets_a_worker_on_their_behalf_and_the_card_says_who(app)
     with app.app_context():
         desk = account("fuyuan_frontdesk")
         worker = account("fuyuan_worker02")
-        rules.record_event(desk, worker.person, "meeting", destination="街道办事处")
+        activity.record_event(desk, worker.person, "meeting", destination="街道办事处")
         db.session.commit()
         card = card_of("fuyuan_worker02")
         assert card.status is rules.Status.MEETING and card.set_by_name == desk.person.name
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "board.status_set"))
         assert entry.on_behalf_of_id == worker.person.id and entry.account_id == desk.id
-        log = rules.events_on(clock.today(), person_id=worker.person.id)
+        log = activity.events_on(clock.today(), person_id=worker.person.id)
         assert [e.entered_by_id for e in log] == [desk.id]
 
 
@@ -89,7 +91,7 @@ def test_who_may_not_set_a_status_writes_nothing(app, actor, target):
     with app.app_context():
         before = counts()
         with pytest.raises(PermissionError):
-            rules.record_event(account(actor), account(target).person, "meeting")
+            activity.record_event(account(actor), account(target).person, "meeting")
         db.session.rollback()
         assert counts() == before
 
@@ -109,7 +111,7 @@ def test_bad_input_is_refused_with_a_message_and_nothing_written(app, kwargs, fi
         kwargs = dict(kwargs)
         kind = kwargs.pop("kind")
         with pytest.raises(FieldErrors) as refused:
-            rules.record_event(worker, worker.person, kind, **kwargs)
+            activity.record_event(worker, worker.person, kind, **kwargs)
         db.session.rollback()
         assert message in refused.value.errors[field]
         assert counts() == before
@@ -118,7 +120,7 @@ def test_bad_input_is_refused_with_a_message_and_nothing_written(app, kwargs, fi
 def test_each_day_begins_as_not_signed_in(app):
     with app.app_context():
         worker = account("fuyuan_worker04")
-        rules.record_event(worker, worker.person, "clock_in")
+        activity.record_event(worker, worker.person, "clock_in")
         db.session.commit()
         assert card_of("fuyuan_worker04").status is rules.Status.IN_OFFICE
     app.config["CLOCK_NOW"] = NOON + timedelta(days=1)
@@ -129,7 +131,7 @@ def test_each_day_begins_as_not_signed_in(app):
 def test_an_expected_return_that_passes_shows_overdue(app):
     with app.app_context():
         worker = account("fuyuan_worker05")
-        rules.record_event(worker, worker.person, "errand", expected_return=NOON + timedelta(minutes=30))
+        activity.record_event(worker, worker.person, "errand", expected_return=NOON + timedelta(minutes=30))
         db.session.commit()
         assert not card_of("fuyuan_worker05").overdue
     app.config["CLOCK_NOW"] = NOON + timedelta(minutes=31)
@@ -139,7 +141,7 @@ def test_an_expected_return_that_passes_shows_overdue(app):
         counts_ = rules.summary(rules.board_cards(card.person.community_id))
         assert counts_["overdue"] == 1
         # The front desk resolves it: back in the office.
-        rules.record_event(account("fuyuan_frontdesk"), card.person, "back")
+        activity.record_event(account("fuyuan_frontdesk"), card.person, "back")
         db.session.commit()
         assert card_of("fuyuan_worker05").status is rules.Status.IN_OFFICE
 
@@ -147,21 +149,21 @@ def test_an_expected_return_that_passes_shows_overdue(app):
 def test_the_later_write_wins_and_both_are_logged(app):
     with app.app_context():
         worker = account("fuyuan_worker06")
-        rules.record_event(account("fuyuan_frontdesk"), worker.person, "meeting", now=NOON - timedelta(seconds=1))
-        rules.record_event(worker, worker.person, "patrol_start", now=NOON)
+        activity.record_event(account("fuyuan_frontdesk"), worker.person, "meeting", now=NOON - timedelta(seconds=1))
+        activity.record_event(worker, worker.person, "patrol_start", now=NOON)
         db.session.commit()
         assert card_of("fuyuan_worker06").status is rules.Status.PATROL
-        assert len(rules.events_on(clock.today(), person_id=worker.person.id)) == 2
+        assert len(activity.events_on(clock.today(), person_id=worker.person.id)) == 2
 
 
 def test_a_poll_reports_only_what_changed(app):
     with app.app_context():
         cid = community_id("fuyuan")
-        version = rules.board_version(cid)
+        version = activity.board_version(cid)
         t = int(NOON.timestamp())
         assert rules.poll(cid, version, t).cards is None
         worker = account("fuyuan_worker07")
-        rules.record_event(worker, worker.person, "visit_start", expected_return=NOON + timedelta(minutes=20))
+        activity.record_event(worker, worker.person, "visit_start", expected_return=NOON + timedelta(minutes=20))
         db.session.commit()
         answer = rules.poll(cid, version, t)
         assert [c.person.id for c in answer.cards] == [worker.person.id]
@@ -315,7 +317,7 @@ def test_two_people_changing_one_card_at_once_both_succeed(app):
         t.join()
     assert statuses == [200, 200]
     with app.app_context():
-        log = rules.events_on(clock.today(), person_id=pid)
+        log = activity.events_on(clock.today(), person_id=pid)
         assert len(log) == 2
         last = max(log, key=lambda e: e.id)
         assert db.session.get(CurrentStatus, pid).event_id == last.id
@@ -369,7 +371,7 @@ def test_sorting_by_status_answers_htmx_with_the_board_block_only(app, auth):
 def test_street_and_district_summaries_count_per_status(app, auth):
     with app.app_context():
         worker = account("fuda_worker01")
-        rules.record_event(worker, worker.person, "errand", expected_return=NOON + timedelta(minutes=5))
+        activity.record_event(worker, worker.person, "errand", expected_return=NOON + timedelta(minutes=5))
         db.session.commit()
         street_id = worker.person.street_id
     auth.login("fuqiang_leader")
@@ -384,8 +386,8 @@ def test_street_and_district_summaries_count_per_status(app, auth):
 def test_history_shows_who_entered_each_event(app, auth):
     with app.app_context():
         worker = account("fuyuan_worker09")
-        rules.record_event(worker, worker.person, "clock_in", now=NOON - timedelta(minutes=90))
-        rules.record_event(account("fuyuan_frontdesk"), worker.person, "meeting", now=NOON - timedelta(minutes=30))
+        activity.record_event(worker, worker.person, "clock_in", now=NOON - timedelta(minutes=90))
+        activity.record_event(account("fuyuan_frontdesk"), worker.person, "meeting", now=NOON - timedelta(minutes=30))
         db.session.commit()
         desk_name = account("fuyuan_frontdesk").person.name
         pid = worker.person.id
@@ -401,7 +403,7 @@ def test_history_shows_who_entered_each_event(app, auth):
 def test_the_hall_display_is_read_only_and_never_shows_notes(app, auth):
     with app.app_context():
         worker = account("fuyuan_worker10")
-        rules.record_event(worker, worker.person, "visit_start", destination="7号楼2单元301入户",
+        activity.record_event(worker, worker.person, "visit_start", destination="7号楼2单元301入户",
                            note="低保复核", expected_return=NOON + timedelta(minutes=45))
         db.session.commit()
         name = worker.person.name
@@ -435,9 +437,9 @@ def test_a_visit_records_its_household_but_never_an_id_number(app):
     with app.app_context():
         worker = account("fuyuan_worker11")
         with pytest.raises(FieldErrors, match="身份证号"):
-            rules.record_event(worker, worker.person, "visit_start", household="150204199001011234")
+            activity.record_event(worker, worker.person, "visit_start", household="150204199001011234")
         db.session.rollback()
-        event = rules.record_event(worker, worker.person, "visit_start", household="12-3-402",
+        event = activity.record_event(worker, worker.person, "visit_start", household="12-3-402",
                                    expected_return=NOON + timedelta(minutes=60))
         db.session.commit()
         assert event.household == "12-3-402"
@@ -453,11 +455,11 @@ def test_a_clock_sequence_that_makes_no_sense_is_refused_at_the_card(app, earlie
     with app.app_context():
         worker = account("fuyuan_worker12")
         for n, previous in enumerate(earlier):
-            rules.record_event(worker, worker.person, previous, now=NOON - timedelta(minutes=30 - n))
+            activity.record_event(worker, worker.person, previous, now=NOON - timedelta(minutes=30 - n))
         db.session.commit()
         before = counts()
         with pytest.raises(FieldErrors, match=message):
-            rules.record_event(worker, worker.person, kind)
+            activity.record_event(worker, worker.person, kind)
         db.session.rollback()
         assert counts() == before
 
@@ -466,15 +468,15 @@ def test_a_visit_over_twelve_hours_is_refused(app):
     """A 入户 begun at 00:30 and ended at 13:00 is a forgotten 入户结束, not work."""
     with app.app_context():
         worker = account("fuyuan_worker12")
-        rules.record_event(worker, worker.person, "visit_start", household="1-1-101",
+        activity.record_event(worker, worker.person, "visit_start", household="1-1-101",
                            now=NOON - timedelta(hours=9, minutes=30))
         db.session.commit()
         before = counts()
         with pytest.raises(FieldErrors, match="12"):
-            rules.record_event(worker, worker.person, "visit_end", now=NOON + timedelta(hours=3))
+            activity.record_event(worker, worker.person, "visit_end", now=NOON + timedelta(hours=3))
         db.session.rollback()
         assert counts() == before
-        rules.record_event(worker, worker.person, "visit_end", now=NOON)
+        activity.record_event(worker, worker.person, "visit_end", now=NOON)
 
 
 # -- the fast path of an unchanged poll (bench) ----------------------------------------------
@@ -507,7 +509,7 @@ def test_a_logged_out_cookie_learns_nothing_from_a_poll(app, auth, max_age):
     assert thief.get(url, headers={"HX-Request": "true"}).status_code == 302
     with app.app_context():
         worker = account("fuyuan_worker03")
-        rules.record_event(worker, worker.person, "clock_in")
+        activity.record_event(worker, worker.person, "clock_in")
         db.session.commit()
     answer = thief.get(url, headers={"HX-Request": "true"})
     assert answer.status_code == 302 and "card-" not in answer.get_data(as_text=True)
@@ -562,7 +564,7 @@ def test_a_change_by_the_same_worker_reaches_the_poll_at_once(app, auth):
     assert auth.client.get(url, headers={"HX-Request": "true"}).status_code == 204
     with app.app_context():
         worker = account("fuyuan_worker03")
-        rules.record_event(worker, worker.person, "clock_in")
+        activity.record_event(worker, worker.person, "clock_in")
         db.session.commit()
     answer = auth.client.get(url, headers={"HX-Request": "true"})
     assert answer.status_code == 200 and f"card-{person_id(app, 'fuyuan_worker03')}" in answer.get_data(as_text=True)
@@ -579,7 +581,7 @@ def test_a_change_by_another_worker_reaches_the_poll_once_the_max_age_has_passed
     other_worker = make_app(database_url, CLOCK_NOW=NOON)  # another gunicorn process: its own memory
     with other_worker.app_context():
         worker = account("fuyuan_worker03")
-        rules.record_event(worker, worker.person, "clock_in")
+        activity.record_event(worker, worker.person, "clock_in")
         db.session.commit()
         db.engine.dispose()
     # Within the max age this worker still answers from what it read ...
@@ -595,7 +597,7 @@ def test_an_expected_return_falling_due_ends_the_unchanged_answer_without_a_writ
     app.config["BOARD_STATE_MAX_AGE"] = 3600.0
     with app.app_context():
         worker = account("fuyuan_worker03")
-        rules.record_event(worker, worker.person, "errand", destination="街道办",
+        activity.record_event(worker, worker.person, "errand", destination="街道办",
                            expected_return=NOON + timedelta(minutes=30))
         db.session.commit()
     auth.login("fuyuan_frontdesk")
@@ -630,7 +632,7 @@ def test_a_card_changed_by_this_worker_shows_in_the_next_fragment(app, auth):
     assert "巡查中" not in card()
     with app.app_context():
         worker = account("fuyuan_worker03")
-        rules.record_event(worker, worker.person, "patrol_start")
+        activity.record_event(worker, worker.person, "patrol_start")
         db.session.commit()
     assert "巡查中" in card()
 

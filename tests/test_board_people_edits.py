@@ -3,9 +3,9 @@ the administrator reaches every open board at once, also the boards a worker
 keeps in memory (run with the production max ages)."""
 from sqlalchemy import select
 
+from portal.admin import people as people_rules
 from portal.auth.models import Account
 from portal.extensions import db
-from portal.people import rules as people_rules
 from portal.people.models import Person
 from tests.conftest import Auth
 

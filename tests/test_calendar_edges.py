@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from portal.activity import rules as activity
+from portal.admin import people as people_rules
 from portal.attendance import rules as attendance
 from portal.attendance import sheet
 from portal.auth.models import Account
@@ -17,7 +19,6 @@ from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.leave import rules as leave_rules
 from portal.leave.models import LeaveEntitlement, LeaveType
-from portal.people import rules as people_rules
 from portal.people.models import Position
 from tests.conftest import forget_calendar_year
 
@@ -102,9 +103,9 @@ def test_a_visit_from_2100_to_0020_can_be_ended_and_counts_200_minutes_that_even
     travel(local(next_day, 10))
     with app.app_context():
         worker = account("fuyuan_worker04")
-        board_rules.record_event(worker, worker.person, "visit_start", household="3-2-301",
+        activity.record_event(worker, worker.person, "visit_start", household="3-2-301",
                                  now=local(evening, 21))
-        board_rules.record_event(worker, worker.person, "visit_end", now=local(next_day, 0, 20))
+        activity.record_event(worker, worker.person, "visit_end", now=local(next_day, 0, 20))
         db.session.commit()
         cells = dict(sheet.person_days(worker.person, evening, next_day, today=date(2026, 11, 26)))
         assert cells[evening].visit_minutes == 200
@@ -116,8 +117,8 @@ def test_a_patrol_started_before_midnight_can_be_ended_after_it(app, travel):
     travel(local(date(2026, 11, 25), 10))
     with app.app_context():
         worker = account("fuyuan_worker05")
-        board_rules.record_event(worker, worker.person, "patrol_start", now=local(date(2026, 11, 24), 23, 30))
-        event = board_rules.record_event(worker, worker.person, "patrol_end", now=local(date(2026, 11, 25), 0, 15))
+        activity.record_event(worker, worker.person, "patrol_start", now=local(date(2026, 11, 24), 23, 30))
+        event = activity.record_event(worker, worker.person, "patrol_end", now=local(date(2026, 11, 25), 0, 15))
         db.session.commit()
         assert event.kind.value == "patrol_end"
 
@@ -126,11 +127,11 @@ def test_a_visit_forgotten_since_yesterday_morning_does_not_block_today(app, tra
     travel(local(date(2026, 11, 25), 10))
     with app.app_context():
         worker = account("fuyuan_worker06")
-        board_rules.record_event(worker, worker.person, "visit_start", household="1-1-101",
+        activity.record_event(worker, worker.person, "visit_start", household="1-1-101",
                                  now=local(date(2026, 11, 24), 9))
-        board_rules.record_event(worker, worker.person, "patrol_start", now=local(date(2026, 11, 25), 9))
+        activity.record_event(worker, worker.person, "patrol_start", now=local(date(2026, 11, 25), 9))
         with pytest.raises(FieldErrors):
-            board_rules.record_event(worker, worker.person, "visit_end", now=local(date(2026, 11, 25), 9, 5))
+            activity.record_event(worker, worker.person, "visit_end", now=local(date(2026, 11, 25), 9, 5))
 
 
 # -- 年休假 across New Year ----------------------------------------------------------------

@@ -8,19 +8,19 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from portal.admin import people as people_rules
 from portal.attendance import corrections, locks
 from portal.attendance import settings as attendance_settings
 from portal.attendance.models import DayRecord, MonthTally
 from portal.audit.models import AuditEntry
-from portal.dashboards import rules as dashboards
 from portal.auth.models import Account
+from portal.dashboards import rules as dashboards
 from portal.demo import seed_demo_history
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.leave import rules as leave_rules
 from portal.leave.models import LeaveRequest, LeaveType
 from portal.org.models import Community, Street
-from portal.people import rules as people_rules
 from portal.workdays import rules as workdays
 from portal.workdays.models import DayKind
 from tests.conftest import Auth

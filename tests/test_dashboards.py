@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import select, update
 
 from portal import charts
+from portal.activity import rules as activity
+from portal.activity.models import EventKind
 from portal.attendance import days
 from portal.attendance import rules as attendance
 from portal.attendance import sheet as attendance_sheet
 from portal.auth.models import Account
-from portal.board import rules as board_rules
-from portal.board.models import EventKind
 from portal.clock import LOCAL_TZ
 from portal.dashboards import rules
 from portal.extensions import db
@@ -135,7 +135,7 @@ def a_day_of(username, base):
     worker = account(username)
     for kind, minutes in (("clock_in", 20), ("patrol_start", 60), ("patrol_end", 160), ("patrol_start", 390),
                           ("patrol_end", 450), ("clock_out", 605), ("visit_start", 660), ("visit_end", 780)):
-        board_rules.record_event(worker, worker.person, kind, now=base + timedelta(minutes=minutes),
+        activity.record_event(worker, worker.person, kind, now=base + timedelta(minutes=minutes),
                                  household="3-2-301" if kind == "visit_start" else None)
 
 
@@ -258,7 +258,7 @@ def test_todays_board_counts_follow_the_board(app, auth):
     before = board_row(auth.client.get(f"/dashboards/streets/{fuqiang}").get_data(as_text=True), "富源社区")
     with app.app_context():
         worker = account("fuyuan_worker01")
-        board_rules.record_event(worker, worker.person, "patrol_start", now=NOW - timedelta(minutes=5))
+        activity.record_event(worker, worker.person, "patrol_start", now=NOW - timedelta(minutes=5))
         db.session.commit()
     after = board_row(auth.client.get(f"/dashboards/streets/{fuqiang}").get_data(as_text=True), "富源社区")
     assert after[keys.index("patrol")] == before[keys.index("patrol")] + 1

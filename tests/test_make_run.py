@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import create_app
+from portal.activity.models import ActivityEvent
 from portal.attendance import rules as attendance
 from portal.attendance import sheet
 from portal.auth.models import Account
 from portal.board import rules as board_rules
-from portal.board.models import ActivityEvent
 from portal.extensions import db
 from tests.conftest import Auth
 

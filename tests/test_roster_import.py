@@ -7,11 +7,11 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from portal.admin import people as people_rules
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
 from portal.errors import FieldErrors
 from portal.extensions import db
-from portal.people import rules as people_rules
 from portal.people.models import Person, Position
 from tests.conftest import Auth
 

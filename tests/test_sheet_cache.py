@@ -11,15 +11,15 @@ import pytest
 from sqlalchemy import select
 
 from portal import versions
+from portal.activity import rules as activity
+from portal.admin import people as people_rules
 from portal.attendance import corrections, freshness, settings, sheet
 from portal.auth.models import Account
-from portal.board import rules as board_rules
 from portal.demo import seed_demo_history
 from portal.extensions import db
 from portal.leave import rules as leave_rules
 from portal.leave.models import LeaveType
 from portal.org.models import Community, Grid, Street
-from portal.people import rules as people_rules
 from portal.people.models import Person, Position
 from portal.workdays import rules as workdays
 from portal.workdays.models import CalendarDay, CalendarYear, DayKind
@@ -96,8 +96,8 @@ def sheets(app):
 def clock_in_wednesday(app, username="fuyuan_worker01", late_minutes=15):
     with app.app_context():
         worker = account(username)
-        board_rules.record_event(worker, worker.person, "clock_in", now=WED + timedelta(minutes=30 + late_minutes))
-        board_rules.record_event(worker, worker.person, "clock_out", now=WED + timedelta(hours=10))
+        activity.record_event(worker, worker.person, "clock_in", now=WED + timedelta(minutes=30 + late_minutes))
+        activity.record_event(worker, worker.person, "clock_out", now=WED + timedelta(hours=10))
         db.session.commit()
 
 
@@ -194,8 +194,8 @@ def clock_in_late(app, day: int, username="fuyuan_worker01", late_minutes=15):
     with app.app_context():
         worker = account(username)
         morning = datetime(2026, 11, day, 0, 0, tzinfo=UTC)  # 08:00 in Baotou
-        board_rules.record_event(worker, worker.person, "clock_in", now=morning + timedelta(minutes=30 + late_minutes))
-        board_rules.record_event(worker, worker.person, "clock_out", now=morning + timedelta(hours=10))
+        activity.record_event(worker, worker.person, "clock_in", now=morning + timedelta(minutes=30 + late_minutes))
+        activity.record_event(worker, worker.person, "clock_out", now=morning + timedelta(hours=10))
         db.session.commit()
 
 
@@ -412,7 +412,7 @@ def test_uncommitted_writes_are_shown_to_their_own_transaction_but_never_kept(ap
     assert sheets.day(name, 25) == "缺"
     with app.test_request_context():
         worker = account("fuyuan_worker01")
-        board_rules.record_event(worker, worker.person, "clock_in", now=WED + timedelta(minutes=45))
+        activity.record_event(worker, worker.person, "clock_in", now=WED + timedelta(minutes=45))
         month, _ = sheet.views([worker.person.community_id], [worker.person.street_id], date(2026, 11, 1))
         row = next(r for r in month.data.rows if r.name == name)
         assert row.cells[24].symbol == "迟15"

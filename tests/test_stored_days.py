@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import event, func, select
 
+from portal.activity import rules as activity
 from portal.attendance import days, rules, settings
 from portal.attendance.models import DayFill, DayRecord, MonthTally, WeekTally
 from portal.auth.models import Account
-from portal.board import rules as board_rules
 from portal.clock import LOCAL_TZ
 from portal.demo import seed_demo_history
 from portal.extensions import db
@@ -47,7 +47,7 @@ def fuyuan() -> list[int]:
 def test_a_clock_in_writes_todays_provisional_row_in_its_own_transaction(app):
     with app.app_context():
         worker = account("fuyuan_worker01")
-        board_rules.record_event(worker, worker.person, "clock_in", now=at(TODAY, "08:41"))
+        activity.record_event(worker, worker.person, "clock_in", now=at(TODAY, "08:41"))
         db.session.commit()
         row = stored(worker.person_id, TODAY)
         assert row is not None and not row.final
@@ -58,7 +58,7 @@ def test_an_event_rolled_back_leaves_no_row(app):
     with app.app_context():
         worker = account("fuyuan_worker01")
         before = stored(worker.person_id, TODAY).symbol
-        board_rules.record_event(worker, worker.person, "clock_in", now=at(TODAY, "08:20"))
+        activity.record_event(worker, worker.person, "clock_in", now=at(TODAY, "08:20"))
         db.session.rollback()
         assert stored(worker.person_id, TODAY).symbol == before == "缺"
 
@@ -99,8 +99,8 @@ def test_settings_changed_from_today_rejudge_today_and_leave_the_past(app):
     with app.app_context():
         worker = account("fuyuan_worker01")
         days.fill(fuyuan(), date(2026, 11, 1), TODAY)
-        board_rules.record_event(worker, worker.person, "clock_in", now=at(MONDAY, "08:20"))
-        board_rules.record_event(worker, worker.person, "clock_in", now=at(TODAY, "08:20"))
+        activity.record_event(worker, worker.person, "clock_in", now=at(MONDAY, "08:20"))
+        activity.record_event(worker, worker.person, "clock_in", now=at(TODAY, "08:20"))
         db.session.commit()
         assert stored(worker.person_id, TODAY).symbol == "√" and stored(worker.person_id, MONDAY).symbol == "√"
         current = settings.settings_for(worker.person.street_id)
@@ -133,7 +133,7 @@ def test_the_day_close_run_twice_changes_nothing(app):
 def test_the_next_day_finalises_yesterday(app, travel):
     with app.app_context():
         worker = account("fuyuan_worker01")
-        board_rules.record_event(worker, worker.person, "clock_in", now=at(TODAY, "08:20"))
+        activity.record_event(worker, worker.person, "clock_in", now=at(TODAY, "08:20"))
         db.session.commit()
         assert not stored(worker.person_id, TODAY).final
     travel(NOW + timedelta(days=1))
@@ -172,7 +172,7 @@ def test_a_street_year_costs_the_statements_of_its_quarter(app, auth):
         street_id = db.session.scalar(select(Community.street_id).where(Community.slug == "fuyuan"))
         ids = db.session.scalars(select(Community.id).where(Community.street_id == street_id)).all()
         worker = account("fuyuan_worker01")
-        board_rules.record_event(worker, worker.person, "clock_in", now=at(date(2026, 1, 7), "08:20"))
+        activity.record_event(worker, worker.person, "clock_in", now=at(date(2026, 1, 7), "08:20"))
         seed_demo_history(now=NOW, community_ids=ids)
         days.fill(ids, date(2026, 1, 1), TODAY)
         db.session.commit()

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal.admin import people as people_rules
 from portal.auth.models import Account
 from portal.extensions import db
-from portal.people import rules as people_rules
 from tests.conftest import SUITE_NOW, Auth
 
 

@@ -8,10 +8,10 @@ from wtforms import Form, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
+from portal.admin.people import PersonInput
 from portal.extensions import db
 from portal.org.models import Community, Street
 from portal.people.models import Position
-from portal.people.rules import PersonInput
 from portal.text import clean
 
 # Ids and numbers beyond this never name a row (and PostgreSQL's integer would

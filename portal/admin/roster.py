@@ -15,12 +15,12 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 
-from portal.audit import rules as audit
+from portal.admin import people as people_rules
+from portal.audit import log as audit
 from portal.auth import rules as auth_rules
 from portal.errors import FORM, FieldErrors
 from portal.extensions import db
 from portal.org.models import Community, Street
-from portal.people import rules as people_rules
 from portal.people.models import POSITION_BY_LABEL, Level, Position
 from portal.spreadsheet import append
 from portal.text import clean

@@ -13,6 +13,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
+from portal.admin import people as people_rules
 from portal.admin import roster
 from portal.admin.forms import NewPersonForm, PeopleFilterForm, PersonForm
 from portal.auth import rules as auth_rules
@@ -22,7 +23,6 @@ from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.htmx import render
 from portal.org.models import Community, Grid, Street
-from portal.people import rules as people_rules
 from portal.people.models import Person, Position
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -12,14 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal import clock
+from portal.activity.models import ActivityEvent, EventKind
 from portal.assessment import rules, settings
 from portal.assessment.models import AssessmentAdjustment, AssessmentLock
 from portal.attendance import days
 from portal.attendance import rules as attendance
 from portal.attendance.models import DayRecord, MonthTally, WeekTally
-from portal.audit import rules as audit
+from portal.audit import log as audit
 from portal.auth.policy import ON_THE_BOARD, Action, can
-from portal.board.models import ActivityEvent, EventKind
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.inspections import rules as inspection_rules

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.assessment.models import AssessmentSettings
-from portal.audit import rules as audit
+from portal.audit import log as audit
 from portal.errors import FieldErrors
 from portal.extensions import db
 

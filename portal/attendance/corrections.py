@@ -5,12 +5,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select, update
 
 from portal import clock
-from portal.attendance import locks
+from portal.activity import locks
+from portal.activity import rules as activity
+from portal.activity.models import EventKind
 from portal.attendance.models import AttendanceCorrection, CorrectionStatus
 from portal.attendance.settings import settings_for
-from portal.audit import rules as audit
+from portal.audit import log as audit
 from portal.auth.policy import Action, can
-from portal.board.models import ActivityEvent, CurrentStatus, EventKind
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.text import has_control
@@ -104,34 +105,13 @@ def decide(actor, correction: AttendanceCorrection, approve: bool, comment: str,
         raise FieldErrors({"comment": f"该补卡申请已由{who}处理（{correction.status.label}）。"})
     db.session.refresh(correction)
     if approve:
-        event = ActivityEvent(person_id=correction.person_id, community_id=correction.community_id,
-                              kind=EventKind(correction.kind), at=correction.at, note=f"补卡：{correction.reason}",
-                              entered_by_id=actor.id)
-        db.session.add(event)
-        db.session.flush()
+        event = activity.record_correction(actor, correction.person_id, correction.community_id,
+                                           EventKind(correction.kind), correction.at,
+                                           f"补卡：{correction.reason}", now)
         correction.event_id = event.id
-        _refresh_board(correction, event, actor, now)
     audit.record(actor, "attendance.correction_" + new.value, correction,
                  on_behalf_of=correction.person, after={"status": new.value, "comment": comment or None})
     return correction
-
-
-def _refresh_board(correction, event, actor, now) -> None:
-    """A 补签到 for this morning moves today's card, if nothing later has."""
-    current = db.session.get(CurrentStatus, correction.person_id)
-    if clock.to_local(event.at).date() != clock.to_local(now).date():
-        return
-    if current is not None and current.since >= event.at and clock.to_local(current.since).date() == clock.to_local(now).date():
-        return
-    from portal.board.rules import bump_board_version
-
-    version = bump_board_version(correction.community_id, now)
-    if current is None:
-        current = CurrentStatus(person_id=correction.person_id, community_id=correction.community_id)
-        db.session.add(current)
-    current.event_id, current.kind, current.since = event.id, event.kind, event.at
-    current.destination = current.expected_return = current.note = None
-    current.set_by_id, current.on_behalf, current.version = actor.id, True, version
 
 
 def pending_for(account) -> list[AttendanceCorrection]:

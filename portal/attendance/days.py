@@ -35,8 +35,9 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
 
 from portal import clock
+from portal.activity.models import ActivityEvent, MonthLock
 from portal.attendance import rules, settings
-from portal.attendance.models import DayFill, DayRecord, MonthLock, MonthTally, WeekTally
+from portal.attendance.models import DayFill, DayRecord, MonthTally, WeekTally
 from portal.extensions import db
 
 PENDING_KEY = "attendance.days.pending"   # session.info: {person id or ALL: set of days, or ALL}
@@ -168,8 +169,6 @@ def missing_years(first: date, last: date) -> list[int]:
 
 
 def _events(ids, first: date, last: date) -> dict:
-    from portal.board.models import ActivityEvent
-
     around = timedelta(minutes=rules.MAX_VISIT_MINUTES)  # visits and patrols across midnight
     start = datetime.combine(first, time(0), tzinfo=clock.LOCAL_TZ) - around
     end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ) + around
@@ -643,7 +642,6 @@ WATCHED = frozenset({"activity_events", "leave_requests", "leave_types", "people
 
 
 def _models():
-    from portal.board.models import ActivityEvent
     from portal.leave.models import LeaveRequest
     from portal.org.models import Grid
     from portal.people.models import Person

@@ -39,10 +39,10 @@ G = "G"
 
 @cache
 def _models():
-    # Imported on first use: this module is loaded with attendance.models, before
-    # the other features' models are.
+    # Imported on first use: this module is loaded by create_app (_register_watchers),
+    # and imports no model at load time.
+    from portal.activity.models import ActivityEvent
     from portal.attendance.models import AttendanceSettings
-    from portal.board.models import ActivityEvent
     from portal.leave.models import LeaveRequest, LeaveType
     from portal.org.models import Community, Grid, Street
     from portal.people.models import Person

@@ -1,64 +1,18 @@
 """封帐: a 街镇 closes a month for payroll; changes dated in it are refused until
-the 街镇 unlocks it with a reason (issue: 考勤 part 8)."""
+the 街镇 unlocks it with a reason (issue: 考勤 part 8). Whether a day is closed is
+asked of portal.activity.locks, by every writer of a day."""
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from portal import clock
-from portal.attendance.models import MonthLock
-from portal.audit import rules as audit
+from portal.activity.locks import first_of, lock_of
+from portal.activity.models import MonthLock
+from portal.audit import log as audit
 from portal.auth.policy import Action, can
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.text import has_control
-
-LOCKED_MESSAGE = "{year}年{month}月的考勤已由街镇封帐，不能再修改；如确需更正，请街镇先解除封帐。"
-
-
-def first_of(day: date) -> date:
-    return day.replace(day=1)
-
-
-def lock_of(street_id: int | None, day: date) -> MonthLock | None:
-    if street_id is None:
-        return None
-    return db.session.scalar(select(MonthLock).where(MonthLock.street_id == street_id,
-                                                     MonthLock.month == first_of(day)))
-
-
-def is_locked(street_id: int | None, day: date) -> bool:
-    lock = lock_of(street_id, day)
-    return lock is not None and lock.is_locked
-
-
-def refuse_if_locked(street_id: int | None, day: date, field: str = "day") -> None:
-    if is_locked(street_id, day):
-        raise FieldErrors({field: LOCKED_MESSAGE.format(year=day.year, month=day.month)})
-
-
-def locks_between(street_id: int | None, first: date, last: date) -> list[MonthLock]:
-    """The locked months of a street (or of any street, street_id None) touching first..last."""
-    query = select(MonthLock).where(MonthLock.month.between(first_of(first), first_of(last)),
-                                    MonthLock.unlocked_at.is_(None)).order_by(MonthLock.month)
-    if street_id is not None:
-        query = query.where(MonthLock.street_id == street_id)
-    return list(db.session.scalars(query))
-
-
-def closed_message(lock: MonthLock) -> str:
-    """Names the lock and who can lift it."""
-    street = lock.street.name
-    return (f"{street}{lock.month.year}年{lock.month.month}月的考勤已于{clock.format_date(lock.locked_at)}封帐，"
-            f"不能再修改；如确需更正，请{street}的街镇领导先解除封帐（须写明理由）。")
-
-
-def refuse_span(street_id: int | None, first: date, last: date, field: str = "day") -> None:
-    """Refuse a change to any day first..last that lies in a month the street (any
-    street, for street_id None: the work calendar is everyone's) has closed."""
-    locked = locks_between(street_id, first, last)
-    if locked:
-        raise FieldErrors({field: closed_message(locked[0])})
-
 
 EARLIEST = date(2017, 1, 1)  # 青府办发〔2017〕72号: nothing in the portal is older
 

@@ -1,13 +1,14 @@
 """考勤 tables: schedule settings (district default, per-街镇 overrides, each from a
-date), 补卡 corrections, the 街镇's month locks (封帐), and the stored results: one
-row per person per judged day, with per-month and per-week sums of those rows.
+date), 补卡 corrections, and the stored results: one row per person per judged day,
+with per-month and per-week sums of those rows. The month locks (封帐) are
+portal.activity.models.MonthLock: every writer of a day checks them.
 The rows are written by portal.attendance.days in the transaction of every write
 that changes what they were judged from; pages only read them."""
 import enum
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Numeric, String, UniqueConstraint, false
+from sqlalchemy import Float, ForeignKey, Index, Numeric, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
@@ -81,31 +82,6 @@ class AttendanceCorrection(db.Model):
 
     person = relationship("Person")
     decided_by = relationship("Account")
-
-
-class MonthLock(db.Model):
-    """封帐: a 街镇 has closed a month for payroll. While locked_at is set and
-    unlocked_at is not, nothing dated in that month may change for its people."""
-
-    __tablename__ = "month_locks"
-    __table_args__ = (UniqueConstraint("street_id", "month", name="uq_month_locks_street_month"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"))
-    month: Mapped[date]  # the first day of the month
-    locked_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
-    unlocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    unlocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
-    unlock_reason: Mapped[str | None] = mapped_column(String(200))
-    # {"<person id>:<yyyy-mm-dd>": cell text} as locked: a relock lists what moved since.
-    snapshot: Mapped[dict | None] = mapped_column(JSON)
-
-    street = relationship("Street")
-
-    @property
-    def is_locked(self) -> bool:
-        return self.unlocked_at is None
 
 
 class DayRecord(db.Model):
@@ -209,7 +185,6 @@ class DayFill(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
-# The data_versions table, and the watcher that bumps the 考勤表's versions on
-# every write to its inputs (loaded with the models, so every app has them).
+# The data_versions table (loaded with the models, so every app has it); the
+# 考勤表's watcher (portal.attendance.freshness) is loaded by create_app.
 from portal import versions  # noqa: E402,F401
-from portal.attendance import freshness  # noqa: E402,F401

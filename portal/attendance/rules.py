@@ -43,14 +43,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from portal import halfday
-from portal.board.models import EventKind
+from portal.activity.models import EventKind
+from portal.activity.rules import MAX_VISIT_MINUTES, check_visit_duration, minutes_between
+from portal.activity.rules import local_minute as _minute
 from portal.clock import LOCAL_TZ, to_local
 from portal.halfday import Half, half_of
 
 AM, PM = Half.AM, Half.PM
 HALVES = tuple(Half)
 HALF_LABELS = {half: half.label for half in Half}
-MAX_VISIT_MINUTES = 12 * 60      # a longer 入户 is a forgotten 入户结束, not work
 HALF_DAY = Decimal("0.5")
 
 Block = tuple[time, time]
@@ -147,23 +148,7 @@ class _Event(NamedTuple):
     at: datetime
 
 
-def _kind(value) -> EventKind | None:
-    if value.__class__ is EventKind:
-        return value
-    try:
-        return EventKind(getattr(value, "value", value))
-    except ValueError:
-        return None
-
-
-def _minute(moment: datetime) -> datetime:
-    """Local time, to the minute shown to people."""
-    return to_local(moment).replace(second=0, microsecond=0)
-
-
-def minutes_between(start: datetime, end: datetime) -> int:
-    """Whole minutes between two instants as shown (09:00:50 → 10:30:10 is 90)."""
-    return int((_minute(end) - _minute(start)).total_seconds() // 60)
+_kind = EventKind.of
 
 
 def _clock_minutes(moment: datetime) -> int:
@@ -326,17 +311,6 @@ def patrol_result(intervals: Iterable[Interval], schedule: Schedule, day: date,
 
 
 # -- visits (弹性入户) ------------------------------------------------------------------
-
-def check_visit_duration(minutes: int | None) -> str | None:
-    """A Chinese message for an impossible 入户 duration, else None."""
-    if minutes is None:
-        return None
-    if minutes < 0:
-        return "入户结束时间不能早于开始时间。"
-    if minutes > MAX_VISIT_MINUTES:
-        return "单次入户不能超过 12 小时，请核对开始和结束时间。"
-    return None
-
 
 def visit_anomalies(intervals: Iterable[Interval]) -> list[Anomaly]:
     return [Anomaly(f"入户时长 {iv.minutes} 分钟不合理，未计入", iv.start)
@@ -736,67 +710,3 @@ def summary_of(tally: Tally) -> dict:
         "缺勤天数": tally.absent_days, "请假天数": tally.leave_days, "巡查达标率": tally.patrol_rate,
         "入户小时": tally.visit_hours, "待核查天数": tally.review_count,
     }
-
-
-# -- validation for the forms -----------------------------------------------------------
-
-def open_at_midnight(events_before_today: Iterable, now: datetime) -> set[EventKind]:
-    """The starts (巡查开始 / 入户开始) among the events before today (in order) that
-    were never ended and began at most 12 h before `now`: a visit from 21:00 may end
-    at 00:20, while one forgotten since yesterday morning does not block today."""
-    running: dict[EventKind, datetime] = {}
-    for event in events_before_today:
-        kind = _kind(event.kind)
-        if kind in NOUNS:
-            running[kind] = event.at
-        elif kind is EventKind.PATROL_END:
-            running.pop(EventKind.PATROL_START, None)
-        elif kind is EventKind.VISIT_END:
-            running.pop(EventKind.VISIT_START, None)
-    return {kind for kind, at in running.items() if minutes_between(at, now) <= MAX_VISIT_MINUTES}
-
-
-def check_clock_event(kind, previous_kinds_today: Iterable, open_since_yesterday: Iterable = ()) -> str | None:
-    """A Chinese message when `kind` cannot follow today's earlier events (in
-    order, EventKind or values), else None. One 签到 a day; 签退 may be repeated
-    (the last counts); 巡查 and 入户 may start before 签到 or after 签退 (a worker
-    may go straight to the grid; evening and weekend visits), but one at a time.
-    `open_since_yesterday` (see open_at_midnight) are starts still running at
-    midnight, so a visit or patrol that crosses midnight can be ended."""
-    kind = _kind(kind)
-    if kind is None:
-        return "未知的状态，请从按钮中选择。"
-    carried = {_kind(k) for k in open_since_yesterday}
-    clocked_in = False
-    patrol_open = EventKind.PATROL_START in carried
-    visit_open = EventKind.VISIT_START in carried
-    for previous in previous_kinds_today:
-        previous = _kind(previous)
-        if previous is EventKind.CLOCK_IN:
-            clocked_in = True
-        elif previous is EventKind.PATROL_START:
-            patrol_open = True
-        elif previous is EventKind.PATROL_END:
-            patrol_open = False
-        elif previous is EventKind.VISIT_START:
-            visit_open = True
-        elif previous is EventKind.VISIT_END:
-            visit_open = False
-    if kind is EventKind.CLOCK_IN and clocked_in:
-        return "今天已经签到。"
-    if kind is EventKind.CLOCK_OUT and not clocked_in:
-        return "今天还没有签到，不能签退。"
-    if kind is EventKind.PATROL_END and not patrol_open:
-        return "没有进行中的巡查，不能结束巡查。"
-    if kind is EventKind.VISIT_END and not visit_open:
-        return "没有进行中的入户，不能结束入户。"
-    if kind is EventKind.PATROL_START and patrol_open:
-        return "上一次巡查还没有结束，不能重新开始巡查。"
-    if kind is EventKind.VISIT_START and visit_open:
-        return "上一次入户还没有结束，不能重新开始入户。"
-    if kind not in (EventKind.PATROL_END, EventKind.VISIT_END):
-        if patrol_open:
-            return "巡查还没有结束，请先结束巡查。"
-        if visit_open:
-            return "入户还没有结束，请先结束入户。"
-    return None

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from portal import clock
 from portal.attendance import rules
 from portal.attendance.models import AttendanceSettings
-from portal.audit import rules as audit
+from portal.audit import log as audit
 from portal.errors import FieldErrors
 from portal.extensions import db
 
@@ -160,7 +160,7 @@ def parse_effective(text: str | None, street_id: int | None, today: date) -> tup
         return None, "生效日期不能早于今天：已经过去的日子按当时的规则计算，不能改。"
     if day > today + timedelta(days=MAX_AHEAD_DAYS):
         return None, "生效日期不能晚于一年之后。"
-    from portal.attendance import locks
+    from portal.activity import locks
 
     try:
         locks.refuse_span(street_id, day, day, field="effective_from")

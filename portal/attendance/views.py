@@ -6,11 +6,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal import clock
+from portal.activity.models import ActivityEvent
 from portal.attendance import corrections, locks, settings, sheet
 from portal.attendance import rules as attendance_rules
 from portal.attendance.models import AttendanceCorrection
 from portal.auth.policy import Action, can, require
-from portal.board.models import ActivityEvent
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Community, Street

@@ -1,5 +1,6 @@
-"""Writing the audit log. Callers add the entry to the session that carries the
-change itself, so both commit or neither does."""
+"""Reading the audit log, for the viewer (portal.audit.views). It may read every
+feature's tables to say whom an entry is about; writing an entry is
+portal.audit.log, which imports no feature."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -7,31 +8,10 @@ from sqlalchemy import Select, String, and_, cast, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal import clock
+from portal.audit.log import diff
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.text import clean
-
-
-def record(actor, action: str, obj=None, *, before=None, after=None, on_behalf_of=None,
-           object_type: str | None = None, object_id=None) -> AuditEntry:
-    entry = AuditEntry(
-        account_id=getattr(actor, "id", None),
-        on_behalf_of_id=getattr(on_behalf_of, "id", None),
-        action=action,
-        object_type=object_type or (obj.__tablename__ if obj is not None else "none"),
-        object_id=str(object_id if object_id is not None else getattr(obj, "id", "")) or None,
-        before=before,
-        after=after,
-    )
-    db.session.add(entry)
-    return entry
-
-
-def diff(before: dict, after: dict) -> tuple[dict, dict]:
-    """Only the fields that changed, for a compact before/after pair."""
-    keys = [k for k in after if before.get(k) != after.get(k)]
-    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
-
 
 # -- reading the log ----------------------------------------------------------------
 #
@@ -60,10 +40,11 @@ class Link:
 
 
 def links() -> list[Link]:
+    from portal.activity.models import ActivityEvent, MonthLock
     from portal.assessment.models import AssessmentAdjustment, AssessmentLock, AssessmentSettings
-    from portal.attendance.models import AttendanceCorrection, AttendanceSettings, MonthLock
+    from portal.attendance.models import AttendanceCorrection, AttendanceSettings
     from portal.auth.models import Account
-    from portal.board.models import ActivityEvent, HallDisplayLink
+    from portal.board.models import HallDisplayLink
     from portal.inspections.models import (
         Bulletin,
         CorrectiveAction,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import clock
-from portal.audit import rules as audit
+from portal.audit import log as audit
 from portal.auth.models import Account, LoginAttempt, LoginSession
 from portal.extensions import db
 from portal.memo import memo

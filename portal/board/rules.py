@@ -1,38 +1,36 @@
-"""The whereabouts board: recording events, deriving each card, answering polls.
+"""The whereabouts board: deriving each card from the current status, answering
+polls, the hall display links.
 
-No request objects here. Every status change writes the event, the person's
-current-status row, the community's board version and an audit entry in the
-caller's one transaction.
+No request objects here. Events are written by portal.activity.rules (the one
+writer of the log), which also keeps the current-status rows and board versions
+read here.
 """
 import enum
 import hashlib
 import hmac
-import re
 import secrets
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from time import monotonic
 
-from flask import current_app, has_app_context
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.exc import IntegrityError
+from flask import current_app
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from portal import clock, halfday
-from portal.audit import rules as audit
+from portal.activity.models import AWAY_KINDS, BoardVersion, CurrentStatus, EventKind
+from portal.activity.rules import STATES, board_version
+from portal.audit import log as audit
 from portal.auth.models import Account
 from portal.auth.policy import ON_THE_BOARD, Action, can
-from portal.board.models import ActivityEvent, BoardVersion, CurrentStatus, EventKind, HallDisplayLink
+from portal.board.models import HallDisplayLink
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Community
 from portal.people.models import Person, Position
-from portal.text import has_control
+from portal.text import field_text
 
-MAX_DESTINATION = 100
-MAX_NOTE = 200
-MAX_AHEAD = timedelta(hours=24)
 RETURN_PRESETS = (30, 60, 90)
 
 
@@ -72,7 +70,7 @@ STATUS_OF_EVENT = {
     EventKind.MEETING: Status.MEETING,
     EventKind.CLOCK_OUT: Status.OFF,
 }
-AWAY = {Status.PATROL, Status.VISIT, Status.ERRAND, Status.MEETING}
+AWAY = {STATUS_OF_EVENT[kind] for kind in AWAY_KINDS}
 OVERDUE_LABEL = "超时未归"
 # The buttons a person most likely needs next, by current status (two taps at most).
 NEXT_KINDS = {
@@ -226,23 +224,6 @@ def summary(cards: list[Card]) -> dict[str, int]:
     return counts
 
 
-def board_version(community_id: int) -> int:
-    return db.session.scalar(select(BoardVersion.version).where(BoardVersion.community_id == community_id)) or 0
-
-
-def _clean_text(raw: str | None, limit: int, field: str, label: str, errors: dict) -> str | None:
-    text = (raw or "").strip()
-    if not text:
-        return None
-    if len(text) > limit:
-        errors[field] = f"{label}不能超过 {limit} 个字。"
-        return None
-    if has_control(text, strict=True):
-        errors[field] = f"{label}不能包含控制字符。"
-        return None
-    return text
-
-
 def parse_expected_return(back_in: str | None, return_at: str | None, now: datetime) -> datetime | None:
     """`back_in` is minutes from now (30/60/90 presets or any whole number);
     `return_at` is a clock time today, HH:MM, in Qingshan. Raises FieldErrors."""
@@ -258,119 +239,6 @@ def parse_expected_return(back_in: str | None, return_at: str | None, now: datet
             raise FieldErrors({"expected_return": "预计返回时间应为“时:分”，如 15:30。"}) from None
         return local
     return None
-
-
-def bump_board_version(community_id: int, now: datetime) -> int:
-    """Increment a community's board version and return it. The UPDATE's row lock
-    orders concurrent writers of one board; the first write ever inserts the row,
-    in a savepoint so that losing that race only means updating instead."""
-    bump = (update(BoardVersion).where(BoardVersion.community_id == community_id)
-            .values(version=BoardVersion.version + 1, changed_at=now))
-    if db.session.execute(bump).rowcount == 0:
-        try:
-            with db.session.begin_nested():
-                db.session.add(BoardVersion(community_id=community_id, version=1, changed_at=now))
-        except IntegrityError:
-            db.session.execute(bump)
-    forget_board_state(community_id)
-    return board_version(community_id)
-
-
-ID_LIKE = re.compile(r"\d{15,}|\d{17}[\dXx]")
-
-
-def _events_before(person_id: int, day, now: datetime) -> tuple[list[ActivityEvent], list[ActivityEvent]]:
-    """(the last 12 h of yesterday's events, today's events up to now), in order: a
-    patrol or 入户 that crosses midnight is ended from yesterday's tail."""
-    start, _end = _day_bounds(day)
-    from portal.attendance.rules import MAX_VISIT_MINUTES
-
-    since = start - timedelta(minutes=MAX_VISIT_MINUTES)
-    events = list(db.session.scalars(
-        select(ActivityEvent).where(ActivityEvent.person_id == person_id, ActivityEvent.at >= since,
-                                    ActivityEvent.at <= now).order_by(ActivityEvent.at, ActivityEvent.id)))
-    return [e for e in events if e.at < start], [e for e in events if e.at >= start]
-
-
-def record_event(actor, person: Person, kind_value: str, *, destination=None, note=None, household=None,
-                 expected_return: datetime | None = None, now: datetime | None = None) -> ActivityEvent:
-    """Record one event and move the person's card (caller commits). Raises
-    PermissionError when the actor may not set this person's status, FieldErrors
-    (field → Chinese message) for bad input; nothing is written in either case."""
-    if not can(actor, Action.SET_STATUS, person):
-        raise PermissionError("may not set this person's status")
-    # Concurrent writers of one card queue on the person's row (SQLite's BEGIN
-    # IMMEDIATE already queues them), so the day's sequence is checked and the
-    # clock read only after the previous write committed: one 签到 a day, and the
-    # card's event is also the day's latest.
-    db.session.execute(select(Person.id).where(Person.id == person.id).with_for_update())
-    now = now or clock.now()
-    errors: dict[str, str] = {}
-    try:
-        kind = EventKind(kind_value)
-    except ValueError:
-        kind = None
-        errors["kind"] = "未知的状态，请从按钮中选择。"
-    day = clock.to_local(now).date()
-    from portal.attendance import locks
-    from portal.attendance import rules as attendance
-
-    if locks.is_locked(person.street_id, day):
-        errors["kind"] = locks.LOCKED_MESSAGE.format(year=day.year, month=day.month)
-    elif kind is not None:
-        # 考勤 needs a sane sequence: one 签到 a day, no 签退 before it, no end without a start.
-        yesterday, earlier = _events_before(person.id, day, now)
-        problem = attendance.check_clock_event(kind, [e.kind for e in earlier],
-                                               attendance.open_at_midnight(yesterday, now))
-        if problem is None and kind is EventKind.VISIT_END:
-            start = next((e for e in reversed(yesterday + earlier) if e.kind is EventKind.VISIT_START), None)
-            if start is not None:
-                problem = attendance.check_visit_duration(attendance.minutes_between(start.at, now))
-        if problem:
-            errors["kind"] = problem
-    destination = _clean_text(destination, MAX_DESTINATION, "destination", "去向", errors)
-    note = _clean_text(note, MAX_NOTE, "note", "备注", errors)
-    household = _clean_text(household, 30, "household", "入户门牌", errors)
-    if household and ID_LIKE.search(household):
-        errors["household"] = "入户门牌只填楼-单元-室，不要填写身份证号等个人信息。"
-    if kind is not EventKind.VISIT_START:
-        household = None
-    if kind is not None and STATUS_OF_EVENT[kind] not in AWAY:
-        expected_return = None  # only someone who is away comes back
-    if expected_return is not None:
-        if expected_return <= now:
-            errors["expected_return"] = "预计返回时间不能早于现在。"
-        elif expected_return > now + MAX_AHEAD:
-            errors["expected_return"] = "预计返回时间不能晚于 24 小时之后。"
-    if errors:
-        raise FieldErrors(errors)
-
-    community_id = person.community_id
-    version = bump_board_version(community_id, now)
-
-    on_behalf = actor.person_id != person.id
-    event = ActivityEvent(person_id=person.id, community_id=community_id, kind=kind, at=now,
-                          destination=destination, expected_return=expected_return, note=note,
-                          household=household, entered_by_id=actor.id)
-    db.session.add(event)
-    db.session.flush()
-    current = db.session.get(CurrentStatus, person.id)
-    if current is None:
-        current = CurrentStatus(person_id=person.id, community_id=community_id)
-        db.session.add(current)
-    current.event_id = event.id
-    current.kind = kind
-    current.since = now
-    current.destination = destination
-    current.expected_return = expected_return
-    current.note = note
-    current.set_by_id = actor.id
-    current.on_behalf = on_behalf
-    current.version = version
-    audit.record(actor, "board.status_set", event, on_behalf_of=person if on_behalf else None,
-                 after={"person_id": person.id, "kind": kind.value, "destination": destination,
-                        "expected_return": expected_return.isoformat() if expected_return else None})
-    return event
 
 
 @dataclass
@@ -488,7 +356,7 @@ def board_state(community_id: int, max_age: float) -> BoardState:
     answer to those comes from memory, and a change written by another worker is
     seen at most `max_age` later. Writes of this worker forget the board at once
     (`forget_board_state`)."""
-    states = current_app.extensions.setdefault("board_states", {})
+    states = current_app.extensions.setdefault(STATES, {})
     state = states.get(community_id)
     moment = monotonic()
     if state is None or moment - state.read_at >= max_age:
@@ -497,11 +365,6 @@ def board_state(community_id: int, max_age: float) -> BoardState:
                            tuple(sorted(at for _v, at in rows if at is not None)), moment)
         states[community_id] = state
     return state
-
-
-def forget_board_state(community_id: int) -> None:
-    if has_app_context():
-        current_app.extensions.get("board_states", {}).pop(community_id, None)
 
 
 def unchanged(community_id: int, known_version: int, known_at: int, now: datetime | None = None,
@@ -539,24 +402,6 @@ def summary_version(community_ids: list[int]) -> int:
     )
 
 
-def events_on(day, *, person_id: int | None = None, community_id: int | None = None) -> list[ActivityEvent]:
-    """One day's log, of a person or of a whole community, in order."""
-    start, end = _day_bounds(day)
-    query = (select(ActivityEvent).where(ActivityEvent.at >= start, ActivityEvent.at < end)
-             .options(joinedload(ActivityEvent.entered_by), joinedload(ActivityEvent.person))
-             .order_by(ActivityEvent.at, ActivityEvent.id))
-    if person_id is not None:
-        query = query.where(ActivityEvent.person_id == person_id)
-    if community_id is not None:
-        query = query.where(ActivityEvent.community_id == community_id)
-    return list(db.session.scalars(query))
-
-
-def _day_bounds(day):
-    start = datetime.combine(day, time(0, 0), tzinfo=clock.LOCAL_TZ)
-    return start, start + timedelta(days=1)
-
-
 # Hall display links -------------------------------------------------------------
 
 def _hash(token: str) -> str:
@@ -568,7 +413,7 @@ def create_display_link(actor, community: Community, label: str) -> str:
     if not can(actor, Action.MANAGE_DISPLAY, community):
         raise PermissionError("may not manage display links")
     errors: dict[str, str] = {}
-    label = _clean_text(label, 40, "label", "名称", errors) or "服务大厅显示屏"
+    label = field_text(label, 40, "label", "名称", errors) or "服务大厅显示屏"
     if errors:
         raise FieldErrors(errors)
     token = secrets.token_urlsafe(24)

@@ -18,11 +18,13 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from portal import clock, halfday
+from portal.activity import rules as activity
+from portal.activity.models import EventKind
 from portal.auth import rules as auth_rules
 from portal.auth.policy import Action, actor_state, can, require
 from portal.board import rules
 from portal.board.forms import DisplayLinkForm
-from portal.board.models import EventKind, HallDisplayLink
+from portal.board.models import HallDisplayLink
 from portal.errors import FieldErrors
 from portal.extensions import csrf, db
 from portal.htmx import is_htmx, render
@@ -201,9 +203,9 @@ def set_status_POST(community_id: int, person_id: int):
         csrf.protect()
         expected = rules.parse_expected_return(request.form.get("back_in"), request.form.get("return_at"),
                                                clock.now())
-        rules.record_event(current_user, person, request.form.get("kind", ""),
-                           destination=request.form.get("destination"), note=request.form.get("note"),
-                           household=request.form.get("household"), expected_return=expected)
+        activity.record_event(current_user, person, request.form.get("kind", ""),
+                              destination=request.form.get("destination"), note=request.form.get("note"),
+                              household=request.form.get("household"), expected_return=expected)
     except CSRFError:
         db.session.rollback()
         return _status_error(community, person, source, {"csrf": "页面已过期（安全校验未通过），请刷新页面后重试。"})
@@ -271,7 +273,7 @@ def person_history(person_id: int):
     require(current_user, Action.VIEW_HISTORY, person)
     day, error = _day_arg()
     return render("board/history.html", person=person, community=person.community, day=day, date_error=error,
-                  events=rules.events_on(day, person_id=person.id))
+                  events=activity.events_on(day, person_id=person.id))
 
 
 @bp.get("/<int:community_id>/log")
@@ -281,7 +283,7 @@ def community_log(community_id: int):
     require(current_user, Action.VIEW_HISTORY, community)
     day, error = _day_arg()
     return render("board/history.html", person=None, community=community, day=day, date_error=error,
-                  events=rules.events_on(day, community_id=community.id))
+                  events=activity.events_on(day, community_id=community.id))
 
 
 def _day_arg():

@@ -7,6 +7,8 @@ community, bumps the version of each community it touches (the old one and the
 new one), and a work-calendar edit bumps every board (a card's return day and
 逾期未销假 follow the calendar), in the same transaction, whatever rule or route
 made it.
+
+Loaded by create_app with the models (portal._register_models).
 """
 from sqlalchemy import event, inspect, select
 
@@ -54,7 +56,7 @@ def _bump(session):
     session.flush()
     touched = session.info.pop(TOUCHED, None)
     if touched:
-        from portal.board.rules import bump_board_version
+        from portal.activity.rules import bump_board_version
         from portal.org.models import Community
 
         if EVERY_BOARD in touched:

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from portal import clock
-from portal.audit import rules as audit
+from portal.audit import log as audit
 from portal.auth.policy import Action, can
 from portal.errors import FieldErrors
 from portal.extensions import db

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from portal import clock
-from portal.audit import rules as audit
+from portal.audit import log as audit
 from portal.auth.policy import Action, can
 from portal.errors import FieldErrors
 from portal.extensions import db

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from portal import clock
-from portal.audit import rules as audit
+from portal.audit import log as audit
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.inspections.models import SECTIONS, ChecklistItem, ChecklistVersion, InspectionSettings

@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 
 from portal import clock, uploads
-from portal.audit import rules as audit
+from portal.audit import log as audit
 from portal.auth.policy import ON_THE_BOARD, Action, can
 from portal.errors import FieldErrors
 from portal.extensions import db

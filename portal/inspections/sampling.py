@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from portal import clock
-from portal.audit import rules as audit
+from portal.audit import log as audit
 from portal.auth.policy import Action, can
 from portal.errors import FieldErrors
 from portal.extensions import db

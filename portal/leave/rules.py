@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from portal import clock, halfday, versions
 from portal.attendance import freshness
-from portal.audit import rules as audit
+from portal.audit import log as audit
 from portal.auth.policy import (
     COMMUNITY_HEADS,
     ON_THE_BOARD,
@@ -360,7 +360,7 @@ def submit(actor, person: Person, data: LeaveInput, config, attachment=None,
 def _closed_message(street_id: int | None, first: date, last: date) -> str | None:
     """A leave that would change days of a closed (封帐) month is refused: the message
     names the lock and who can lift it."""
-    from portal.attendance import locks
+    from portal.activity import locks
 
     try:
         locks.refuse_span(street_id, first, last)
@@ -520,7 +520,7 @@ def record_return(actor, leave: LeaveRequest, returned_date: date | None, return
                         "days_taken": str(leave.days_taken)},
                  on_behalf_of=leave.person if actor.person_id != leave.person_id else None)
     if returned_date == clock.to_local(now).date():
-        from portal.board.rules import record_event
+        from portal.activity.rules import record_event
 
         record_event(actor, leave.person, "back", note="销假返岗", now=now)
     else:
@@ -534,7 +534,7 @@ def _touch_board(leave: LeaveRequest, now: datetime) -> None:
         return
     today = clock.to_local(now).date()
     if leave.start_date <= today:
-        from portal.board.rules import bump_board_version
+        from portal.activity.rules import bump_board_version
 
         bump_board_version(leave.community_id, now)
 

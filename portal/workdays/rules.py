@@ -25,7 +25,7 @@ import chinese_calendar
 from sqlalchemy import func, insert, select
 
 from portal import clock, halfday
-from portal.audit import rules as audit
+from portal.audit import log as audit
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.text import has_control
@@ -347,7 +347,7 @@ def _check_day(day, year: int | None, errors: dict[str, str]) -> None:
 
 def _refuse_closed(day: date, errors: dict[str, str]) -> None:
     """The calendar is everyone's: a day in a month any 街镇 has closed (封帐) stays."""
-    from portal.attendance import locks
+    from portal.activity import locks
 
     try:
         locks.refuse_span(None, day, day)

@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from portal.activity.rules import record_event
 from portal.auth.models import Account
-from portal.board.rules import record_event
 from portal.demo import seed_demo_history, seed_demo_inspections
 from portal.extensions import db
 from portal.org.models import Street

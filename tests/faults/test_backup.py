@@ -7,10 +7,10 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import select
 
+from portal.activity import rules as activity
+from portal.activity.models import ActivityEvent, CurrentStatus
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
-from portal.board import rules as board
-from portal.board.models import ActivityEvent, CurrentStatus
 from portal.extensions import db
 from tests.conftest import make_app
 from tests.faults.conftest import table_contents
@@ -32,7 +32,7 @@ def write_until(app, username: str, stop: threading.Event, written: list) -> Non
             n = 0
             while not stop.is_set():
                 me = db.session.scalar(select(Account).where(Account.username == username))
-                board.record_event(me, me.person, KINDS[n % len(KINDS)], note=f"{username}-{n}")
+                activity.record_event(me, me.person, KINDS[n % len(KINDS)], note=f"{username}-{n}")
                 db.session.commit()
                 written.append(f"{username}-{n}")
                 n += 1
@@ -104,7 +104,7 @@ def test_backup_during_writes_restores_to_identical_data(app, empty_url_factory,
     # The restored database carries on: new rows get fresh ids (sequences restored too).
     with again.app_context():
         me = db.session.scalar(select(Account).where(Account.username == WRITERS[0]))
-        event = board.record_event(me, me.person, "meeting", note="恢复后")
+        event = activity.record_event(me, me.person, "meeting", note="恢复后")
         db.session.commit()
         assert event.id > max(row[0] for row in table_contents(source_url)["activity_events"])
         db.engine.dispose()
@@ -139,7 +139,7 @@ def test_restoring_over_the_database_in_use_takes_it_back_to_the_backup(app, tmp
     with app.app_context():
         me = db.session.scalar(select(Account).where(Account.username == WRITERS[0]))
         for kind in KINDS:
-            board.record_event(me, me.person, kind, note="备份之后")
+            activity.record_event(me, me.person, kind, note="备份之后")
         db.session.commit()
         db.engine.dispose()
     assert table_contents(url) != before

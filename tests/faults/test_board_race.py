@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import clock
+from portal.activity import rules as activity
+from portal.activity.models import ActivityEvent, BoardVersion, CurrentStatus
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
 from portal.auth.policy import ON_THE_BOARD
 from portal.board import rules
-from portal.board.models import ActivityEvent, BoardVersion, CurrentStatus
 from portal.extensions import db
 from portal.org.models import Community
 from portal.people.models import Person
@@ -43,7 +44,7 @@ def test_fifty_simultaneous_status_changes_for_thirty_people(race_app):
         people = board_people(["fuyuan", "fuda"])[:PEOPLE]
         assert len(people) == PEOPLE
         communities = sorted({c for _, _, c in people})
-        versions_before = {c: rules.board_version(c) for c in communities}
+        versions_before = {c: activity.board_version(c) for c in communities}
         assert db.session.scalar(select(func.count()).select_from(ActivityEvent)) == 0
     plan = [(people[i % PEOPLE], KINDS[i % len(KINDS)], f"并发测试第{i}次") for i in range(CHANGES)]
     clients = [logged_in(app, username, token_from=f"/board/{community}")

@@ -23,9 +23,9 @@ from urllib.request import HTTPCookieProcessor, Request, build_opener
 import pytest
 from sqlalchemy import func, select, text
 
+from portal.activity.models import ActivityEvent, CurrentStatus
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
-from portal.board.models import ActivityEvent, CurrentStatus
 from portal.extensions import db
 from portal.org.models import Community
 from tests.conftest import DEMO_PASSWORD, csrf_token_from, make_app

@@ -11,6 +11,7 @@ import pytest
 from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
+from portal.activity import rules as activity
 from portal.auth.models import Account
 from portal.board import rules as board
 from portal.demo import seed_demo_people
@@ -59,7 +60,7 @@ def some_work(app) -> None:
     today = board.clock.today()
     leave.submit(worker, worker.person, leave.LeaveInput(personal.id, today, "am", today, "pm", "发烧",
                                                          "家中", ""), app.config)
-    board.record_event(worker, worker.person, "errand", note="迁移测试")
+    activity.record_event(worker, worker.person, "errand", note="迁移测试")
     db.session.commit()
 
 

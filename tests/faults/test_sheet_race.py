@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.activity import rules as activity
 from portal.attendance import corrections
-from portal.board import rules as board_rules
 from portal.extensions import db
 from portal.org.models import Street
 from tests.conftest import make_app
@@ -43,7 +43,7 @@ def test_the_kept_sheet_equals_a_fresh_one_after_racing_writes(race_app, databas
         visits = []
         for username in VISITING:
             worker = account(username)
-            board_rules.record_event(worker, worker.person, "visit_start", household="1-1-101",
+            activity.record_event(worker, worker.person, "visit_start", household="1-1-101",
                                      now=NOW - timedelta(minutes=60))
             visits.append((username, worker.person_id, worker.person.community_id))
         db.session.commit()

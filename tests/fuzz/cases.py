@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, update
 from werkzeug.security import generate_password_hash
 
+from portal.activity.models import EventKind
 from portal.assessment.settings import DEFAULTS as ASSESSMENT_DEFAULTS
 from portal.assessment.settings import WEIGHTS as ASSESSMENT_WEIGHTS
 from portal.attendance.settings import DEFAULTS, RANGES, TIMES
 from portal.auth.models import Account
-from portal.board.models import EventKind
 from portal.extensions import db
 from portal.people.models import Position
 from tests.conftest import DEMO_PASSWORD

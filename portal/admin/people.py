@@ -1,4 +1,5 @@
-"""Creating, changing and deactivating people and their accounts.
+"""Creating, changing and deactivating people and their accounts: the administrator's
+work (it sets passwords and ends login sessions, so it stands above portal.auth).
 
 Shared by the admin forms and the roster import, so both refuse the same things
 with the same Chinese messages. Nothing here commits: callers commit once.
@@ -9,7 +10,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from portal.audit import rules as audit
+from portal.audit import log as audit
 from portal.auth import rules as auth_rules
 from portal.auth.models import Account
 from portal.errors import FieldErrors
