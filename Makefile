@@ -27,7 +27,10 @@ run: install
 serve: install
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 3 --timeout 60 app:app
 
+# The import contracts first (pyproject.toml, [tool.importlinter]): a new circle or an
+# import that climbs a layer fails in a second, before the suite runs.
 test: install
+	$(BIN)/lint-imports
 	$(BIN)/pytest -m "not faults"
 
 # Races, kill -9 of a live gunicorn, backup/restore and migration round trips on
@@ -58,6 +61,7 @@ test-time-travel: install
 	done
 
 test-sqlite: install
+	$(BIN)/lint-imports
 	TEST_DATABASE_URL= $(BIN)/pytest -m "not e2e and not faults"
 
 test-e2e: install
@@ -65,6 +69,7 @@ test-e2e: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean-db:
 	rm -f instance/portal.db instance/portal.db-wal instance/portal.db-shm
