@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import event, func, select
 
 from portal.activity import rules as activity
+from portal.activity.models import ActivityEvent
 from portal.attendance import days, rules, settings
 from portal.attendance.models import DayFill, DayRecord, MonthTally, WeekTally
 from portal.auth.models import Account
@@ -244,3 +245,15 @@ def test_a_leave_type_renamed_is_renamed_on_the_days_it_covers(app):
         db.session.get(LeaveType, sick.id).name = "病假（含住院）"
         db.session.commit()
         assert stored(worker.person_id, MONDAY).leave_type == "病假（含住院）"
+
+
+def test_a_visit_ended_after_midnight_counts_for_the_evening_it_started(app):
+    with app.app_context():
+        worker = account("fuyuan_worker01").person
+        yesterday = TODAY - timedelta(days=1)
+        for kind, moment in (("visit_start", at(yesterday, "21:00")), ("visit_end", at(TODAY, "00:20"))):
+            db.session.add(ActivityEvent(person_id=worker.id, community_id=worker.community_id, kind=kind,
+                                         at=moment, created_at=moment))
+            db.session.commit()
+        assert stored(worker.id, yesterday).visit_minutes == 200
+        assert stored(worker.id, TODAY).visit_minutes == 0

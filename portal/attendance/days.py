@@ -285,7 +285,7 @@ def tally_query(person_ids, community_ids, first: date, last: date):
         D.final.is_(True)).group_by(D.person_id)
 
 
-def refresh_tallies(person_ids, days: Iterable[date]) -> None:
+def refresh_tallies(person_ids, days: Iterable[date], today: date | None = None) -> None:
     """Rewrite the month and week sums of these people for the months and weeks of
     these days, from their DayRecords (one statement per month and per week). The
     month sums take final days only (today's row is provisional); the week sums
@@ -295,7 +295,9 @@ def refresh_tallies(person_ids, days: Iterable[date]) -> None:
     if not ids or not days:
         return
     D = DayRecord
-    for month in sorted({d.replace(day=1) for d in days}):
+    # Today's row is provisional and not in the month sums: a write about today
+    # rewrites only the week's.
+    for month in sorted({d.replace(day=1) for d in days if today is None or d < today}):
         last = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         for chunk in _chunks(ids):
             db.session.execute(delete(MonthTally).where(MonthTally.person_id.in_(chunk), MonthTally.month == month))
@@ -367,7 +369,7 @@ def restate(person_days: dict[int, set[date]], today: date | None = None) -> int
     rows = judge(on_board, person_days, today)
     _upsert(rows)
     touched_days |= {d for days in person_days.values() for d in days}
-    refresh_tallies([p.id for p in people], touched_days)
+    refresh_tallies([p.id for p in people], touched_days, today)
     return len(rows)
 
 
@@ -587,12 +589,23 @@ def _local_day(moment) -> date | None:
     return moment
 
 
-def event_days(at: datetime) -> set[date]:
-    """The days an event can change: its own, and the neighbour within 12 h (a visit
-    or patrol pairs across midnight, up to MAX_VISIT_MINUTES either side)."""
+ENDS = frozenset({"patrol_end", "visit_end"})
+STARTS = frozenset({"patrol_start", "visit_start"})
+
+
+def event_days(at: datetime, kind=None, today: date | None = None) -> set[date]:
+    """The days an event can change: its own, and the neighbour within 12 h when it
+    can pair across midnight (an end in the morning may close yesterday evening's
+    visit or patrol; a start in the evening, tomorrow's end, for a day already
+    judged). `kind` None: either."""
     local = clock.to_local(at)
     day = local.date()
-    return {day, day - timedelta(days=1)} if local.hour < 12 else {day, day + timedelta(days=1)}
+    kind = str(getattr(kind, "value", kind)) if kind is not None else None
+    if local.hour < 12 and (kind is None or kind in ENDS):
+        return {day, day - timedelta(days=1)}
+    if local.hour >= 12 and (kind is None or kind in STARTS) and (today is None or day < today):
+        return {day, day + timedelta(days=1)}
+    return {day}
 
 
 def _history(obj, name: str) -> set:
@@ -657,9 +670,10 @@ def _note(session, obj, deleted: bool, today: date) -> None:
     ActivityEvent, LeaveRequest, Person, Grid, CalendarDay, CalendarYear = _models()
     pending = _pending(session)
     if isinstance(obj, ActivityEvent):
+        kinds = _history(obj, "kind")
         for person_id in _history(obj, "person_id"):
             for at in _history(obj, "at"):
-                pending.people[person_id] |= event_days(at)
+                pending.people[person_id] |= event_days(at, next(iter(kinds)) if len(kinds) == 1 else None, today)
     elif isinstance(obj, LeaveRequest):
         starts = _history(obj, "start_date")
         ends = _history(obj, "end_date") | {d for d in _history(obj, "returned_date")}
@@ -727,7 +741,7 @@ def _on_execute(state):
         rows = [params] if isinstance(params, dict) else list(params or ())
         for row in rows:
             if model is ActivityEvent and row.get("person_id") is not None and row.get("at") is not None:
-                pending.people[row["person_id"]] |= event_days(row["at"])
+                pending.people[row["person_id"]] |= event_days(row["at"], row.get("kind"), today)
             elif model is LeaveRequest and row.get("person_id") is not None and row.get("start_date"):
                 pending.people[row["person_id"]] |= _span_days(row["start_date"], row.get("end_date")
                                                                or row["start_date"], date.max)
