@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from portal.activity.models import ActivityEvent
 from portal.assessment import results, rules
+from portal.assessment import settings as assessment_settings
 from portal.assessment.models import AssessmentAdjustment, AssessmentLock, AssessmentSettings
 from portal.audit.models import AuditEntry
 from portal.auth.models import Account
@@ -193,13 +194,17 @@ def test_a_street_sets_its_own_rules_and_bad_ones_write_nothing(app, auth):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AssessmentSettings)) == 1  # the default only
         assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == audits
-    assert auth.post("/assessment/settings", {**good, "street": fuqiang_id}).status_code == 302
+    response = auth.post("/assessment/settings", {**good, "street": fuqiang_id, "effective_from": "2026-11-24"})
+    assert response.status_code == 400 and "生效日期不能早于今天" in response.get_data(as_text=True)
+    assert auth.post("/assessment/settings", {**good, "street": fuqiang_id,
+                                              "effective_from": "2026-11-25"}).status_code == 302
     # Another street's rules are not the leader's to set.
     assert auth.post("/assessment/settings", {**good, "street": kexue_id}).status_code == 403
     with app.app_context():
         own = db.session.scalar(select(AssessmentSettings).where(AssessmentSettings.street_id == fuqiang_id))
         assert own.weight_attendance == 50 and own.excellent_from == Decimal("95")
         assert results.report(street("fuqiang"), "2026-Q4").rules["excellent_from"] == "95.0"
+        assert results.report(street("fuqiang"), "2026-Q3").rules["excellent_from"] == "90.0"  # over: kept
         assert results.report(street("kexue"), "2026-Q4").rules["excellent_from"] == "90.0"
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "assessment.settings_saved"))
         assert entry.before["weight_attendance"] == "40" and entry.after["weight_attendance"] == "50"
@@ -343,3 +348,27 @@ def test_an_adjustment_reason_with_a_control_character_is_refused_and_nothing_wr
         assert "控制字符" in refused.value.errors["reason"]
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(AssessmentAdjustment)) == 0
+
+
+def test_assessment_rules_change_from_a_date_and_never_inside_a_locked_period(app, auth, travel):
+    """A change applies from the day chosen (default tomorrow): the running quarter is
+    judged by the rules of its last day, and a date inside a confirmed period is refused."""
+    with app.app_context():
+        fuqiang = street("fuqiang")
+        leader = account("fuqiang_leader")
+        form = {name: str(value) for name, value in assessment_settings.DEFAULTS.items()}
+        assessment_settings.save(leader, fuqiang.id, {**form, "excellent_from": "92"})  # from tomorrow
+        db.session.commit()
+        assert results.report(fuqiang, "2026-Q4").rules["excellent_from"] == "90.0"   # today: not yet
+        assert [h.effective_from for h in assessment_settings.history(fuqiang.id)] == [date(2026, 11, 26)]
+        results.lock(leader, fuqiang, "2026-Q3")
+        db.session.commit()
+    travel(datetime(2026, 11, 26, 2, 0, tzinfo=UTC))
+    with app.app_context():
+        fuqiang = street("fuqiang")
+        assert results.report(fuqiang, "2026-Q4").rules["excellent_from"] == "92.0"   # from the 26th
+        with pytest.raises(FieldErrors) as refused:
+            assessment_settings.save(account("fuqiang_leader"), fuqiang.id, form, effective_from="2026-09-30")
+        assert "生效日期不能早于今天" in refused.value.errors["effective_from"]
+        day, problem = assessment_settings.parse_effective("2026-09-30", fuqiang.id, date(2026, 9, 1))
+        assert day is None and "2026年第三季度的考核结果已经确认锁定" in problem

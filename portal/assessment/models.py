@@ -1,10 +1,11 @@
-"""考核 tables: the rules (district default, per-街镇 overrides), a 书记's adjustments,
-and the 街镇's confirmed (locked) periods with their frozen results. Results of an
-open period are never stored: they are computed from the data on every view."""
-from datetime import datetime
+"""考核 tables: the rules (district default, per-街镇 overrides, each from a date), a
+书记's adjustments, and the 街镇's confirmed (locked) periods with their frozen
+results. An open period's results are summed from the stored day results
+(portal.attendance.days) on every view."""
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
@@ -18,9 +19,14 @@ class AssessmentSettings(db.Model):
     occurrence; grades are the lowest total of 优秀, 合格 and 基本合格."""
 
     __tablename__ = "assessment_settings"
+    __table_args__ = (UniqueConstraint("street_id", "effective_from", name="uq_assessment_settings_street_effective"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), unique=True)
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"))
+    # From this day on (a period is judged by the rules in force on its last day, so
+    # a period already over keeps its rules); `follows_default`: back to the district's.
+    effective_from: Mapped[date] = mapped_column(default=date(2000, 1, 1), server_default="2000-01-01")
+    follows_default: Mapped[bool] = mapped_column(default=False, server_default=false())
     weight_attendance: Mapped[int]
     weight_patrol: Mapped[int]
     weight_visits: Mapped[int]

@@ -116,7 +116,7 @@ def report(street: Street, period: str, community_ids: list[int] | None = None, 
     today = today or clock.today()
     ids = community_ids if community_ids is not None else [c.id for c in street.communities]
     days.ensure_closed(ids, start, end, today)
-    rule_set = rules.Rules.from_settings(settings.settings_for(street.id))
+    rule_set = rules.Rules.from_settings(settings.for_period(street.id, end, today))
     members = _members(ids, start, end, today, person_id)
     people = db.session.scalars(select(Person).where(Person.id.in_(list(members)))
                                 .options(joinedload(Person.grid))).all()

@@ -1,17 +1,19 @@
-"""考核 rules as settings: a district default and per-街镇 overrides, the same way
-as the 考勤 schedule (portal/attendance/settings.py). 工作规范 三(二) leaves the
+"""考核 rules as settings: a district default and per-街镇 overrides, each from a
+date, the same way as the 考勤 schedule (portal/attendance/settings.py). 工作规范 三(二) leaves the
 method and the grades to each 街镇; the defaults below are a starting point."""
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal import clock
-from portal.assessment.models import AssessmentSettings
+from portal.assessment import rules
+from portal.assessment.models import AssessmentLock, AssessmentSettings
 from portal.audit import log as audit
 from portal.errors import FieldErrors
 from portal.extensions import db
 
-__all__ = ["DEFAULTS", "LABELS", "parse", "reset_to_default", "save", "settings_for"]
+__all__ = ["DEFAULTS", "LABELS", "for_period", "history", "parse", "reset_to_default", "save", "settings_for"]
 
 WEIGHTS = ("weight_attendance", "weight_patrol", "weight_visits", "weight_inspection")
 DEDUCTIONS = ("late_points", "early_points", "absent_points", "overdue_return_points", "overdue_action_points")
@@ -33,22 +35,67 @@ LABELS = {
 MAX_DEDUCTION = Decimal("20")
 
 
+BEGINNING = date(2000, 1, 1)  # the first rules apply from before any period in the portal
+
+
 def ensure_default() -> AssessmentSettings:
-    row = db.session.scalar(select(AssessmentSettings).where(AssessmentSettings.street_id.is_(None)))
+    row = db.session.scalar(select(AssessmentSettings).where(AssessmentSettings.street_id.is_(None))
+                            .order_by(AssessmentSettings.effective_from).limit(1))
     if row is None:
-        row = AssessmentSettings(street_id=None, **DEFAULTS)
+        row = AssessmentSettings(street_id=None, effective_from=BEGINNING, **DEFAULTS)
         db.session.add(row)
         db.session.flush()
     return row
 
 
-def settings_for(street_id: int | None) -> AssessmentSettings:
-    """The street's own rules if it has them, else the district default."""
-    if street_id is not None:
-        own = db.session.scalar(select(AssessmentSettings).where(AssessmentSettings.street_id == street_id))
-        if own is not None:
-            return own
-    return ensure_default()
+def settings_for(street_id: int | None, day: date | None = None) -> AssessmentSettings:
+    """The rules in force for the street (its own, else the district default) on
+    `day` (today): the same timeline as the 考勤 schedule."""
+    day = day or clock.today()
+    rows = db.session.scalars(select(AssessmentSettings).where(
+        or_(AssessmentSettings.street_id == street_id, AssessmentSettings.street_id.is_(None)),
+        AssessmentSettings.effective_from <= day).order_by(AssessmentSettings.effective_from.desc())).all()
+    own = next((r for r in rows if r.street_id is not None and street_id is not None), None)
+    if own is not None and not own.follows_default:
+        return own
+    return next((r for r in rows if r.street_id is None), None) or ensure_default()
+
+
+def for_period(street_id: int, end: date, today: date | None = None) -> AssessmentSettings:
+    """A period is judged by the rules in force on its last day, a running one by
+    today's: a period already over keeps the rules it was judged with."""
+    today = today or clock.today()
+    return settings_for(street_id, min(end, today))
+
+
+def history(street_id: int | None) -> list[AssessmentSettings]:
+    where = AssessmentSettings.street_id.is_(None) if street_id is None \
+        else AssessmentSettings.street_id == street_id
+    return list(db.session.scalars(select(AssessmentSettings).where(where)
+                                   .order_by(AssessmentSettings.effective_from.desc())))
+
+
+def parse_effective(text: str | None, street_id: int | None, today: date) -> tuple[date | None, str | None]:
+    """The day a change applies from: the 考勤 rule for dates (today or later, default
+    tomorrow, at most a year ahead), and never inside a period the 街镇 has locked."""
+    from portal.attendance.settings import parse_effective_day
+
+    day, problem = parse_effective_day(text, today)
+    if problem:
+        return None, problem
+    locked = db.session.scalars(select(AssessmentLock.period).where(
+        AssessmentLock.street_id == street_id) if street_id is not None else select(AssessmentLock.period)).all()
+    for period in locked:
+        parsed = rules.parse_period(period)
+        if parsed and parsed[0] <= day <= parsed[1]:
+            return None, f"{parsed[2]}的考核结果已经确认锁定，生效日期不能在其中。"
+    return day, None
+
+
+def _row_at(street_id: int | None, day: date) -> AssessmentSettings | None:
+    where = AssessmentSettings.street_id.is_(None) if street_id is None \
+        else AssessmentSettings.street_id == street_id
+    return db.session.scalar(select(AssessmentSettings).where(where, AssessmentSettings.effective_from == day))
 
 
 def _decimal(raw) -> Decimal | None:
@@ -98,34 +145,49 @@ def _text(values: dict) -> dict:
     return {name: str(value) for name, value in values.items()}
 
 
-def save(actor, street_id: int | None, form: dict) -> AssessmentSettings:
-    """Set the district default (street_id None) or a street's override (caller commits).
-    Anything wrong: FieldErrors, nothing written."""
+def save(actor, street_id: int | None, form: dict, effective_from: str | None = None) -> AssessmentSettings:
+    """Set the district default (street_id None) or a street's rules from a date
+    (default: tomorrow); earlier rows stay (caller commits). Anything wrong:
+    FieldErrors, nothing written."""
     values, errors = parse(form)
+    day, problem = parse_effective(effective_from, street_id, clock.today())
+    if problem:
+        errors["effective_from"] = problem
     if errors:
         raise FieldErrors(errors)
-    row = db.session.scalar(select(AssessmentSettings).where(
-        AssessmentSettings.street_id.is_(None) if street_id is None else AssessmentSettings.street_id == street_id))
-    # A street's first own rules are audited against the district default it used until now.
-    used = row if row is not None else (ensure_default() if street_id is not None else None)
-    before = _text({name: getattr(used, name) for name in values}) if used is not None else None
+    used = settings_for(street_id, day)
+    before = _text({name: getattr(used, name) for name in values})
+    row = _row_at(street_id, day)
     if row is None:
-        row = AssessmentSettings(street_id=street_id, **values)
+        row = AssessmentSettings(street_id=street_id, effective_from=day, **values)
         db.session.add(row)
     else:
         for name, value in values.items():
             setattr(row, name, value)
+    row.follows_default = False
     row.updated_at, row.updated_by_id = clock.now(), actor.id
     db.session.flush()
-    changed_before, changed_after = audit.diff(before or {}, _text(values))
+    changed_before, changed_after = audit.diff(before, _text(values))
     audit.record(actor, "assessment.settings_saved", row, before=changed_before or None,
-                 after={"street_id": street_id, **changed_after})
+                 after={"street_id": street_id, "effective_from": day.isoformat(), **changed_after})
     return row
 
 
-def reset_to_default(actor, street_id: int) -> None:
-    row = db.session.scalar(select(AssessmentSettings).where(AssessmentSettings.street_id == street_id))
-    if row is not None:
-        audit.record(actor, "assessment.settings_reset", row,
-                     before={"street_id": street_id, **_text({n: getattr(row, n) for n in DEFAULTS})})
-        db.session.delete(row)
+def reset_to_default(actor, street_id: int, effective_from: str | None = None) -> None:
+    """From a date on (default: tomorrow) the street follows the district default again."""
+    day, problem = parse_effective(effective_from, street_id, clock.today())
+    if problem:
+        raise FieldErrors({"effective_from": problem})
+    current = settings_for(street_id, day)
+    if current.street_id is None:
+        return  # already the default then
+    row = _row_at(street_id, day)
+    if row is None:
+        row = AssessmentSettings(street_id=street_id, effective_from=day,
+                                 **{name: getattr(current, name) for name in DEFAULTS})
+        db.session.add(row)
+    row.follows_default = True
+    row.updated_at, row.updated_by_id = clock.now(), actor.id
+    db.session.flush()
+    audit.record(actor, "assessment.settings_reset", row,
+                 after={"street_id": street_id, "effective_from": day.isoformat()})

@@ -1,6 +1,6 @@
 """考核 pages: a 街镇's and a community's tables, a person's breakdown, the
 adjustments and the lock, the export, and the rules."""
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -179,16 +179,23 @@ def _street_scope(default_own: bool = True) -> Street | None:
     return None
 
 
-def _settings_page(street, form=None, errors=None, status=200):
-    row = settings.settings_for(street.id if street else None)
-    values = form or {name: getattr(row, name) for name in settings.DEFAULTS}
+def _settings_page(street, form=None, errors=None, status=200, effective_from=None):
+    street_id = street.id if street else None
+    today = clock.today()
+    row = settings.settings_for(street_id)
+    history = settings.history(street_id)
+    pending = next((h for h in history if h.effective_from > today and not h.follows_default), None)
+    shown = pending or row
+    values = form or {name: getattr(shown, name) for name in settings.DEFAULTS}
     streets = db.session.scalars(select(Street).order_by(Street.sort_order)).all()
     own = street is not None and row.street_id == street.id
     return render_template("assessment/settings.html", street=street, values=values, errors=errors or {},
                            labels=settings.LABELS, groups=(("权重（合计 100）", settings.WEIGHTS),
                                                            ("扣分", settings.DEDUCTIONS),
                                                            ("等次分数线", settings.GRADES)),
-                           own=own, streets=streets), status
+                           own=own, streets=streets, history=history, pending=pending, today=today,
+                           effective_from=effective_from or (pending.effective_from.isoformat() if pending
+                                                             else (today + timedelta(days=1)).isoformat())), status
 
 
 @bp.get("/settings")
@@ -205,13 +212,15 @@ def settings_POST():
     street = _street_scope(default_own=False)
     require(current_user, Action.MANAGE_ASSESSMENT_RULES, street)
     form = {name: request.form.get(name, "") for name in settings.DEFAULTS}
+    effective_from = request.form.get("effective_from", "")
     try:
-        settings.save(current_user, street.id if street else None, form)
+        row = settings.save(current_user, street.id if street else None, form, effective_from)
     except FieldErrors as error:
         db.session.rollback()
-        return _settings_page(street, form, error.errors, 400)
+        return _settings_page(street, form, error.errors, 400, effective_from)
     db.session.commit()
-    flash(f"已保存{street.name if street else '全区默认'}的考核办法。", "success")
+    flash(f"已保存{street.name if street else '全区默认'}的考核办法，自{clock.format_date(row.effective_from)}起执行。",
+          "success")
     return redirect(url_for("assessment.settings_page", street=street.id if street else None))
 
 
@@ -222,7 +231,11 @@ def settings_reset_POST():
     require(current_user, Action.MANAGE_ASSESSMENT_RULES, street)
     if street is None:
         abort(400)
-    settings.reset_to_default(current_user, street.id)
+    try:
+        settings.reset_to_default(current_user, street.id, request.form.get("effective_from", ""))
+    except FieldErrors as error:
+        db.session.rollback()
+        return _settings_page(street, errors=error.errors, status=400)
     db.session.commit()
     flash(f"{street.name}已恢复使用全区默认考核办法。", "success")
     return redirect(url_for("assessment.settings_page", street=street.id))

@@ -147,9 +147,9 @@ def parse(form: dict) -> tuple[dict, dict[str, str]]:
 MAX_AHEAD_DAYS = 366
 
 
-def parse_effective(text: str | None, street_id: int | None, today: date) -> tuple[date | None, str | None]:
-    """The date a change applies from: today or later (past days keep the rules they
-    were judged with), never in a closed (封帐) month, at most a year ahead."""
+def parse_effective_day(text: str | None, today: date) -> tuple[date | None, str | None]:
+    """The date a settings change applies from, as typed: default tomorrow, today or
+    later (past days keep the rules they were judged with), at most a year ahead."""
     text = (text or "").strip()
     if not text:
         return today + timedelta(days=1), None
@@ -160,6 +160,15 @@ def parse_effective(text: str | None, street_id: int | None, today: date) -> tup
         return None, "生效日期不能早于今天：已经过去的日子按当时的规则计算，不能改。"
     if day > today + timedelta(days=MAX_AHEAD_DAYS):
         return None, "生效日期不能晚于一年之后。"
+    return day, None
+
+
+def parse_effective(text: str | None, street_id: int | None, today: date) -> tuple[date | None, str | None]:
+    """The date a schedule change applies from (parse_effective_day), never in a
+    closed (封帐) month."""
+    day, problem = parse_effective_day(text, today)
+    if problem:
+        return None, problem
     from portal.activity import locks
 
     try:
