@@ -165,8 +165,14 @@ def test_a_street_leader_sets_the_streets_rules_and_is_told_what_is_wrong(browse
         page.get_by_label("入户每周 5 小时（权重）").fill("20")
         page.get_by_label("合格（不低于）", exact=True).fill("80")
         page.get_by_role("button", name="保存").click()
-        expect(page.locator(".flash-success")).to_have_text("已保存富强路街道的考核办法。")
-        expect(page.get_by_label("合格（不低于）", exact=True)).to_have_value("80.0")
+        expect(page.locator(".flash-success")).to_contain_text("已保存富强路街道的考核办法，自")
+        expect(page.get_by_label("合格（不低于）", exact=True)).to_have_value("80.0")  # the row waiting for its day
+        expect(page.get_by_role("region", name="考核办法变更记录")).to_contain_text("待生效")
+        phone = pages.new("phone", **PHONE)
+        logged_in(phone, "fuqiang_leader")
+        phone.goto(page.url)
+        expect(phone.get_by_label("生效日期", exact=True)).to_be_visible()
+        screenshot(phone, screenshots_dir, "assessment-rules-history-phone")
         pages.assert_clean()
     finally:
         pages.close()
