@@ -132,10 +132,9 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_templates(app: Flask) -> None:
     from flask_login import current_user
-    from jinja2 import pass_context
 
     from portal.auth.policy import Action, can
-    from portal.nav import navigation, page_assets, page_top, queue_count
+    from portal.nav import navigation, queue_count
 
     app.jinja_env.filters["date_cn"] = clock.format_date
     app.jinja_env.filters["datetime_cn"] = clock.format_datetime
@@ -152,9 +151,6 @@ def _register_templates(app: Flask) -> None:
             "Action": Action,
             "nav_items": lambda: navigation(user),
             "queue_count": lambda: queue_count(user),
-            "page_assets": page_assets,
-            # The pending count of the page's own context (a view may have it already).
-            "page_top": pass_context(lambda context: page_top(user, context["queue_count"])),
             "today": clock.today(),
         }
 

@@ -58,15 +58,11 @@ class Config:
     LEAVE_MIN_ON_DUTY_RATIO = 0.7
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 
-    # Seconds a worker answers "unchanged" board polls from what it last read of the
-    # board: a change written by another worker reaches the open boards this much
-    # later (boards poll every 5 s; writes of the same worker are seen at once).
-    BOARD_STATE_MAX_AGE = 1.0
-    # The same for the login session behind a cookie: a logout, revocation or
-    # deactivation made through another worker takes effect this much later.
-    LOGIN_CHECK_MAX_AGE = 1.0
-    # And for the data versions behind the kept 考勤表 and approval queues.
-    DATA_VERSIONS_MAX_AGE = 1.0
+    # Seconds a worker reuses the versions it read (a board's, the data versions behind
+    # the kept 考勤表 and approval queues; portal.memo): a change written through
+    # another worker reaches open pages and polls this much later (boards poll every
+    # 5 s; writes of the same worker are seen at once). 0: read on every request.
+    VERSIONS_MAX_AGE = 1.0
 
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     TIMEZONE = "Asia/Shanghai"
@@ -87,9 +83,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key-of-enough-length-0123456789"
     # Every request reads afresh, so that statement counts don't depend on timing;
     # the tests of the workers' memory and the browser journeys set them.
-    BOARD_STATE_MAX_AGE = 0.0
-    LOGIN_CHECK_MAX_AGE = 0.0
-    DATA_VERSIONS_MAX_AGE = 0.0
+    VERSIONS_MAX_AGE = 0.0
 
 
 class ProductionConfig(Config):

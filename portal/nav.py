@@ -1,9 +1,7 @@
 """Navigation by role: each entry shows only where the policy allows it."""
-from flask import render_template, request, session, url_for
-from markupsafe import Markup
+from flask import url_for
 
-from portal.auth.policy import Action, actor_state, can
-from portal.memo import memo
+from portal.auth.policy import Action, can
 
 
 def queue_count(account) -> int | None:
@@ -16,17 +14,11 @@ def queue_count(account) -> int | None:
 
 
 def navigation(account) -> list[tuple[str, str]]:
-    """The entries of the main navigation. They follow from the account's position
-    and unit alone (not from any data), so each worker builds them once per such
-    account and person state."""
+    """The entries of the main navigation: they follow from the account's position
+    and unit alone (not from any data)."""
     if not getattr(account, "is_authenticated", False):
         return []
-    key = actor_state(account)
-    items = memo("navigation", 1024).get(key)
-    if items is None:
-        items = _entries(account)
-        memo("navigation", 1024).put(key, items)
-    return items
+    return _entries(account)
 
 
 def _entries(account) -> list[tuple[str, str]]:
@@ -76,30 +68,3 @@ def _entries(account) -> list[tuple[str, str]]:
             can(account, Action.VIEW_AUDIT, person.street):
         items.append(("操作日志", url_for("audit.log")))
     return items
-
-
-def page_top(account, count_pending) -> Markup:
-    """The top bar and navigation: for one login session they change only with the
-    account's state, the path (the current entry) and the pending count, so each
-    worker renders them once per such state instead of on every page."""
-    if not getattr(account, "is_authenticated", False) or not session.get("csrf_token"):
-        # No login, or no CSRF secret in this session yet (rendering makes one): the
-        # page carries a token of this session's own.
-        return Markup(render_template("_page_top.html", queue_count=count_pending))
-    count = count_pending()
-    key = (session.get("sid"), session.get("csrf_token"), *actor_state(account), account.person.name,
-           account.person.unit_name, request.path, count)
-    top = memo("page_top", 1024).get(key)
-    if top is None:
-        top = Markup(render_template("_page_top.html", queue_count=lambda: count))
-        memo("page_top", 1024).put(key, top)
-    return top
-
-
-def page_assets() -> Markup:
-    """The stylesheet and script tags: their URLs don't change while the app runs."""
-    assets = memo("page_assets", 1).get("assets")
-    if assets is None:
-        assets = Markup(render_template("_page_assets.html"))
-        memo("page_assets", 1).put("assets", assets)
-    return assets

@@ -24,20 +24,17 @@ A bulk statement whose rows a watcher cannot tell (no WHERE, values inside the
 statement) is charged to its widest scope.
 """
 import secrets
-from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
-from time import monotonic
+from collections.abc import Hashable, Iterable
 
-from flask import has_app_context
-from markupsafe import Markup
 from sqlalchemy import BigInteger, String, bindparam, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from portal import memo
 from portal.extensions import db
-from portal.memo import memo
 
 TOUCHED = "versions.touched"   # session.info: {watcher: set of keys} not yet bumped
 BUMPED = "versions.bumped"     # session.info: bumped in this (still open) transaction
+READS = "versions.reads"   # portal.memo: versions this worker read recently
 CHUNK = 500                    # scopes per statement (bulk seeding touches thousands)
 
 
@@ -105,18 +102,14 @@ def read(session: Session, scopes: list[str], max_age: float = 0.0) -> tuple:
     transaction that has written, always from the database."""
     if session.new or session.deleted or session.dirty:
         session.flush()  # as the ORM's autoflush would: pending writes are then "uncommitted"
-    key = tuple(scopes)
-    if max_age > 0 and not uncommitted(session):
-        remembered = memo("versions.read", 4096).get(key)
-        if remembered is not None and monotonic() - remembered[1] < max_age:
-            return remembered[0]
-    # A Core statement built once on the session's connection: this read is part of
-    # every page that shows the leave badge.
-    found = dict(session.connection().execute(_READ, {"scopes": list(scopes)}).all())
-    values = tuple(found.get(scope) for scope in scopes)
-    if max_age > 0 and not uncommitted(session):
-        memo("versions.read", 4096).put(key, (values, monotonic()))
-    return values
+
+    def fetch() -> tuple:
+        # A Core statement built once on the session's connection: this read is part of
+        # every page that shows the leave badge.
+        found = dict(session.connection().execute(_READ, {"scopes": list(scopes)}).all())
+        return tuple(found.get(scope) for scope in scopes)
+
+    return memo.recent(READS, tuple(scopes), fetch, 0.0 if uncommitted(session) else max_age)
 
 
 _READ = select(DataVersion.scope, DataVersion.version).where(
@@ -141,8 +134,7 @@ def bump(session: Session, scopes: Iterable[str]) -> None:
         stmt = insert(table).values(rows)
         session.execute(stmt.on_conflict_do_update(index_elements=[table.c.scope],
                                                    set_={"version": stmt.excluded.version}))
-    if has_app_context():  # this worker's own writes are seen at once
-        memo("versions.read", 4096).discard(lambda _key, _value: True)
+    memo.forget(READS)  # this worker's own writes are seen at once
 
 
 # -- the session hooks ----------------------------------------------------------------
@@ -196,35 +188,3 @@ def _after_transaction_end(session, transaction):
     if transaction.parent is None:
         session.info.pop(TOUCHED, None)
         session.info.pop(BUMPED, None)
-
-
-# -- what a process keeps under versions ---------------------------------------------------
-
-@dataclass
-class Kept:
-    """Plain data (no ORM instances: they expire with their request) and the HTML
-    fragments rendered from it, once per version."""
-
-    data: object
-    html: dict = field(default_factory=dict)
-
-    def fragment(self, name: str, render: Callable[[], str]) -> Markup:
-        found = self.html.get(name)
-        if found is None:
-            found = self.html[name] = Markup(render())
-        return found
-
-
-def kept(name: str, key: tuple, compute: Callable[[], object], dirty: bool, size: int = 32) -> Kept:
-    """What `compute` gives, from this worker's memo `name` while `key` (which holds
-    the versions read before the data) is unchanged. `dirty`: this transaction has
-    written what it reads (`uncommitted`), so nothing is kept."""
-    if dirty:
-        return Kept(compute())
-    store = memo(name, size)
-    found = store.get(key)
-    if found is None:
-        found = Kept(compute())
-        if not uncommitted(db.session):  # computing may have written (a default row created)
-            store.put(key, found)
-    return found

@@ -410,8 +410,7 @@ def test_the_audit_log_shows_who_did_what_and_filters(app, admin):
 
 
 def test_a_promotion_reaches_the_promoted_persons_open_pages_at_once(app, admin):
-    """The worker process remembers login sessions for a second; an edit forgets them."""
-    app.config["LOGIN_CHECK_MAX_AGE"] = 3600.0
+    app.config["VERSIONS_MAX_AGE"] = 3600.0  # as in production
     worker = logged_in(app, "fuyuan_worker05")
     assert "考勤表" not in worker.client.get("/").get_data(as_text=True)
     target = person_id(app, "fuyuan_worker05")

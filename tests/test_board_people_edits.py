@@ -11,7 +11,7 @@ from tests.conftest import Auth
 
 
 def production_ages(app):
-    app.config.update(BOARD_STATE_MAX_AGE=1.0, LOGIN_CHECK_MAX_AGE=1.0, DATA_VERSIONS_MAX_AGE=1.0)
+    app.config.update(VERSIONS_MAX_AGE=1.0)
 
 
 def worker(username) -> Person:

@@ -198,7 +198,7 @@ def test_someone_added_today_is_judged_from_today(app, travel):
 # -- the board turns at noon --------------------------------------------------------------
 
 def test_overdue_leave_appears_at_noon_without_any_other_change(app, auth, travel):
-    app.config.update(BOARD_STATE_MAX_AGE=1.0, LOGIN_CHECK_MAX_AGE=1.0, DATA_VERSIONS_MAX_AGE=1.0)  # as in production
+    app.config.update(VERSIONS_MAX_AGE=1.0)  # as in production
     travel(local(date(2026, 11, 24), 9))
     with app.app_context():
         leave = approved_leave(app, "fuyuan_worker10", date(2026, 11, 25), "am", date(2026, 11, 25), "am",

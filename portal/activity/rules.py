@@ -16,12 +16,11 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 
-from flask import current_app, has_app_context
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from portal import clock
+from portal import clock, memo
 from portal.activity import locks
 from portal.activity.models import AWAY_KINDS, ActivityEvent, BoardVersion, CurrentStatus, EventKind
 from portal.audit import log as audit
@@ -135,16 +134,11 @@ def check_clock_event(kind, previous_kinds_today: Iterable, open_since_yesterday
 
 # -- board versions ---------------------------------------------------------------------
 
-STATES = "board_states"  # app.extensions: what this worker process last read of each board
+BOARD_STATES = "board.states"  # portal.memo: what this worker last read of each board
 
 
 def board_version(community_id: int) -> int:
     return db.session.scalar(select(BoardVersion.version).where(BoardVersion.community_id == community_id)) or 0
-
-
-def forget_board_state(community_id: int) -> None:
-    if has_app_context():
-        current_app.extensions.get(STATES, {}).pop(community_id, None)
 
 
 def bump_board_version(community_id: int, now: datetime) -> int:
@@ -159,7 +153,7 @@ def bump_board_version(community_id: int, now: datetime) -> int:
                 db.session.add(BoardVersion(community_id=community_id, version=1, changed_at=now))
         except IntegrityError:
             db.session.execute(bump)
-    forget_board_state(community_id)
+    memo.forget(BOARD_STATES, community_id)
     return board_version(community_id)
 
 

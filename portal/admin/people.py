@@ -168,7 +168,6 @@ def update_person(actor: Account, person: Person, data: PersonInput) -> Person:
     _apply(person, data, resolved)
     if person.account is not None:
         person.account.username = data.username
-        auth_rules.forget_sessions(account_id=person.account.id)  # a new position or unit: new rights
     db.session.flush()
     changed_before, changed_after = audit.diff(before, snapshot(person))
     if changed_after:

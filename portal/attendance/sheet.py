@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal import clock, versions
+from portal import clock, memo, versions
 from portal.attendance import days, freshness, rules, settings
 from portal.attendance.models import WeekTally
 from portal.auth.policy import ON_THE_BOARD
@@ -303,7 +303,7 @@ def _scopes(street_ids, days) -> list[str]:
 
 
 def views(community_ids: list[int], street_ids, first: date, today: date | None = None,
-          week: bool = False) -> tuple[versions.Kept, versions.Kept | None]:
+          week: bool = False) -> tuple[memo.Kept, memo.Kept | None]:
     """The month's sheet of these communities (of these streets) as the pages show
     it (SheetView), and, if asked, this week's 入户 box (WeekRow list), each from
     the process's cache while the versions of its inputs, read first and in one
@@ -315,16 +315,20 @@ def views(community_ids: list[int], street_ids, first: date, today: date | None 
     month_scopes = _scopes(street_ids, judged)
     week_scopes = _scopes(street_ids, [monday + timedelta(days=n) for n in range(7)]) if week else []
     wanted = list(dict.fromkeys(month_scopes + week_scopes))
-    stamp = dict(zip(wanted, versions.read(db.session, wanted, current_app.config["DATA_VERSIONS_MAX_AGE"]),
+    stamp = dict(zip(wanted, versions.read(db.session, wanted, current_app.config["VERSIONS_MAX_AGE"]),
                      strict=True))
     dirty = versions.uncommitted(db.session)
-    month = versions.kept("attendance.sheet", ("month", communities, first, len(judged),
+
+    def clean() -> bool:
+        return not versions.uncommitted(db.session)
+
+    month = memo.kept("attendance.sheet", ("month", communities, first, len(judged),
                                                tuple(stamp[s] for s in month_scopes)),
                           lambda: view_of(build("", community_ids, first, today)), dirty,
-                          size=current_app.config.get("SHEET_MEMO_SIZE", 32))
+                          size=current_app.config.get("SHEET_MEMO_SIZE", 32), clean_after=clean)
     if not week:
         return month, None
-    return month, versions.kept("attendance.sheet", ("week", communities, monday,
+    return month, memo.kept("attendance.sheet", ("week", communities, monday,
                                                      tuple(stamp[s] for s in week_scopes)),
                                 lambda: week_visits(community_ids, today), dirty,
-                                size=current_app.config.get("SHEET_MEMO_SIZE", 32))
+                                size=current_app.config.get("SHEET_MEMO_SIZE", 32), clean_after=clean)

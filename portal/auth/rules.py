@@ -1,19 +1,17 @@
 """Login, throttling, login sessions and passwords — no request objects here."""
 import secrets
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from time import monotonic
+from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import clock
 from portal.audit import log as audit
 from portal.auth.models import Account, LoginAttempt, LoginSession
 from portal.extensions import db
-from portal.memo import memo
 from portal.people.models import Person
 from portal.text import clean, has_control
 
@@ -120,79 +118,40 @@ _LOGIN_LOAD = [joinedload(LoginSession.account).joinedload(Account.person)
                .options(joinedload(Person.community), joinedload(Person.street))]
 
 
-@dataclass(frozen=True)
-class _Remembered:
-    """What a worker read of a login session: its plain facts, and a detached copy of
-    the account with its person, community and street loaded."""
-    account_id: int
-    revoked: bool
-    expires_at: datetime
-    account: Account
-    read_at: float
-
-
-def load_session(session_id: str | None, account_id: str | None, max_age: float = 0.0) -> Account | None:
+def load_session(session_id: str | None, account_id: str | None) -> Account | None:
     """The account behind a live login session, or None (expired, revoked, deactivated).
-
-    Every request of a logged-in user starts here, the 5 s polls of open boards
-    included: a worker process reuses what it read of a session for `max_age`
-    seconds (the account merged into this request's ORM session, no SQL). Expiry is
-    checked against the clock every time; a logout, revocation or deactivation
-    made by this worker is seen at once, one made by another worker after at most
-    `max_age`."""
-    found = _read_session(session_id, account_id, max_age)
-    if found is None:
+    Read on every request, so that a logout, revocation or deactivation made through
+    any worker is honoured by the next request (one statement with the page frame's
+    person, community and street)."""
+    if not _plausible(session_id, account_id):
         return None
-    remembered, fresh = found
-    account = fresh if fresh is not None else db.session.merge(remembered.account, load=False)
-    if remembered.account_id != int(account_id) or remembered.revoked or remembered.expires_at <= clock.now():
+    login = db.session.get(LoginSession, session_id, options=_LOGIN_LOAD)
+    if login is None or login.account_id != int(account_id) or login.revoked_at is not None \
+            or login.expires_at <= clock.now():
         return None
-    return account if account.is_active else None
+    return login.account if login.account.is_active else None
 
 
-def session_alive(session_id: str | None, account_id: str | None, max_age: float = 0.0) -> bool:
+_ALIVE = (
+    select(LoginSession.account_id).join(Account, Account.id == LoginSession.account_id)
+    .join(Person, Person.id == Account.person_id)
+    .where(LoginSession.id == bindparam("sid"), LoginSession.revoked_at.is_(None),
+           LoginSession.expires_at > bindparam("now"), Account.active.is_(True), Person.active.is_(True))
+)
+
+
+def session_alive(session_id: str | None, account_id: str | None) -> bool:
     """Whether a cookie's login session still stands, without loading the account into
-    the request (the board poll's unchanged answer needs no more): same memo and max
-    age as `load_session`, so a logout is honoured there exactly as everywhere else."""
-    found = _read_session(session_id, account_id, max_age)
-    if found is None:
+    the request (the board poll's unchanged answer needs no more): the same facts as
+    `load_session`, in one statement of plain columns."""
+    if not _plausible(session_id, account_id):
         return False
-    remembered, _fresh = found
-    return (remembered.account_id == int(account_id) and not remembered.revoked
-            and remembered.expires_at > clock.now() and remembered.account.is_active)
+    found = db.session.execute(_ALIVE, {"sid": session_id, "now": clock.now()}).scalar()
+    return found == int(account_id)
 
 
-def _read_session(session_id, account_id, max_age: float):
-    """(what is known of the session, the account if it was just loaded) or None."""
-    if not session_id or not account_id or not (str(account_id).isascii() and str(account_id).isdigit()):
-        return None
-    remembered = memo("login_sessions", 4096).get(session_id) if max_age > 0 else None
-    if remembered is None or monotonic() - remembered.read_at >= max_age:
-        login = db.session.get(LoginSession, session_id, options=_LOGIN_LOAD)
-        if login is None:
-            return None
-        remembered = _Remembered(login.account_id, login.revoked_at is not None, login.expires_at,
-                                 login.account, monotonic())
-        if max_age > 0:
-            memo("login_sessions", 4096).put(session_id, replace(remembered, account=_detached_copy(login.account)))
-        return remembered, login.account
-    return remembered, None
-
-
-def _detached_copy(account: Account) -> Account:
-    """A copy of the loaded graph that no request's commit can expire."""
-    scratch = Session()
-    copy = scratch.merge(account, load=False)
-    scratch.expunge_all()
-    return copy
-
-
-def forget_sessions(session_id: str | None = None, account_id: int | None = None) -> None:
-    """This worker stops reusing what it read of these login sessions."""
-    if not has_app_context():
-        return
-    memo("login_sessions", 4096).discard(
-        lambda sid, entry: sid == session_id or (account_id is not None and entry.account_id == account_id))
+def _plausible(session_id, account_id) -> bool:
+    return bool(session_id) and bool(account_id) and str(account_id).isascii() and str(account_id).isdigit()
 
 
 def revoke_session(session_id: str | None, actor: Account | None) -> None:
@@ -202,7 +161,6 @@ def revoke_session(session_id: str | None, actor: Account | None) -> None:
         update(LoginSession).where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
         .values(revoked_at=clock.now())
     )
-    forget_sessions(session_id=session_id)
     if actor is not None:
         audit.record(actor, "auth.logout", actor)
     db.session.commit()
@@ -214,7 +172,6 @@ def revoke_all_sessions(account: Account) -> None:
         update(LoginSession).where(LoginSession.account_id == account.id, LoginSession.revoked_at.is_(None))
         .values(revoked_at=clock.now())
     )
-    forget_sessions(account_id=account.id)
 
 
 def password_problem(password: str, username: str = "") -> str | None:

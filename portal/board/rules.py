@@ -12,15 +12,13 @@ import secrets
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from time import monotonic
 
-from flask import current_app
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload
 
-from portal import clock, halfday
+from portal import clock, halfday, memo
 from portal.activity.models import AWAY_KINDS, BoardVersion, CurrentStatus, EventKind
-from portal.activity.rules import STATES, board_version
+from portal.activity.rules import BOARD_STATES, board_version
 from portal.audit import log as audit
 from portal.auth.models import Account
 from portal.auth.policy import ON_THE_BOARD, Action, can
@@ -347,24 +345,18 @@ class BoardState:
     its cards (a card changes by itself when one falls due)."""
     version: int
     returns: tuple[datetime, ...]
-    read_at: float
 
 
 def board_state(community_id: int, max_age: float) -> BoardState:
-    """The board's state as this worker process read it at most `max_age` seconds
-    ago. Every open board polls every 5 s, most of them with nothing changed: the
-    answer to those comes from memory, and a change written by another worker is
-    seen at most `max_age` later. Writes of this worker forget the board at once
-    (`forget_board_state`)."""
-    states = current_app.extensions.setdefault(STATES, {})
-    state = states.get(community_id)
-    moment = monotonic()
-    if state is None or moment - state.read_at >= max_age:
+    """The board's version and its sorted expected returns, as this worker read them
+    at most `max_age` seconds ago (portal.memo.recent): every open board polls every
+    5 s, most of them with nothing changed. A write of this worker is seen at once
+    (`bump_board_version` forgets the board), one of another worker `max_age` later."""
+    def read() -> BoardState:
         rows = db.session.execute(_STATE, {"community": community_id}).all()
-        state = BoardState(rows[0][0] if rows else 0,
-                           tuple(sorted(at for _v, at in rows if at is not None)), moment)
-        states[community_id] = state
-    return state
+        return BoardState(rows[0][0] if rows else 0, tuple(sorted(at for _v, at in rows if at is not None)))
+
+    return memo.recent(BOARD_STATES, community_id, read, max_age)
 
 
 def unchanged(community_id: int, known_version: int, known_at: int, now: datetime | None = None,

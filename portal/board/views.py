@@ -14,10 +14,9 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
-from markupsafe import Markup
 from sqlalchemy import select
 
-from portal import clock, halfday
+from portal import clock, halfday, memo
 from portal.activity import rules as activity
 from portal.activity.models import EventKind
 from portal.auth import rules as auth_rules
@@ -28,7 +27,6 @@ from portal.board.models import HallDisplayLink
 from portal.errors import FieldErrors
 from portal.extensions import csrf, db
 from portal.htmx import is_htmx, render
-from portal.memo import memo
 from portal.org.models import Community, Street
 from portal.people.models import Level, Person
 
@@ -78,20 +76,20 @@ def _board_body(community: Community, sort: str, errors: dict, error_person_id):
     changes but by a new board version, an expected return falling due or the
     half-day turning (see `rules.poll`): while none of these happened, this worker answers
     from the HTML it rendered for the same viewer."""
-    state = rules.board_state(community.id, current_app.config["BOARD_STATE_MAX_AGE"])
+    state = rules.board_state(community.id, current_app.config["VERSIONS_MAX_AGE"])
     # Cards change by themselves when the half-day turns: a day begins 未签到, 逾期未销假 with the
     # half-day of the expected return.
     key = (community.id, state.version, bisect_right(state.returns, clock.now()), halfday.index_of(clock.now()),
            sort, *actor_state(current_user))
-    body = None if errors else memo("board_bodies").get(key)
-    if body is None:
+
+    def render_body() -> str:
         cards = rules.board_cards(community.id)
-        body = Markup(render_template(
+        return render_template(
             "board/_board_body.html", community=community, cards=rules.sort_cards(cards, sort), sort=sort,
             sorts=SORTS, counts=rules.summary(cards), labels=rules.STATUS_LABELS, errors=errors,
-            error_person_id=error_person_id, presets=rules.RETURN_PRESETS, kinds=list(EventKind)))
-        if not errors:
-            memo("board_bodies").put(key, body)
+            error_person_id=error_person_id, presets=rules.RETURN_PRESETS, kinds=list(EventKind))
+
+    body = memo.kept("board.bodies", key, lambda: None, dirty=bool(errors), size=256).fragment("body", render_body)
     return state.version, body
 
 
@@ -128,13 +126,12 @@ def poll(community_id: int):
     anything else (a change, a missing or wrong key) takes the full path below,
     which checks the session and the policy. The fast path still refuses a login
     session that was logged out, revoked or expired (`auth_rules.session_alive`,
-    read at most LOGIN_CHECK_MAX_AGE ago, as every page's session check is)."""
+    read on every poll, as every page's session check is)."""
     args = _poller_args(request.query_string)
     if args and rules.poll_key_matches(current_app.config["SECRET_KEY"], args["k"], session.get("sid"),
                                        community_id) \
-            and auth_rules.session_alive(session.get("sid"), session.get("_user_id"),
-                                         current_app.config["LOGIN_CHECK_MAX_AGE"]) \
-            and rules.unchanged(community_id, args["v"], args["t"], max_age=current_app.config["BOARD_STATE_MAX_AGE"]):
+            and auth_rules.session_alive(session.get("sid"), session.get("_user_id")) \
+            and rules.unchanged(community_id, args["v"], args["t"], max_age=current_app.config["VERSIONS_MAX_AGE"]):
         return current_app.response_class(status=204, headers=NO_STORE)
     return _poll(community_id)
 

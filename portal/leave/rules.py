@@ -11,7 +11,7 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from portal import clock, halfday, versions
+from portal import clock, halfday, memo, versions
 from portal.attendance import freshness
 from portal.audit import log as audit
 from portal.auth.policy import (
@@ -631,18 +631,18 @@ def _row(leave: LeaveRequest) -> QueueRow:
                     leave.days, leave.status, leave.revoke_requested_at is not None)
 
 
-def approver_queue(account, now: datetime | None = None) -> versions.Kept:
+def approver_queue(account, now: datetime | None = None) -> memo.Kept:
     """`queue_for` and `overdue_for` of this approver, kept by the worker while the
     leave and the people of the approver's street (and the leave types) are
     unchanged and the half-day is the same: the navigation's badge on every page
     of every 书记, 站长 and 街镇领导 counts it."""
     person = account.person
     scopes = [freshness.GLOBAL, freshness.street_scope(person.street_id)] if person.street_id else [freshness.GLOBAL]
-    stamp = versions.read(db.session, scopes, current_app.config["DATA_VERSIONS_MAX_AGE"])
+    stamp = versions.read(db.session, scopes, current_app.config["VERSIONS_MAX_AGE"])
     key = (*actor_state(account), stamp, halfday.index_of(now))
-    return versions.kept("leave.queue", key, lambda: ApproverQueue(
+    return memo.kept("leave.queue", key, lambda: ApproverQueue(
         tuple(_row(r) for r in queue_for(account)), tuple(_row(r) for r in overdue_for(account, now))),
-        versions.uncommitted(db.session), size=1024)
+        versions.uncommitted(db.session), size=1024, clean_after=lambda: not versions.uncommitted(db.session))
 
 
 @dataclass

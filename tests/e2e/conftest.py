@@ -76,8 +76,7 @@ def live_app(sqlite_template, tmp_path_factory):
     the journeys only read, apart from login sessions and login attempts)."""
     path = tmp_path_factory.mktemp("e2e") / "portal.db"
     shutil.copyfile(sqlite_template, path)
-    app = make_app(f"sqlite:///{path}", BOARD_STATE_MAX_AGE=1.0, LOGIN_CHECK_MAX_AGE=1.0,
-                   DATA_VERSIONS_MAX_AGE=1.0)  # as in production
+    app = make_app(f"sqlite:///{path}", VERSIONS_MAX_AGE=1.0)  # as in production
     yield app
     with app.app_context():
         db.engine.dispose()
