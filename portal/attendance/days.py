@@ -652,6 +652,9 @@ def _pending(session) -> _Pending:
 # its own rows and the month locks, which refuse changes instead).
 WATCHED = frozenset({"activity_events", "leave_requests", "leave_types", "people", "grids", "calendar_days",
                      "calendar_years", "attendance_settings"})
+# The tables this module writes, from WATCHED alone: a page that reads them is fresh
+# when its versions follow every table of WATCHED (tests/test_kept_pages.py).
+DERIVED = frozenset({"attendance_days", "attendance_months", "attendance_weeks", "attendance_fill"})
 
 
 def _models():

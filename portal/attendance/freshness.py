@@ -55,6 +55,13 @@ def _models():
     }
 
 
+def feeds() -> frozenset[str]:
+    """The tables whose writes this watcher turns into versions (tests/test_kept_pages.py)."""
+    m = _models()
+    return frozenset(model.__table__.name for model in (m["event"], m["leave"], m["person"], m["settings"],
+                                                         m["community"], *m["global"]))
+
+
 def _values(obj, name: str, deleted: bool = False) -> set:
     """An attribute's value now and before the flush (history), None left out."""
     state = inspect(obj)

@@ -443,8 +443,6 @@ def decide(actor, leave: LeaveRequest, approve: bool, comment: str | None,
     _compare_and_set(leave, expected, status=new, **values)
     audit.record(actor, "leave.approved" if approve else "leave.rejected", leave,
                  before=before, after={**snapshot(leave), "comment": comment or None})
-    if new is LeaveStatus.APPROVED:
-        _touch_board(leave, now)
     return leave
 
 
@@ -480,7 +478,6 @@ def revoke(actor, leave: LeaveRequest, reason: str, now: datetime | None = None)
     _compare_and_set(leave, LeaveStatus.APPROVED, status=LeaveStatus.REVOKED, revoked_by_id=actor.id,
                      revoked_at=now, revoke_reason=reason)
     audit.record(actor, "leave.revoked", leave, before=before, after={**snapshot(leave), "reason": reason})
-    _touch_board(leave, now)
     return "revoked"
 
 
@@ -523,20 +520,7 @@ def record_return(actor, leave: LeaveRequest, returned_date: date | None, return
         from portal.activity.rules import record_event
 
         record_event(actor, leave.person, "back", note="销假返岗", now=now)
-    else:
-        _touch_board(leave, now)
     return leave
-
-
-def _touch_board(leave: LeaveRequest, now: datetime) -> None:
-    """Leave that covers today changes the board: bump its version so polls see it."""
-    if leave.community_id is None:
-        return
-    today = clock.to_local(now).date()
-    if leave.start_date <= today:
-        from portal.activity.rules import bump_board_version
-
-        bump_board_version(leave.community_id, now)
 
 
 def is_overdue(leave: LeaveRequest, now: datetime | None = None, calendars: dict | None = None) -> bool:

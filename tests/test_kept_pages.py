@@ -1,0 +1,214 @@
+"""What a worker keeps in memory (portal.memo) is never shown after the data under it
+changed: for each kept page, every table it reads is one whose writes change the
+versions it is kept under, and a write to each such table does change them.
+
+A new query on a kept page that reads a table no watcher covers fails here, as does
+a watcher that claims a table and misses a write to it."""
+import re
+from datetime import time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal import clock, versions
+from portal.activity import rules as activity
+from portal.attendance import days, freshness, sheet
+from portal.attendance.models import AttendanceSettings
+from portal.auth.models import Account
+from portal.board import rules as board_rules
+from portal.board import watch as board_watch
+from portal.errors import FieldErrors
+from portal.extensions import db
+from portal.leave import rules as leave_rules
+from portal.leave.models import LeaveRequest, LeaveStatus, LeaveType
+from portal.org.models import Community, Grid, Street
+from portal.people.models import Person
+from portal.workdays.models import CalendarDay, CalendarSource, CalendarYear, DayKind
+from tests.conftest import recorded_statements
+
+# Read by kept pages, yet no write to them can change what the page shows.
+NEVER_CHANGE_A_PAGE = {
+    "accounts": "read only to reach a person (who set a status, who approves); an account's person never changes",
+    "board_versions": "the board's version itself",
+    "month_locks": "read by the day-close to leave locked days alone; a lock changes no figure",
+}
+
+
+def secretary() -> Account:
+    return db.session.scalar(select(Account).where(Account.username == "fuyuan_secretary"))
+
+
+def person(username: str) -> Person:
+    return db.session.scalar(select(Account).where(Account.username == username)).person
+
+
+# -- the kept pages: what each computes, and the versions it is kept under ---------------
+
+def _board(compute: bool):
+    cid = secretary().person.community_id
+    return board_rules.board_cards(cid) if compute else board_rules.board_state(cid, 0).version
+
+
+def _sheet_scopes() -> list[str]:
+    street = secretary().person.street_id
+    return [freshness.GLOBAL, freshness.street_scope(street), freshness.day_scope(street, clock.today())]
+
+
+def _month_sheet(compute: bool):
+    me = secretary().person
+    first = clock.today().replace(day=1)
+    if compute:
+        return sheet.view_of(sheet.build("", [me.community_id], first))
+    return versions.read(db.session, _sheet_scopes())
+
+
+def _week_box(compute: bool):
+    if compute:
+        return sheet.week_visits([secretary().person.community_id])
+    return versions.read(db.session, _sheet_scopes())
+
+
+def _approval_queue(compute: bool):
+    me = secretary()
+    if compute:
+        return leave_rules.queue_for(me), leave_rules.overdue_for(me)
+    return versions.read(db.session, [freshness.GLOBAL, freshness.street_scope(me.person.street_id)])
+
+
+KEPT = {
+    "board cards": (_board, board_watch.FEEDS),
+    "month 考勤表": (_month_sheet, freshness.feeds()),
+    "week 入户 box": (_week_box, freshness.feeds()),
+    # Kept under the street's scope, not its days': it reads no event.
+    "approval queue": (_approval_queue, freshness.feeds() - {"activity_events"}),
+}
+
+
+def tables_read(app, compute) -> set[str]:
+    names = set(db.metadata.tables)
+    with recorded_statements(app) as statements:
+        compute()
+    return {m.group(1) for s in statements if s.lstrip().upper().startswith("SELECT")
+            for m in re.finditer(r'(?:FROM|JOIN)\s+"?(\w+)"?', s) if m.group(1) in names}
+
+
+@pytest.mark.parametrize("page", list(KEPT))
+def test_every_table_a_kept_page_reads_changes_its_versions(app, page):
+    page_of, feeds = KEPT[page]
+    with app.app_context():
+        db.session.expire_all()
+        read = tables_read(app, lambda: page_of(True))
+    assert read, "the page read nothing: the recording is broken"
+    if read & days.DERIVED:  # the stored day results are fresh when all their inputs are watched
+        assert days.WATCHED <= feeds, f"{page}: inputs of the stored days not watched: {days.WATCHED - feeds}"
+    uncovered = read - feeds - days.DERIVED - set(NEVER_CHANGE_A_PAGE)
+    assert not uncovered, f"{page} reads {sorted(uncovered)}, whose writes change none of its versions"
+
+
+# -- one write to each watched table -----------------------------------------------------
+
+def _rename_person():
+    person("fuyuan_worker11").name = "改了名字"
+
+
+def _renumber_grid():
+    grid = db.session.scalar(select(Grid).where(Grid.community_id == secretary().person.community_id)
+                             .order_by(Grid.number.desc()))
+    grid.number += 100
+
+
+def _rename_community():
+    db.session.get(Community, secretary().person.community_id).name = "改名社区"
+
+
+def _rename_street():
+    db.session.get(Street, secretary().person.street_id).name = "改名街道"
+
+
+def _holiday_tomorrow():
+    tomorrow = clock.today() + timedelta(days=1)
+    found = db.session.get(CalendarDay, tomorrow)
+    if found is None:
+        db.session.add(CalendarDay(day=tomorrow, kind=DayKind.HOLIDAY, name="临时放假", source=CalendarSource.ADMIN))
+    else:
+        found.name = "临时调整"
+
+
+def _calendar_year():
+    year = db.session.get(CalendarYear, clock.today().year)
+    year.source = CalendarSource.ADMIN if year.source is not CalendarSource.ADMIN else CalendarSource.PACKAGE
+
+
+def _rename_leave_type():
+    db.session.scalar(select(LeaveType).where(LeaveType.code == "sick")).name = "病假（改）"
+
+
+def _leave_decided():
+    worker = person("fuyuan_worker03")
+    leave = db.session.scalar(select(LeaveRequest).where(LeaveRequest.person_id == worker.id))
+    if leave is None:
+        sick = db.session.scalar(select(LeaveType).where(LeaveType.code == "sick"))
+        leave = LeaveRequest(person_id=worker.id, community_id=worker.community_id, street_id=worker.street_id,
+                             type_id=sick.id, start_date=clock.today(), start_half="am", end_date=clock.today(),
+                             end_half="pm", days=1, reason="发烧", status=LeaveStatus.PENDING)
+        db.session.add(leave)
+    else:
+        leave.status = LeaveStatus.APPROVED if leave.status is not LeaveStatus.APPROVED else LeaveStatus.REVOKED
+
+
+def _status_change():
+    """Whatever the seeded day left this worker at, one of these applies."""
+    worker = db.session.scalar(select(Account).where(Account.username == "fuyuan_worker04"))
+    for kind in ("clock_in", "back", "clock_out"):
+        try:
+            activity.record_event(worker, worker.person, kind)
+            return
+        except FieldErrors:
+            continue
+    raise AssertionError("no status change applies")
+
+
+def _settings_changed():
+    found = db.session.scalar(select(AttendanceSettings).where(AttendanceSettings.street_id.is_(None)))
+    found.morning_start = time(8, 15) if found.morning_start != time(8, 15) else time(8, 30)
+
+
+WRITES = {
+    "people": _rename_person,
+    "grids": _renumber_grid,
+    "communities": _rename_community,
+    "streets": _rename_street,
+    "calendar_days": _holiday_tomorrow,
+    "calendar_years": _calendar_year,
+    "leave_types": _rename_leave_type,
+    "leave_requests": _leave_decided,
+    "current_statuses": _status_change,
+    "activity_events": _status_change,
+    "attendance_settings": _settings_changed,
+}
+
+CASES = [(page, table) for page, (_of, feeds) in KEPT.items() for table in sorted(feeds)]
+
+
+@pytest.mark.parametrize("page, table", CASES, ids=[f"{p}-{t}" for p, t in CASES])
+def test_a_write_to_a_watched_table_changes_the_kept_pages_versions(app, page, table):
+    page_of, _feeds = KEPT[page]
+    assert table in WRITES, f"no example write for {table}: add one to WRITES"
+    with app.app_context():
+        before = page_of(False)
+        WRITES[table]()
+        db.session.commit()
+        assert page_of(False) != before, f"a write to {table} left the versions of {page} as they were"
+
+
+def test_the_examples_write_the_table_they_stand_for(app):
+    """Each example above really writes its table (else the test before proves nothing)."""
+    written: set[str] = set()
+    with app.app_context():
+        for table, write in WRITES.items():
+            with recorded_statements(app) as statements:
+                write()
+                db.session.commit()
+            written |= {table for s in statements for table in WRITES
+                        if re.match(rf'\s*(INSERT INTO|UPDATE|DELETE FROM)\s+"?{table}"?\b', s)}
+    assert written == set(WRITES), set(WRITES) - written
