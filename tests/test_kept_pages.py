@@ -49,6 +49,11 @@ def _board(compute: bool):
     return board_rules.board_cards(cid) if compute else board_rules.board_state(cid, 0).version
 
 
+def _board_counts(compute: bool):
+    cid = secretary().person.community_id
+    return board_rules.summary(board_rules.board_cards(cid)) if compute else board_rules.board_state(cid, 0).version
+
+
 def _sheet_scopes() -> list[str]:
     street = secretary().person.street_id
     return [freshness.GLOBAL, freshness.street_scope(street), freshness.day_scope(street, clock.today())]
@@ -77,6 +82,7 @@ def _approval_queue(compute: bool):
 
 KEPT = {
     "board cards": (_board, board_watch.FEEDS),
+    "board summary": (_board_counts, board_watch.FEEDS),
     "month 考勤表": (_month_sheet, freshness.feeds()),
     "week 入户 box": (_week_box, freshness.feeds()),
     # Kept under the street's scope, not its days': it reads no event.

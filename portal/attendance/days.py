@@ -28,9 +28,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import case, delete, event, func, insert, literal, select, update
+from sqlalchemy import bindparam, case, delete, event, func, insert, literal, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
 
@@ -240,7 +241,14 @@ def judge(people, days_of: dict[int, Iterable[date]], today: date) -> list[dict]
 def _upsert(rows: list[dict]) -> None:
     if not rows:
         return
-    dialect = db.session.connection().dialect.name
+    stmt = _upsert_statement(db.session.connection().dialect.name)
+    for start in range(0, len(rows), 2000):
+        db.session.execute(stmt, rows[start:start + 2000])
+
+
+@cache
+def _upsert_statement(dialect: str):
+    """Built once per dialect: every status change writes its day through it."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
@@ -248,10 +256,8 @@ def _upsert(rows: list[dict]) -> None:
     table = DayRecord.__table__
     stmt = upsert(table)
     keys = [c.name for c in table.columns if c.name not in ("person_id", "day")]
-    stmt = stmt.on_conflict_do_update(index_elements=[table.c.person_id, table.c.day],
+    return stmt.on_conflict_do_update(index_elements=[table.c.person_id, table.c.day],
                                       set_={k: stmt.excluded[k] for k in keys})
-    for start in range(0, len(rows), 2000):
-        db.session.execute(stmt, rows[start:start + 2000])
 
 
 # -- tallies ---------------------------------------------------------------------------------
@@ -309,15 +315,26 @@ def refresh_tallies(person_ids, days: Iterable[date], today: date | None = None)
             db.session.execute(insert(MonthTally).from_select(
                 ["person_id", "month", "community_id", "street_id", "grid_number", "position",
                  *(c.name for c in _sums())], query))
+    delete_weeks, insert_weeks = _week_statements()
+    connection = db.session.connection()  # Core: the ORM would read the parameters as rows to insert
     for week in sorted({rules.week_of(d)[0] for d in days}):
         for chunk in _chunks(ids):
-            db.session.execute(delete(WeekTally).where(WeekTally.person_id.in_(chunk), WeekTally.week == week))
-            duty = D.workday & (D.code != rules.Code.LEAVE.value)
-            query = select(D.person_id, D.week, func.count(), _sum(duty),
-                           func.coalesce(func.sum(D.visit_minutes), 0), func.max(D.visit_target)) \
-                .where(D.person_id.in_(chunk), D.week == week).group_by(D.person_id, D.week)
-            db.session.execute(insert(WeekTally).from_select(
-                ["person_id", "week", "days", "duty_days", "visit_minutes", "visit_target"], query))
+            connection.execute(delete_weeks, {"people": chunk, "week": week})
+            connection.execute(insert_weeks, {"people": chunk, "week": week})
+
+
+@cache
+def _week_statements():
+    """Built once: every status change rewrites its week's sums with them."""
+    D = DayRecord
+    people, week = bindparam("people", expanding=True), bindparam("week")
+    duty = D.workday & (D.code != rules.Code.LEAVE.value)
+    query = select(D.person_id, D.week, func.count(), _sum(duty),
+                   func.coalesce(func.sum(D.visit_minutes), 0), func.max(D.visit_target)) \
+        .where(D.person_id.in_(people), D.week == week).group_by(D.person_id, D.week)
+    return (delete(WeekTally).where(WeekTally.person_id.in_(people), WeekTally.week == week),
+            insert(WeekTally).from_select(["person_id", "week", "days", "duty_days", "visit_minutes",
+                                           "visit_target"], query))
 
 
 def _chunks(ids: list, size: int = 500):

@@ -172,7 +172,7 @@ def card_for(person: Person, current: CurrentStatus | None, today=None, set_by_n
     )
 
 
-def _cards_query(community_ids):
+def _cards_query():
     setter = aliased(Person)
     setter_account = aliased(Account)
     return (
@@ -180,20 +180,26 @@ def _cards_query(community_ids):
         .outerjoin(CurrentStatus, CurrentStatus.person_id == Person.id)
         .outerjoin(setter_account, setter_account.id == CurrentStatus.set_by_id)
         .outerjoin(setter, setter.id == setter_account.person_id)
-        .where(Person.community_id.in_(community_ids), Person.active.is_(True),
+        .where(Person.community_id == bindparam("community"), Person.active.is_(True),
                Person.position.in_(list(ON_THE_BOARD)))
         .options(joinedload(Person.grid))
     )
 
 
+# Built once: a changed poll or a status change reads cards several times a second
+# at 08:30, and building the statement cost more than running it.
+_CARDS = _cards_query()
+_SOME_CARDS = _CARDS.where(Person.id.in_(bindparam("people", expanding=True)))
+
+
 def board_cards(community_id: int, person_ids=None) -> list[Card]:
     """All cards of a community (or only those of person_ids) in one query,
     whatever the number of people and events."""
-    query = _cards_query([community_id])
-    if person_ids is not None:
-        query = query.where(Person.id.in_(list(person_ids)))
+    if person_ids is None:
+        rows = db.session.execute(_CARDS, {"community": community_id}).all()
+    else:
+        rows = db.session.execute(_SOME_CARDS, {"community": community_id, "people": list(person_ids)}).all()
     today = clock.today()
-    rows = db.session.execute(query).all()
     on_leave = _leave_today([community_id], today)
     cards = [card_for(person, current, today, setter, on_leave.get(person.id)) for person, current, setter in rows]
     return sorted(cards, key=lambda c: c.sort_grid)
@@ -370,6 +376,20 @@ def unchanged(community_id: int, known_version: int, known_at: int, now: datetim
     state = board_state(community_id, max_age)
     # None of the (sorted) expected returns lies in (seen, now].
     return state.version == known_version and bisect_right(state.returns, seen) == bisect_right(state.returns, now)
+
+
+def board_counts(community_id: int, max_age: float = 0.0) -> dict[str, int]:
+    """The board's summary (how many 在岗, 巡查中, 请假 …): the same for every viewer,
+    so a worker keeps it under the board's version, the returns fallen due and the
+    half-day (portal.memo), and a changed poll or a status change does not build
+    every card again to count them."""
+    state = board_state(community_id, max_age)
+    now = clock.now()
+    key = (community_id, state.version, bisect_right(state.returns, now), halfday.index_of(now))
+    return memo.kept(BOARD_COUNTS, key, lambda: summary(board_cards(community_id)), dirty=False, size=512).data
+
+
+BOARD_COUNTS = "board.counts"
 
 
 def community_summaries(community_ids: list[int]) -> dict[int, dict[str, int]]:

@@ -130,8 +130,8 @@ def poll(community_id: int):
     args = _poller_args(request.query_string)
     if args and rules.poll_key_matches(current_app.config["SECRET_KEY"], args["k"], session.get("sid"),
                                        community_id) \
-            and auth_rules.session_alive(session.get("sid"), session.get("_user_id")) \
-            and rules.unchanged(community_id, args["v"], args["t"], max_age=current_app.config["VERSIONS_MAX_AGE"]):
+            and rules.unchanged(community_id, args["v"], args["t"], max_age=current_app.config["VERSIONS_MAX_AGE"]) \
+            and auth_rules.session_alive(session.get("sid"), session.get("_user_id")):
         return current_app.response_class(status=204, headers=NO_STORE)
     return _poll(community_id)
 
@@ -160,7 +160,8 @@ def _poll(community_id: int):
     sort = request.args.get("sort", "grid")
     sort = sort if sort in SORTS else "grid"
     all_cards = rules.board_cards(community.id) if (answer.everything or sort == "status") else None
-    counts = rules.summary(all_cards or rules.board_cards(community.id))
+    counts = rules.summary(all_cards) if all_cards else rules.board_counts(
+        community.id, current_app.config["VERSIONS_MAX_AGE"])
     me = current_user.person
     my_card = next((c for c in answer.cards if c.person.id == me.id), None)
     return render(
@@ -217,14 +218,13 @@ def set_status_POST(community_id: int, person_id: int):
 
 
 def _status_fragment(community, person, source, errors=None, status=200):
-    cards = rules.board_cards(community.id)
-    card = next(c for c in cards if c.person.id == person.id)
+    card = rules.board_cards(community.id, person_ids=[person.id])[0]
     mine = person.id == current_user.person_id
     return render(
         "board/_status_response.html", status=status, community=community, card=card, source=source,
         my_card=card if mine else None, errors=errors or {}, error_person_id=person.id if errors else None,
-        presets=rules.RETURN_PRESETS, kinds=list(EventKind), counts=rules.summary(cards),
-        labels=rules.STATUS_LABELS,
+        presets=rules.RETURN_PRESETS, kinds=list(EventKind),
+        counts=rules.board_counts(community.id, current_app.config["VERSIONS_MAX_AGE"]), labels=rules.STATUS_LABELS,
     )
 
 

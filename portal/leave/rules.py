@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from portal import clock, halfday, memo, versions
@@ -668,14 +668,16 @@ def staffing(leave: LeaveRequest, config) -> Staffing | None:
     return Staffing(staff=staff, away=others, on_duty_min=staff - 1 - busiest, minimum=minimum)
 
 
+# Built once: every card of every board rendering reads it.
+_LEAVE_TODAY = select(LeaveRequest).where(
+    LeaveRequest.community_id.in_(bindparam("communities", expanding=True)),
+    LeaveRequest.status == LeaveStatus.APPROVED, LeaveRequest.start_date <= bindparam("today"),
+).options(joinedload(LeaveRequest.leave_type))
+
+
 def leave_today(community_ids: list[int], today: date) -> dict[int, LeaveRequest]:
     """Approved leave covering today (or overdue, not yet 销假) by person, for the board."""
-    rows = db.session.scalars(
-        select(LeaveRequest).where(
-            LeaveRequest.community_id.in_(community_ids), LeaveRequest.status == LeaveStatus.APPROVED,
-            LeaveRequest.start_date <= today,
-        ).options(joinedload(LeaveRequest.leave_type))
-    )
+    rows = db.session.scalars(_LEAVE_TODAY, {"communities": list(community_ids), "today": today})
     return {r.person_id: r for r in rows}
 
 
