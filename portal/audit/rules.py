@@ -281,11 +281,14 @@ def parse_filters(args, street_id: int | None) -> tuple[Filters, dict[str, str],
 
 
 def action_names(street_id: int | None = None) -> list[str]:
-    """The kinds of entry there are, for the filter's suggestions."""
-    query = select(AuditEntry.action).distinct().order_by(AuditEntry.action)
-    if street_id is not None:
-        query = query.where(inside_street(street_id))
-    return list(db.session.scalars(query))
+    """The kinds of entry there are, for the filter's suggestions: a skip through the
+    (street, action) or (action) index, one step per kind, however long the log."""
+    scope = [] if street_id is None else [AuditEntry.street_id == street_id]
+    kinds = select(func.min(AuditEntry.action).label("action")).where(*scope).cte("kinds", recursive=True)
+    following = (select(func.min(AuditEntry.action)).where(*scope, AuditEntry.action > kinds.c.action)
+                 .scalar_subquery())
+    kinds = kinds.union_all(select(following).where(kinds.c.action.is_not(None)))
+    return list(db.session.scalars(select(kinds.c.action).where(kinds.c.action.is_not(None)).order_by(kinds.c.action)))
 
 
 # What each kind of entry means, for people who do not read code; a kind missing
