@@ -232,9 +232,9 @@ def test_every_table_owned_by_a_person_community_or_street_is_scoped_in_the_view
     owner_columns = {"person_id", "community_id", "street_id"}
     # The notice's structure is seeded, not edited; a card and a board's version follow
     # from the events, and the stored day results and their sums from the writes they judge,
-    # which are audited themselves.
+    # which are audited themselves; the log's own entries carry the scope the writer gave them.
     skipped = {"communities", "grids", "current_statuses", "board_versions", "attendance_days",
-               "attendance_months", "attendance_weeks", "attendance_fill"}
+               "attendance_months", "attendance_weeks", "attendance_fill", "audit_entries"}
     with app.app_context():
         linked = {link.object_type for link in rules.links()}
         owned = {table.name for table in db.metadata.sorted_tables
@@ -253,3 +253,84 @@ def test_a_street_leader_learns_nothing_about_accounts_outside_the_street(app, a
     assert answer("nobody_at_all") == answer("admin") == answer("inspector") == answer("kexue_leader")
     assert "筛选条件有误" not in html_lib.unescape(
         auth.client.get("/audit/?username=fuyuan_worker01").get_data(as_text=True))
+
+
+def leader_sees(app, street_slug) -> set[int]:
+    """The entry ids a 街镇 leader of that street is shown (every page at once)."""
+    with app.app_context():
+        street_id = slug_id(Street, street_slug)
+        return {e.id for e in rules.search(rules.Filters(), street_id=street_id, per_page=10_000).entries}
+
+
+def test_a_street_leader_sees_an_entry_about_a_person_of_their_street_and_not_of_another(app, auth):
+    with app.app_context():
+        admin = account("admin")
+        audit_log.record(admin, "person.updated", person("fuda_worker01"), before={"phone": "13800000011"},
+                         after={"phone": "13900000012"})
+        audit_log.record(admin, "person.updated", person("fangzhi_worker01"), before={"phone": "13800000013"},
+                         after={"phone": "13900000014"})
+        db.session.commit()
+    auth.login("fuqiang_leader")
+    page = html_lib.unescape(auth.client.get("/audit/?action=person.").get_data(as_text=True))
+    assert "13900000012" in page and "13900000014" not in page
+    assert "共 1 条" in page
+
+
+def test_a_person_who_moves_takes_their_entries_to_their_new_street(app):
+    """The viewer scopes an entry by where its person is now, as it always has."""
+    from portal.admin import people as people_rules
+    from portal.people.models import Position
+
+    marks = history(app)
+    with app.app_context():
+        moved = person("fuda_worker01")
+        data = people_rules.PersonInput(moved.name, "fuda_worker01", Position.FRONT_DESK,
+                                        street_id=slug_id(Street, "kexue"),
+                                        community_id=slug_id(Community, "fangzhi"))
+        people_rules.update_person(account("admin"), moved, data)
+        db.session.commit()
+    kexue, fuqiang = leader_sees(app, "kexue"), leader_sees(app, "fuqiang")
+    assert marks["fuda_phone"] in kexue and marks["fuda_phone"] not in fuqiang
+    assert marks["fuyuan_on_behalf"] in fuqiang and marks["fuyuan_on_behalf"] not in kexue  # others stay
+
+
+def rewind_scope_migration(app) -> None:
+    """Down to the revision before entries stored their scope, and up again: every
+    entry is then as if written before the migration, scoped by its backfill."""
+    import flask_migrate
+
+    with app.app_context():
+        db.session.remove()
+        flask_migrate.downgrade(revision="1437df6424b9")
+        db.engine.dispose()
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+
+def test_entries_written_before_the_migration_are_scoped_by_its_backfill(app):
+    marks = history(app)
+    rewind_scope_migration(app)
+    fuqiang = leader_sees(app, "fuqiang")
+    assert {marks[n] for n in FUQIANG} <= fuqiang
+    assert not {marks[n] for n in KEXUE} & fuqiang
+
+
+def test_the_backfill_places_an_entry_where_the_writer_does(app):
+    """Person, acted-for person, community (also through an inspection) and street
+    entries, and district ones: the migration's SQL and the writer agree."""
+    history(app)
+    with app.app_context():
+        inspector = account("inspector")
+        inspection = conduct.start(inspector, db.session.get(Community, slug_id(Community, "fangzhi")), now=NOW)
+        office_item = next(item for item in conduct.sheet(inspection).items if not item.per_person)
+        conduct.answer(inspector, inspection.id, str(office_item.id), None, "pass", "", now=NOW)  # via the inspection
+        audit_log.record(account("admin"), "calendar.day_set", object_type="calendar_days",
+                         object_id="2026-12-31")
+        db.session.commit()
+        written = {e.id: (e.street_id, e.community_id) for e in db.session.scalars(select(AuditEntry))}
+    rewind_scope_migration(app)
+    with app.app_context():
+        filled = {e.id: (e.street_id, e.community_id) for e in db.session.scalars(select(AuditEntry))}
+    assert any(scope == (None, None) for scope in written.values())
+    assert {scope[1] for scope in written.values()} - {None}  # communities among them
+    assert filled == written

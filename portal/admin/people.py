@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from portal.audit import log as audit
+from portal.audit import rules as audit_rules
 from portal.auth import rules as auth_rules
 from portal.auth.models import Account
 from portal.errors import FieldErrors
@@ -169,6 +170,8 @@ def update_person(actor: Account, person: Person, data: PersonInput) -> Person:
     if person.account is not None:
         person.account.username = data.username
     db.session.flush()
+    if (person.street_id, person.community_id) != (before["street_id"], before["community_id"]):
+        audit_rules.follow_person(person)  # the viewer's street scope follows them
     changed_before, changed_after = audit.diff(before, snapshot(person))
     if changed_after:
         audit.record(actor, "person.updated", person, before=changed_before, after=changed_after)

@@ -4,7 +4,7 @@ portal.audit.log, which imports no feature."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, String, and_, cast, func, or_, select
+from sqlalchemy import Select, String, and_, cast, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from portal import clock
@@ -15,10 +15,14 @@ from portal.text import clean
 
 # -- reading the log ----------------------------------------------------------------
 #
-# Entries name their object by table and id. Which person, community or street an
-# object belongs to is looked up through these links, so the viewer can ask "about
-# whom" (the person filter) and "inside which street" (a 街镇 leader's scope).
-# A feature whose audited objects belong to people or places adds a link here.
+# Entries name their object by table and id. Which person an object belongs to is
+# looked up through these links, so the viewer can ask "about whom" (the person
+# filter, the subject column). "Inside which street" (a 街镇 leader's scope) is stored
+# on each entry by the writer (portal.audit.log.scope) by the same links; the
+# migration 0c7d1a5e9b42 filled the older entries by them. A feature whose audited
+# objects belong to people or places adds a link here, and its objects must say
+# where they belong to the writer (a person_id, community_id or street_id column, or
+# the `community_id` it is given).
 
 PAGE_SIZE = 50
 PERSON, COMMUNITY, STREET = "person", "community", "street"
@@ -93,16 +97,19 @@ def about_person(person_id: int):
 
 
 def inside_street(street_id: int):
-    """Entries about people, communities or settings of one street: a 街镇 leader's scope."""
-    from portal.org.models import Community
-    from portal.people.models import Person
+    """Entries about people, communities or settings of one street: a 街镇 leader's
+    scope, as the writer stored it."""
+    return AuditEntry.street_id == street_id
 
-    people = select(Person.id).where(Person.street_id == street_id)
-    communities = select(Community.id).where(Community.street_id == street_id)
-    return or_(AuditEntry.on_behalf_of_id.in_(people),
-               *_linked(PERSON, lambda column: column.in_(people)),
-               *_linked(COMMUNITY, lambda column: column.in_(communities)),
-               *_linked(STREET, lambda column: column == street_id))
+
+def follow_person(person) -> None:
+    """A person who moves to another community or street takes their entries along:
+    the viewer has always scoped an entry by where its person is now. Called by the
+    write that moves them, in its transaction (after the person's row is flushed)."""
+    db.session.execute(
+        update(AuditEntry).where(about_person(person.id))
+        .values(street_id=person.street_id, community_id=person.community_id)
+        .execution_options(synchronize_session=False))
 
 
 @dataclass
@@ -274,11 +281,14 @@ def parse_filters(args, street_id: int | None) -> tuple[Filters, dict[str, str],
 
 
 def action_names(street_id: int | None = None) -> list[str]:
-    """The kinds of entry there are, for the filter's suggestions."""
-    query = select(AuditEntry.action).distinct().order_by(AuditEntry.action)
-    if street_id is not None:
-        query = query.where(inside_street(street_id))
-    return list(db.session.scalars(query))
+    """The kinds of entry there are, for the filter's suggestions: a skip through the
+    (street, action) or (action) index, one step per kind, however long the log."""
+    scope = [] if street_id is None else [AuditEntry.street_id == street_id]
+    kinds = select(func.min(AuditEntry.action).label("action")).where(*scope).cte("kinds", recursive=True)
+    following = (select(func.min(AuditEntry.action)).where(*scope, AuditEntry.action > kinds.c.action)
+                 .scalar_subquery())
+    kinds = kinds.union_all(select(following).where(kinds.c.action.is_not(None)))
+    return list(db.session.scalars(select(kinds.c.action).where(kinds.c.action.is_not(None)).order_by(kinds.c.action)))
 
 
 # What each kind of entry means, for people who do not read code; a kind missing

@@ -153,7 +153,7 @@ def answer(actor, inspection_id: int, item_id: str, person_id: str | None, verdi
     row.note = note or None
     row.answered_at = now or clock.now()
     db.session.flush()
-    audit.record(actor, "inspection.answer", row, before=before,
+    audit.record(actor, "inspection.answer", row, before=before, community_id=inspection.community_id,
                  after={"item": item.id, "person": who, "verdict": verdict_value.value, "note": note or None})
     return row
 
@@ -186,7 +186,8 @@ def _store_photo(actor, inspection_id: int, filename: str, data: bytes, **attach
                             size=stored.size, uploaded_by_id=actor.id, uploaded_at=clock.now(), **attach)
     db.session.add(photo)
     db.session.flush()
-    audit.record(actor, "inspection.photo", photo,
+    community_id = db.session.get(Inspection, inspection_id).community_id
+    audit.record(actor, "inspection.photo", photo, community_id=community_id,
                  after={"inspection": inspection_id, "name": stored.original_name, "bytes": stored.size, **attach})
     return photo
 
