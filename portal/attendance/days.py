@@ -126,14 +126,10 @@ def result_of(record) -> rules.DayResult:
 def leave_days(ids, first: date, last: date) -> tuple[dict, set]:
     """Approved leave of these people touching first..last: the spans that excuse days
     per person, and the (person, day) pairs of 公务外出, which is work (外 on the sheet)."""
-    from portal.leave.models import LeaveRequest, LeaveStatus
     from portal.leave.rules import FIELD_WORK
 
     spans, field_days = defaultdict(list), set()
-    for leave in db.session.scalars(select(LeaveRequest).where(
-            LeaveRequest.person_id.in_(ids), LeaveRequest.status.in_((LeaveStatus.APPROVED, LeaveStatus.COMPLETED)),
-            LeaveRequest.start_date <= last, LeaveRequest.end_date >= first)
-            .options(joinedload(LeaveRequest.leave_type))):
+    for leave in db.session.scalars(_statements()["leave"], {"ids": list(ids), "first": first, "last": last}):
         span = rules.leave_span(leave)
         if not span:
             continue
@@ -175,9 +171,7 @@ def _events(ids, first: date, last: date) -> dict:
     end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ) + around
     events = defaultdict(list)
     # Plain rows, not ORM objects: a street's month is tens of thousands of events.
-    for row in db.session.execute(select(ActivityEvent.person_id, ActivityEvent.kind, ActivityEvent.at).where(
-            ActivityEvent.person_id.in_(ids), ActivityEvent.at >= start, ActivityEvent.at < end)
-            .order_by(ActivityEvent.at, ActivityEvent.id)):
+    for row in db.session.execute(_statements()["events"], {"ids": list(ids), "start": start, "end": end}):
         events[(row.person_id, clock.to_local(row.at).date())].append(row)
     return events
 
@@ -189,9 +183,33 @@ def events_around(events: dict, person_id: int, day: date) -> list:
 
 
 def _locked(street_ids, first: date, last: date) -> set[tuple[int, date]]:
-    return set(db.session.execute(select(MonthLock.street_id, MonthLock.month).where(
-        MonthLock.street_id.in_(list(street_ids)), MonthLock.month.between(first.replace(day=1), last),
-        MonthLock.unlocked_at.is_(None))).all())
+    return set(db.session.execute(_statements()["locked"], {"ids": list(street_ids), "first": first.replace(day=1),
+                                                            "last": last}).all())
+
+
+@cache
+def _statements() -> dict:
+    """The judge's reads, built once: every status change judges its day with them
+    (building a statement costs more than running it on one person's day)."""
+    from portal.leave.models import LeaveRequest, LeaveStatus
+    from portal.people.models import Person
+
+    ids, first, last = bindparam("ids", expanding=True), bindparam("first"), bindparam("last")
+    return {
+        "people": select(Person).where(Person.id.in_(ids)).options(joinedload(Person.grid)),
+        "leave": select(LeaveRequest).where(
+            LeaveRequest.person_id.in_(ids), LeaveRequest.status.in_((LeaveStatus.APPROVED, LeaveStatus.COMPLETED)),
+            LeaveRequest.start_date <= last, LeaveRequest.end_date >= first)
+        .options(joinedload(LeaveRequest.leave_type)),
+        "events": select(ActivityEvent.person_id, ActivityEvent.kind, ActivityEvent.at).where(
+            ActivityEvent.person_id.in_(ids), ActivityEvent.at >= bindparam("start"),
+            ActivityEvent.at < bindparam("end")).order_by(ActivityEvent.at, ActivityEvent.id),
+        "locked": select(MonthLock.street_id, MonthLock.month).where(
+            MonthLock.street_id.in_(ids), MonthLock.month.between(first, last), MonthLock.unlocked_at.is_(None)),
+        "kept": select(DayRecord.person_id, DayRecord.day, DayRecord.street_id, DayRecord.community_id,
+                       DayRecord.grid_number, DayRecord.position).where(
+            DayRecord.person_id.in_(ids), DayRecord.day.between(first, last)),
+    }
 
 
 def judge(people, days_of: dict[int, Iterable[date]], today: date) -> list[dict]:
@@ -212,10 +230,8 @@ def judge(people, days_of: dict[int, Iterable[date]], today: date) -> list[dict]
     # A past day judged again keeps where the person belonged then (a move since
     # does not carry their old days to the new community).
     kept = {(r.person_id, r.day): Membership(r.street_id, r.community_id, r.grid_number, r.position)
-            for r in db.session.execute(select(
-                DayRecord.person_id, DayRecord.day, DayRecord.street_id, DayRecord.community_id,
-                DayRecord.grid_number, DayRecord.position).where(
-                DayRecord.person_id.in_(ids), DayRecord.day.between(first, min(last, today - timedelta(days=1)))))}
+            for r in db.session.execute(_statements()["kept"], {
+                "ids": ids, "first": first, "last": min(last, today - timedelta(days=1))})}
     timeline = settings.timeline({p.street_id for p in people} | {m.street_id for m in kept.values()})
     locked = _locked({p.street_id for p in people} | {m.street_id for m in kept.values()}, first, last)
     now = clock.now()
@@ -345,10 +361,7 @@ def _chunks(ids: list, size: int = 500):
 # -- writing ---------------------------------------------------------------------------------
 
 def _people(ids):
-    from portal.people.models import Person
-
-    return db.session.scalars(select(Person).where(Person.id.in_(list(ids)))
-                              .options(joinedload(Person.grid))).unique().all()
+    return db.session.scalars(_statements()["people"], {"ids": list(ids)}).unique().all()
 
 
 def restate(person_days: dict[int, set[date]], today: date | None = None) -> int:
