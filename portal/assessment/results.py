@@ -296,8 +296,8 @@ class _Inspection:
     id: int
     day: date
     named: frozenset          # the people named present
-    items: list
-    texts: dict
+    items: list               # the version's items (shared by its inspections)
+    texts: dict               # item id → text
     answers: list
     cached: dict = field(default_factory=dict)
 
@@ -313,9 +313,12 @@ def _inspections(community_ids: list[int], start: date, end: date) -> dict[int, 
         return {}
     C = ChecklistItem
     items_by_version: dict[int, list] = defaultdict(list)
+    texts: dict[int, str] = {}
     for item in db.session.execute(select(C.id, C.version_id, C.section, C.points, C.per_person, C.veto, C.text)
                                    .where(C.version_id.in_({i.version_id for i in found}))):
-        items_by_version[item.version_id].append(item)
+        items_by_version[item.version_id].append(
+            inspection_rules.Item(item.id, item.section, item.points, item.per_person, item.veto))
+        texts[item.id] = item.text
     A = InspectionAnswer
     answers = defaultdict(list)
     for inspection_id, item_id, person_id, verdict in db.session.execute(
@@ -324,11 +327,9 @@ def _inspections(community_ids: list[int], start: date, end: date) -> dict[int, 
         answers[inspection_id].append(inspection_rules.Answer(item_id, person_id, verdict.value))
     by_community = defaultdict(list)
     for i in found:
-        items = items_by_version[i.version_id]
         by_community[i.community_id].append(_Inspection(
             i.id, clock.to_local(i.submitted_at).date(), frozenset(i.present_ids or ()),
-            [inspection_rules.Item(it.id, it.section, it.points, it.per_person, it.veto) for it in items],
-            {it.id: it.text for it in items}, answers[i.id]))
+            items_by_version[i.version_id], texts, answers[i.id]))
     return by_community
 
 
