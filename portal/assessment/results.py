@@ -177,12 +177,16 @@ def _members(community_ids: list[int], start: date, end: date, today: date,
     winning), and everyone on the board here now."""
     T = MonthTally
     found = {}
-    query = select(T.person_id, T.community_id, T.grid_number, T.position, Person.name, Person.position) \
-        .join(Person, Person.id == T.person_id) \
-        .where(T.community_id.in_(community_ids), T.month.between(start, end)).order_by(T.month)
+    months = select(T.person_id, T.community_id, T.grid_number, T.position, func.row_number().over(
+        partition_by=T.person_id, order_by=T.month.desc()).label("latest")) \
+        .where(T.community_id.in_(community_ids), T.month.between(start, end))
     if person_id is not None:
-        query = query.where(T.person_id == person_id)
-    for pid, *member in db.session.execute(query):
+        months = months.where(T.person_id == person_id)
+    months = months.subquery()
+    for pid, *member in db.session.execute(
+            select(months.c.person_id, months.c.community_id, months.c.grid_number, months.c.position,
+                   Person.name, Person.position).join(Person, Person.id == months.c.person_id)
+            .where(months.c.latest == 1)):
         found[pid] = _Member(*member)
     if start <= today:
         now = select(Person.id, Person.community_id, Grid.number, Person.position, Person.name, Person.position) \
@@ -212,20 +216,25 @@ TALLY_FIELDS = tuple(attendance.Tally.__dataclass_fields__)
 
 
 @functools.cache
-def _tally_statement(one_person: bool):
+def _tally_statement(spans: tuple[str, ...], one_person: bool):
     """Per person, the sums over the counted days here in one statement, whatever
-    the span: the part-months at either end (the running month) from the days, the
-    whole months between from the stored month sums. Built once, bound per read."""
+    their number: each span of part-months ("head", "tail": the running month) from
+    the days, the whole months ("months") from the stored month sums. Built once
+    per shape, bound per read."""
     D, T = DayRecord, MonthTally
     communities = bindparam("communities", expanding=True)
-    parts = [select(D.person_id, *days.sums()).where(
-        D.community_id.in_(communities), D.day.between(bindparam(f"{end}_from"), bindparam(f"{end}_to")),
-        D.final.is_(True)).group_by(D.person_id) for end in ("head", "tail")]
-    parts.append(select(T.person_id, *(getattr(T, name) for name in TALLY_FIELDS)).where(
-        T.community_id.in_(communities), T.month.between(bindparam("months_from"), bindparam("months_to"))))
+    parts = []
+    for span in spans:
+        lo, hi = bindparam(f"{span}_from"), bindparam(f"{span}_to")
+        if span == "months":
+            parts.append(select(T.person_id, *(getattr(T, name) for name in TALLY_FIELDS)).where(
+                T.community_id.in_(communities), T.month.between(lo, hi)))
+        else:
+            parts.append(select(D.person_id, *days.sums()).where(
+                D.community_id.in_(communities), D.day.between(lo, hi), D.final.is_(True)).group_by(D.person_id))
     if one_person:
         parts = [part.where(part.selected_columns.person_id == bindparam("person")) for part in parts]
-    both = union_all(*parts).subquery()
+    both = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
     return select(both.c.person_id, *(func.sum(both.c[name]).label(name) for name in TALLY_FIELDS)) \
         .group_by(both.c.person_id)
 
@@ -239,13 +248,14 @@ def _tallies(person_id: int | None, community_ids: list[int], counted: tuple[dat
         else last.replace(day=1) - timedelta(days=1)
     if whole_from > whole_to:  # no whole month: the days themselves
         whole_from, whole_to = last + timedelta(days=1), last
-    params = {"communities": list(community_ids), "head_from": first, "head_to": whole_from - timedelta(days=1),
-              "tail_from": whole_to + timedelta(days=1), "tail_to": last,
-              "months_from": whole_from, "months_to": whole_to}
-    if person_id is not None:
-        params["person"] = person_id
+    spans = {"head": (first, whole_from - timedelta(days=1)), "months": (whole_from, whole_to),
+             "tail": (whole_to + timedelta(days=1), last)}
+    spans = {name: span for name, span in spans.items() if span[0] <= span[1]}
+    params = {"communities": list(community_ids)} | ({"person": person_id} if person_id is not None else {})
+    for name, (lo, hi) in spans.items():
+        params[f"{name}_from"], params[f"{name}_to"] = lo, hi
     return {row.person_id: attendance.Tally.of_row(row)
-            for row in db.session.execute(_tally_statement(person_id is not None), params)}
+            for row in db.session.execute(_tally_statement(tuple(spans), person_id is not None), params)}
 
 
 @functools.cache
