@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, case, func, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from portal import clock
+from portal import clock, halfday
 from portal.activity.models import ActivityEvent, EventKind
 from portal.assessment import rules, settings
 from portal.assessment.models import AssessmentAdjustment, AssessmentLock
@@ -116,13 +116,13 @@ def report(street: Street, period: str, community_ids: list[int] | None = None, 
                       tuple(date.fromisoformat(d) for d in counted) if counted else None,
                       lock.snapshot["rules"], people, lock)
     today = today or clock.today()
-    units = {c.id: c for c in street.communities}
+    units = {c.id: (c.sort_order, c.name) for c in street.communities}
     ids = community_ids if community_ids is not None else list(units)
     days.ensure_closed(ids, start, end, today)
     rule_set = rules.Rules.from_settings(settings.for_period(street.id, end, today))
     members = _members(ids, start, end, today, person_id)
     person_ids = sorted(members, key=lambda pid: (
-        units[members[pid].community_id].sort_order, members[pid].now is not Position.SECRETARY,
+        units[members[pid].community_id][0], members[pid].now is not Position.SECRETARY,
         members[pid].now is not Position.STATION_HEAD, members[pid].grid_number or 999, pid))
     first = _first_day(list(units))
     counted = None
@@ -154,7 +154,7 @@ def report(street: Street, period: str, community_ids: list[int] | None = None, 
             adjustments=adjustments.get(pid, []))
         result = rules.assess(data, rule_set)
         rows.append({"person_id": pid, "name": member.name, "community_id": member.community_id,
-                     "community": units[member.community_id].name, "position": position.label,
+                     "community": units[member.community_id][1], "position": position.label,
                      "grid": f"第{member.grid_number}网格" if member.grid_number else "", **result.as_json()})
     return Report(street, period, label, start, end, counted, rule_set.as_json(), rows, None)
 
@@ -385,9 +385,10 @@ def _overdue_returns(person_ids: list[int], start: date, last: date) -> dict[int
             late = leave_rules.is_overdue(leave, calendars=calendars)
         else:
             recorded = clock.to_local(leave.returned_recorded_at).date() if leave.returned_recorded_at else None
-            # The expected return is never before the leave's last day: only later records need the calendar.
-            back = None if recorded is None or recorded <= leave.end_date \
-                else leave_rules.return_day(leave, calendars)
+            # The expected return is never before the half-day after the leave: only
+            # records after that day (usually the next) need the calendar to tell.
+            after = halfday.from_index(halfday.index(leave.end_date, leave.end_half) + 1)[0]
+            back = None if recorded is None or recorded <= after else leave_rules.return_day(leave, calendars)
             late = back is not None and recorded > back[0]
         if late:
             label = span_label(leave.start_date, leave.start_half, leave.end_date, leave.end_half)
