@@ -294,6 +294,20 @@ def test_leave_not_returned_in_time_costs_points_and_links_to_the_request(app, a
     assert f'href="/leave/{overdue}"' in page and f'href="/leave/{late}"' in page
 
 
+def test_a_morning_leave_recorded_the_next_day_is_late_the_afternoon_was_the_return(app):
+    from portal.leave.models import LeaveRequest
+
+    with app.app_context():
+        worker = worker_with_a_late_day()
+        morning = leave_of(worker, date(2026, 11, 12), date(2026, 11, 12), "completed",
+                           returned_recorded_at=datetime(2026, 11, 13, 1, 0, tzinfo=UTC))  # Friday 09:00
+        db.session.get(LeaveRequest, morning).end_half = "am"  # back Thursday afternoon
+        db.session.commit()
+        row = row_of(worker)
+        assert [line["link"] for line in row["lines"] if line["label"].startswith("逾期未销假")] == [
+            {"kind": "leave", "id": morning}]
+
+
 def test_an_overdue_corrective_action_costs_the_secretary_not_the_workers(app):
     from portal.inspections.models import CorrectiveAction
 

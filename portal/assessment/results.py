@@ -2,16 +2,18 @@
 of a 街镇 or a community for a period (reusing the 考勤表's day results, the leave
 rules' 逾期未销假 and the inspections' scoring), a 书记's adjustments, and the lock
 that freezes a period. Callers commit."""
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from portal import clock
+from portal import clock, halfday
 from portal.activity.models import ActivityEvent, EventKind
 from portal.assessment import rules, settings
 from portal.assessment.models import AssessmentAdjustment, AssessmentLock
@@ -32,8 +34,8 @@ from portal.inspections.models import (
     InspectionStatus,
 )
 from portal.leave import rules as leave_rules
-from portal.leave.models import LeaveRequest, LeaveStatus
-from portal.org.models import Street
+from portal.leave.models import LeaveRequest, LeaveStatus, LeaveType, span_label
+from portal.org.models import Grid, Street
 from portal.people.models import Person, Position
 from portal.text import has_control
 
@@ -114,22 +116,19 @@ def report(street: Street, period: str, community_ids: list[int] | None = None, 
                       tuple(date.fromisoformat(d) for d in counted) if counted else None,
                       lock.snapshot["rules"], people, lock)
     today = today or clock.today()
-    ids = community_ids if community_ids is not None else [c.id for c in street.communities]
+    units = {c.id: (c.sort_order, c.name) for c in street.communities}
+    ids = community_ids if community_ids is not None else list(units)
     days.ensure_closed(ids, start, end, today)
     rule_set = rules.Rules.from_settings(settings.for_period(street.id, end, today))
     members = _members(ids, start, end, today, person_id)
-    people = db.session.scalars(select(Person).where(Person.id.in_(list(members)))
-                                .options(joinedload(Person.grid))).all()
-    units = {c.id: c for c in street.communities}
-    people = sorted(people, key=lambda p: (units[members[p.id][0]].sort_order, p.position is not Position.SECRETARY,
-                                           p.position is not Position.STATION_HEAD,
-                                           members[p.id][1] or 999, p.id))
-    first = _first_day([c.id for c in street.communities])
+    person_ids = sorted(members, key=lambda pid: (
+        units[members[pid].community_id][0], members[pid].now is not Position.SECRETARY,
+        members[pid].now is not Position.STATION_HEAD, members[pid].grid_number or 999, pid))
+    first = _first_day(list(units))
     counted = None
     if first is not None and max(start, first) <= min(end, today - timedelta(days=1)):
         counted = (max(start, first), min(end, today - timedelta(days=1)))
-    person_ids = [p.id for p in people]
-    tallies = _tallies(person_ids, ids, counted) if counted else {}
+    tallies = _tallies(person_id, ids, counted) if counted else {}
     weeks = _weeks(person_ids, counted, detail) if counted else {}
     judged = _days(person_ids, ids, counted) if counted and detail else {}
     last = counted[1] if counted else min(end, today - timedelta(days=1))
@@ -137,49 +136,67 @@ def report(street: Street, period: str, community_ids: list[int] | None = None, 
     returns = _overdue_returns(person_ids, start, last)
     overdue_actions = _overdue_actions(ids, start, last, today)
     adjustments = defaultdict(list)
-    for a in db.session.scalars(select(AssessmentAdjustment).where(
-            AssessmentAdjustment.person_id.in_(person_ids), AssessmentAdjustment.period == period)
-            .order_by(AssessmentAdjustment.id)):
+    A = AssessmentAdjustment
+    for a in db.session.execute(select(A.id, A.person_id, A.points, A.reason).where(
+            A.person_id.in_(person_ids), A.period == period).order_by(A.id)):
         adjustments[a.person_id].append(rules.Adjustment(a.id, a.points, a.reason))
     rows = []
-    for person in people:
-        community_id, grid_number, position = members[person.id]
+    for pid in person_ids:
+        member = members[pid]
+        position = Position(member.position)
         data = rules.PersonInput(
-            days=judged.get(person.id, ()), grid_worker=position == Position.GRID_WORKER.value,
-            tally=tallies.get(person.id, attendance.Tally()),
-            **({"weeks": weeks.get(person.id, [])} if detail else {"week_sum": weeks.get(person.id, rules.WeekSum())}),
-            inspections=[_for_person(i, person.id) for i in inspections.get(community_id, [])],
-            overdue_returns=returns.get(person.id, []),
-            overdue_actions=overdue_actions.get(community_id, []) if Position(position) in HEADS else [],
-            adjustments=adjustments.get(person.id, []))
+            days=judged.get(pid, ()), grid_worker=position is Position.GRID_WORKER,
+            tally=tallies.get(pid, attendance.Tally()),
+            **({"weeks": weeks.get(pid, [])} if detail else {"week_sum": weeks.get(pid, rules.WeekSum())}),
+            inspections=[_for_person(i, pid) for i in inspections.get(member.community_id, ())],
+            overdue_returns=returns.get(pid, []),
+            overdue_actions=overdue_actions.get(member.community_id, []) if position in HEADS else [],
+            adjustments=adjustments.get(pid, []))
         result = rules.assess(data, rule_set)
-        rows.append({"person_id": person.id, "name": person.name, "community_id": community_id,
-                     "community": units[community_id].name, "position": Position(position).label,
-                     "grid": f"第{grid_number}网格" if grid_number else "", **result.as_json()})
+        rows.append({"person_id": pid, "name": member.name, "community_id": member.community_id,
+                     "community": units[member.community_id][1], "position": position.label,
+                     "grid": f"第{member.grid_number}网格" if member.grid_number else "", **result.as_json()})
     return Report(street, period, label, start, end, counted, rule_set.as_json(), rows, None)
 
 
+class _Member(NamedTuple):
+    """Who is assessed: where they belonged in the period (the latest month of it
+    wins) and, for the order of the table, their name and position now."""
+
+    community_id: int
+    grid_number: int | None
+    position: str
+    name: str
+    now: Position
+
+
 def _members(community_ids: list[int], start: date, end: date, today: date,
-             person_id: int | None) -> dict[int, tuple[int, int | None, str]]:
+             person_id: int | None) -> dict[int, _Member]:
     """Who is assessed, with their community, grid number and position: everyone
     with judged days here in the period (as they belonged then, the latest month
     winning), and everyone on the board here now."""
+    T = MonthTally
     found = {}
-    query = select(MonthTally.person_id, MonthTally.community_id, MonthTally.grid_number, MonthTally.position) \
-        .where(MonthTally.community_id.in_(community_ids), MonthTally.month.between(start, end)) \
-        .order_by(MonthTally.month)
+    months = select(T.person_id, T.community_id, T.grid_number, T.position, func.row_number().over(
+        partition_by=T.person_id, order_by=T.month.desc()).label("latest")) \
+        .where(T.community_id.in_(community_ids), T.month.between(start, end))
     if person_id is not None:
-        query = query.where(MonthTally.person_id == person_id)
-    for pid, community_id, grid_number, position in db.session.execute(query):
-        found[pid] = (community_id, grid_number, position)
+        months = months.where(T.person_id == person_id)
+    months = months.subquery()
+    for pid, *member in db.session.execute(
+            select(months.c.person_id, months.c.community_id, months.c.grid_number, months.c.position,
+                   Person.name, Person.position).join(Person, Person.id == months.c.person_id)
+            .where(months.c.latest == 1)):
+        found[pid] = _Member(*member)
     if start <= today:
-        now = select(Person).where(Person.community_id.in_(community_ids), Person.active.is_(True),
-                                   Person.position.in_(list(ON_THE_BOARD))).options(joinedload(Person.grid))
+        now = select(Person.id, Person.community_id, Grid.number, Person.position, Person.name, Person.position) \
+            .outerjoin(Grid, Grid.id == Person.grid_id) \
+            .where(Person.community_id.in_(community_ids), Person.active.is_(True),
+                   Person.position.in_(list(ON_THE_BOARD)))
         if person_id is not None:
             now = now.where(Person.id == person_id)
-        for person in db.session.scalars(now):
-            found.setdefault(person.id, (person.community_id, person.grid.number if person.grid else None,
-                                         person.position.value))
+        for pid, community_id, grid_number, position, name, _now in db.session.execute(now):
+            found.setdefault(pid, _Member(community_id, grid_number, position.value, name, position))
     return found
 
 
@@ -195,50 +212,83 @@ def _first_day(community_ids: list[int]) -> date | None:
     return max(clock.to_local(first_clock_in).date(), first_judged or date.min)
 
 
-def _tallies(person_ids: list[int], community_ids: list[int], counted: tuple[date, date]) -> dict:
-    """Each person's sums over the counted days here: whole months from the stored
-    month sums, the part-months at either end (the running month) from the days."""
-    found: dict[int, attendance.Tally] = defaultdict(attendance.Tally)
-    if not person_ids:
-        return found
+TALLY_FIELDS = tuple(attendance.Tally.__dataclass_fields__)
+
+
+@functools.cache
+def _tally_statement(spans: tuple[str, ...], one_person: bool):
+    """Per person, the sums over the counted days here in one statement, whatever
+    their number: each span of part-months ("head", "tail": the running month) from
+    the days, the whole months ("months") from the stored month sums. Built once
+    per shape, bound per read."""
+    D, T = DayRecord, MonthTally
+    communities = bindparam("communities", expanding=True)
+    parts = []
+    for span in spans:
+        lo, hi = bindparam(f"{span}_from"), bindparam(f"{span}_to")
+        if span == "months":
+            parts.append(select(T.person_id, *(getattr(T, name) for name in TALLY_FIELDS)).where(
+                T.community_id.in_(communities), T.month.between(lo, hi)))
+        else:
+            parts.append(select(D.person_id, *days.sums()).where(
+                D.community_id.in_(communities), D.day.between(lo, hi), D.final.is_(True)).group_by(D.person_id))
+    if one_person:
+        parts = [part.where(part.selected_columns.person_id == bindparam("person")) for part in parts]
+    both = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    return select(both.c.person_id, *(func.sum(both.c[name]).label(name) for name in TALLY_FIELDS)) \
+        .group_by(both.c.person_id)
+
+
+def _tallies(person_id: int | None, community_ids: list[int], counted: tuple[date, date]) -> dict:
+    """Each person's sums over the counted days here (everyone's, or one person's):
+    whole months from the stored month sums, the part-months at either end from the days."""
     first, last = counted
     whole_from = first if first.day == 1 else (first + timedelta(days=32)).replace(day=1)
     whole_to = last if last == (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1) \
         else last.replace(day=1) - timedelta(days=1)
     if whole_from > whole_to:  # no whole month: the days themselves
         whole_from, whole_to = last + timedelta(days=1), last
-    # Always the same three statements (head, whole months, tail), whatever the span.
-    queries = [days.tally_query(person_ids, community_ids, first, whole_from - timedelta(days=1)),
-               days.tally_query(person_ids, community_ids, whole_to + timedelta(days=1), last)]
-    T = MonthTally
-    queries.append(select(T.person_id, *(func.sum(getattr(T, name)).label(name)
-                                         for name in attendance.Tally.__dataclass_fields__))
-                   .where(T.person_id.in_(person_ids), T.community_id.in_(community_ids),
-                          T.month.between(whole_from, whole_to)).group_by(T.person_id))
-    for query in queries:
-        for row in db.session.execute(query):
-            found[row.person_id] += attendance.Tally.of_row(row)
-    return found
+    spans = {"head": (first, whole_from - timedelta(days=1)), "months": (whole_from, whole_to),
+             "tail": (whole_to + timedelta(days=1), last)}
+    spans = {name: span for name, span in spans.items() if span[0] <= span[1]}
+    params = {"communities": list(community_ids)} | ({"person": person_id} if person_id is not None else {})
+    for name, (lo, hi) in spans.items():
+        params[f"{name}_from"], params[f"{name}_to"] = lo, hi
+    return {row.person_id: attendance.Tally.of_row(row)
+            for row in db.session.execute(_tally_statement(tuple(spans), person_id is not None), params)}
+
+
+@functools.cache
+def _week_sum_statement():
+    """Per person, how many complete weeks with a day on duty and a target, and
+    the sum of their ratios (each capped at 1) in 1/10000."""
+    W = WeekTally
+    ratio = case((W.visit_minutes >= W.visit_target, 10000), else_=W.visit_minutes * 10000 // W.visit_target)
+    return select(W.person_id, func.count(), func.sum(ratio)).where(*_week_where()).group_by(W.person_id)
+
+
+def _week_where():
+    W = WeekTally
+    return (W.person_id.in_(bindparam("people", expanding=True)), W.week >= bindparam("first"),
+            W.week <= bindparam("last_monday"), W.days == 7, W.duty_days > 0, W.visit_target > 0)
 
 
 def _weeks(person_ids: list[int], counted: tuple[date, date], detail: bool) -> dict:
     """Complete weeks inside the counted days with a day on duty and a target, from
     the week sums: each week (a person's page lists them), or per person only their
     number and the sum of their ratios (a street's page), taken in SQL."""
-    found = defaultdict(list)
     if not person_ids:
-        return found
+        return {}
+    params = {"people": person_ids, "first": counted[0], "last_monday": counted[1] - timedelta(days=6)}
+    if not detail:
+        return {person_id: rules.WeekSum(count, int(total))
+                for person_id, count, total in db.session.execute(_week_sum_statement(), params)}
+    found = defaultdict(list)
     W = WeekTally
-    where = (W.person_id.in_(person_ids), W.week >= counted[0], W.week <= counted[1] - timedelta(days=6),
-             W.days == 7, W.duty_days > 0, W.visit_target > 0)
-    if detail:
-        for row in db.session.execute(select(W.person_id, W.week, W.visit_minutes, W.visit_target).where(*where)
-                                      .order_by(W.person_id, W.week)):
-            found[row.person_id].append(rules.Week(row.week, row.visit_minutes, row.visit_target))
-        return found
-    ratio = case((W.visit_minutes >= W.visit_target, 10000), else_=W.visit_minutes * 10000 // W.visit_target)
-    return {person_id: rules.WeekSum(count, int(total)) for person_id, count, total in db.session.execute(
-        select(W.person_id, func.count(), func.sum(ratio)).where(*where).group_by(W.person_id))}
+    for row in db.session.execute(select(W.person_id, W.week, W.visit_minutes, W.visit_target)
+                                  .where(*_week_where()).order_by(W.person_id, W.week), params):
+        found[row.person_id].append(rules.Week(row.week, row.visit_minutes, row.visit_target))
+    return found
 
 
 def _days(person_ids: list[int], community_ids: list[int], counted: tuple[date, date]) -> dict[int, list]:
@@ -253,9 +303,11 @@ def _days(person_ids: list[int], community_ids: list[int], counted: tuple[date, 
 
 @dataclass
 class _Inspection:
-    row: Inspection
-    items: list
-    texts: dict
+    id: int
+    day: date
+    named: frozenset          # the people named present
+    items: list               # the version's items (shared by its inspections)
+    texts: dict               # item id → text
     answers: list
     cached: dict = field(default_factory=dict)
 
@@ -263,25 +315,31 @@ class _Inspection:
 def _inspections(community_ids: list[int], start: date, end: date) -> dict[int, list[_Inspection]]:
     lo = datetime.combine(start, time(0), tzinfo=clock.LOCAL_TZ)
     hi = datetime.combine(end + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ)
-    found = list(db.session.scalars(select(Inspection).where(
-        Inspection.status == InspectionStatus.SUBMITTED, Inspection.community_id.in_(community_ids),
-        Inspection.submitted_at >= lo, Inspection.submitted_at < hi).order_by(Inspection.submitted_at)))
+    I = Inspection  # noqa: E741
+    found = db.session.execute(select(I.id, I.community_id, I.version_id, I.submitted_at, I.present_ids).where(
+        I.status == InspectionStatus.SUBMITTED, I.community_id.in_(community_ids),
+        I.submitted_at >= lo, I.submitted_at < hi).order_by(I.submitted_at)).all()
     if not found:
         return {}
+    C = ChecklistItem
     items_by_version: dict[int, list] = defaultdict(list)
-    for item in db.session.scalars(select(ChecklistItem).where(
-            ChecklistItem.version_id.in_({i.version_id for i in found}))):
-        items_by_version[item.version_id].append(item)
+    texts: dict[int, str] = {}
+    for item in db.session.execute(select(C.id, C.version_id, C.section, C.points, C.per_person, C.veto, C.text)
+                                   .where(C.version_id.in_({i.version_id for i in found}))):
+        items_by_version[item.version_id].append(
+            inspection_rules.Item(item.id, item.section, item.points, item.per_person, item.veto))
+        texts[item.id] = item.text
+    A = InspectionAnswer
     answers = defaultdict(list)
-    for a in db.session.scalars(select(InspectionAnswer).where(
-            InspectionAnswer.inspection_id.in_([i.id for i in found]))):
-        answers[a.inspection_id].append(inspection_rules.Answer(a.item_id, a.person_id, a.verdict.value))
+    for inspection_id, item_id, person_id, verdict in db.session.execute(
+            select(A.inspection_id, A.item_id, A.person_id, A.verdict).where(
+                A.inspection_id.in_([i.id for i in found]))):
+        answers[inspection_id].append(inspection_rules.Answer(item_id, person_id, verdict.value))
     by_community = defaultdict(list)
     for i in found:
-        items = items_by_version[i.version_id]
         by_community[i.community_id].append(_Inspection(
-            i, [inspection_rules.Item(it.id, it.section, it.points, it.per_person, it.veto) for it in items],
-            {it.id: it.text for it in items}, answers[i.id]))
+            i.id, clock.to_local(i.submitted_at).date(), frozenset(i.present_ids or ()),
+            items_by_version[i.version_id], texts, answers[i.id]))
     return by_community
 
 
@@ -293,7 +351,7 @@ def _for_person(inspection: _Inspection, person_id: int) -> rules.InspectionInpu
     each person's own answers when people were named present, so a colleague's
     failure costs only that colleague, and someone not present is judged on the
     office items alone; with nobody named they were answered once, for everyone."""
-    named = list(inspection.row.present_ids or [])
+    named = inspection.named
     key = person_id if person_id in named else None
     if key not in inspection.cached:
         if not named:
@@ -305,7 +363,7 @@ def _for_person(inspection: _Inspection, person_id: int) -> rules.InspectionInpu
         losses, vetoes = rules.item_losses(
             inspection.items, lambda item: inspection_rules.subjects(item, present), answers)
         inspection.cached[key] = rules.InspectionInput(
-            inspection.row.id, clock.to_local(inspection.row.submitted_at).date(), score.earned, score.applicable,
+            inspection.id, inspection.day, score.earned, score.applicable,
             score.vetoed, tuple((item_id, inspection.texts[item_id], lost) for item_id, lost in losses),
             tuple((item_id, inspection.texts[item_id]) for item_id in vetoes))
     return inspection.cached[key]
@@ -315,33 +373,36 @@ def _overdue_returns(person_ids: list[int], start: date, last: date) -> dict[int
     """逾期未销假 of leave that ended in the period: still not recorded (the leave rules'
     is_overdue), or recorded after the expected first half-day back."""
     found = defaultdict(list)
-    rows = db.session.scalars(select(LeaveRequest).where(
-        LeaveRequest.person_id.in_(person_ids), LeaveRequest.status.in_((LeaveStatus.APPROVED, LeaveStatus.COMPLETED)),
-        LeaveRequest.end_date >= start, LeaveRequest.end_date <= last)
-        .options(joinedload(LeaveRequest.leave_type)).order_by(LeaveRequest.end_date))
+    L = LeaveRequest
+    rows = db.session.execute(select(
+        L.id, L.person_id, L.status, L.start_date, L.start_half, L.end_date, L.end_half, L.returned_recorded_at,
+        LeaveType.name.label("type_name")).join(LeaveType, LeaveType.id == L.type_id).where(
+        L.person_id.in_(person_ids), L.status.in_((LeaveStatus.APPROVED, LeaveStatus.COMPLETED)),
+        L.end_date >= start, L.end_date <= last).order_by(L.end_date, L.id))
     calendars: dict = {}
-    for leave in rows:
+    for leave in rows:  # plain rows: the leave rules read their status, end date and half
         if leave.status is LeaveStatus.APPROVED:
             late = leave_rules.is_overdue(leave, calendars=calendars)
         else:
             recorded = clock.to_local(leave.returned_recorded_at).date() if leave.returned_recorded_at else None
-            # The expected return is never before the leave's last day: only later records need the calendar.
-            back = None if recorded is None or recorded <= leave.end_date \
-                else leave_rules.return_day(leave, calendars)
+            # The expected return is never before the half-day after the leave: only
+            # records after that day (usually the next) need the calendar to tell.
+            after = halfday.from_index(halfday.index(leave.end_date, leave.end_half) + 1)[0]
+            back = None if recorded is None or recorded <= after else leave_rules.return_day(leave, calendars)
             late = back is not None and recorded > back[0]
         if late:
-            found[leave.person_id].append(rules.Occurrence("leave", leave.id,
-                                                           f"{leave.leave_type.name} {leave.span_label}"))
+            label = span_label(leave.start_date, leave.start_half, leave.end_date, leave.end_half)
+            found[leave.person_id].append(rules.Occurrence("leave", leave.id, f"{leave.type_name} {label}"))
     return found
 
 
 def _overdue_actions(community_ids: list[int], start: date, last: date, today: date) -> dict[int, list]:
     """整改 due in the period and not fixed by the due date (still open, or fixed late)."""
     found = defaultdict(list)
-    rows = db.session.scalars(select(CorrectiveAction).where(
-        CorrectiveAction.community_id.in_(community_ids), CorrectiveAction.due_on >= start,
-        CorrectiveAction.due_on <= last).options(joinedload(CorrectiveAction.item))
-        .order_by(CorrectiveAction.due_on, CorrectiveAction.id))
+    A = CorrectiveAction
+    rows = db.session.execute(select(A.id, A.community_id, A.status, A.due_on, A.fixed_at, ChecklistItem.text)
+                              .join(ChecklistItem, ChecklistItem.id == A.item_id).where(
+        A.community_id.in_(community_ids), A.due_on >= start, A.due_on <= last).order_by(A.due_on, A.id))
     for action in rows:
         if action.status is ActionStatus.OPEN:
             late = action.due_on < today
@@ -349,7 +410,7 @@ def _overdue_actions(community_ids: list[int], start: date, last: date, today: d
             late = action.fixed_at is not None and clock.to_local(action.fixed_at).date() > action.due_on
         if late:
             found[action.community_id].append(rules.Occurrence(
-                "action", action.id, f"{action.item.text}（期限 {clock.format_date(action.due_on)}）"))
+                "action", action.id, f"{action.text}（期限 {clock.format_date(action.due_on)}）"))
     return found
 
 

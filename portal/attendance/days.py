@@ -282,7 +282,7 @@ def _sum(condition, value=1):
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 
-def _sums():
+def sums():
     """The Tally fields as SQL sums over DayRecord rows, in Tally's order: the SQL
     mirror of `rules.Tally.of` (tests/test_stored_days.py holds them equal)."""
     D = DayRecord
@@ -297,14 +297,6 @@ def _sums():
             func.coalesce(func.sum(D.visit_minutes), 0).label("visit_minutes"),
             _sum(present).label("patrol_days"), _sum(present, D.patrol_ratio_bp).label("patrol_ratio_bp"),
             _sum(D.logged).label("logged_days")]
-
-
-def tally_query(person_ids, community_ids, first: date, last: date):
-    """Per person, the sums of their final days first..last in these communities."""
-    D = DayRecord
-    return select(D.person_id, *_sums()).where(
-        D.person_id.in_(list(person_ids)), D.community_id.in_(list(community_ids)), D.day.between(first, last),
-        D.final.is_(True)).group_by(D.person_id)
 
 
 def refresh_tallies(person_ids, days: Iterable[date], today: date | None = None) -> None:
@@ -325,12 +317,12 @@ def refresh_tallies(person_ids, days: Iterable[date], today: date | None = None)
             db.session.execute(delete(MonthTally).where(MonthTally.person_id.in_(chunk), MonthTally.month == month))
             query = select(
                 D.person_id, literal(month).label("month"), D.community_id, func.max(D.street_id),
-                func.max(D.grid_number), func.max(D.position), *_sums(),
+                func.max(D.grid_number), func.max(D.position), *sums(),
             ).where(D.person_id.in_(chunk), D.day.between(month, last), D.final.is_(True)) \
                 .group_by(D.person_id, D.community_id)
             db.session.execute(insert(MonthTally).from_select(
                 ["person_id", "month", "community_id", "street_id", "grid_number", "position",
-                 *(c.name for c in _sums())], query))
+                 *(c.name for c in sums())], query))
     delete_weeks, insert_weeks = _week_statements()
     connection = db.session.connection()  # Core: the ORM would read the parameters as rows to insert
     for week in sorted({rules.week_of(d)[0] for d in days}):

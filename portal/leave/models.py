@@ -127,5 +127,9 @@ class LeaveRequest(db.Model):
 
     @property
     def span_label(self) -> str:
-        return (f"{clock.format_date(self.start_date)}{self.start_half.label} 至 "
-                f"{clock.format_date(self.end_date)}{self.end_half.label}")
+        return span_label(self.start_date, self.start_half, self.end_date, self.end_half)
+
+
+def span_label(start_date: date, start_half: Half, end_date: date, end_half: Half) -> str:
+    """"2026年3月2日上午 至 2026年3月3日下午": a leave's span as people read it."""
+    return f"{clock.format_date(start_date)}{start_half.label} 至 {clock.format_date(end_date)}{end_half.label}"
