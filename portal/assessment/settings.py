@@ -6,10 +6,9 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import or_, select
 
-from portal import clock
+from portal import clock, dated
 from portal.assessment import rules
 from portal.assessment.models import AssessmentLock, AssessmentSettings
-from portal.audit import log as audit
 from portal.errors import FieldErrors
 from portal.extensions import db
 
@@ -69,10 +68,7 @@ def for_period(street_id: int, end: date, today: date | None = None) -> Assessme
 
 
 def history(street_id: int | None) -> list[AssessmentSettings]:
-    where = AssessmentSettings.street_id.is_(None) if street_id is None \
-        else AssessmentSettings.street_id == street_id
-    return list(db.session.scalars(select(AssessmentSettings).where(where)
-                                   .order_by(AssessmentSettings.effective_from.desc())))
+    return dated.history(AssessmentSettings, street_id)
 
 
 def parse_effective(text: str | None, street_id: int | None, today: date) -> tuple[date | None, str | None]:
@@ -90,12 +86,6 @@ def parse_effective(text: str | None, street_id: int | None, today: date) -> tup
         if parsed and parsed[0] <= day <= parsed[1]:
             return None, f"{parsed[2]}的考核结果已经确认锁定，生效日期不能在其中。"
     return day, None
-
-
-def _row_at(street_id: int | None, day: date) -> AssessmentSettings | None:
-    where = AssessmentSettings.street_id.is_(None) if street_id is None \
-        else AssessmentSettings.street_id == street_id
-    return db.session.scalar(select(AssessmentSettings).where(where, AssessmentSettings.effective_from == day))
 
 
 def _decimal(raw) -> Decimal | None:
@@ -156,21 +146,8 @@ def save(actor, street_id: int | None, form: dict, effective_from: str | None = 
     if errors:
         raise FieldErrors(errors)
     used = settings_for(street_id, day)
-    before = _text({name: getattr(used, name) for name in values})
-    row = _row_at(street_id, day)
-    if row is None:
-        row = AssessmentSettings(street_id=street_id, effective_from=day, **values)
-        db.session.add(row)
-    else:
-        for name, value in values.items():
-            setattr(row, name, value)
-    row.follows_default = False
-    row.updated_at, row.updated_by_id = clock.now(), actor.id
-    db.session.flush()
-    changed_before, changed_after = audit.diff(before, _text(values))
-    audit.record(actor, "assessment.settings_saved", row, before=changed_before or None,
-                 after={"street_id": street_id, "effective_from": day.isoformat(), **changed_after})
-    return row
+    return dated.write(actor, AssessmentSettings, street_id, day, values,
+                       _text({name: getattr(used, name) for name in values}), "assessment.settings_saved")
 
 
 def reset_to_default(actor, street_id: int, effective_from: str | None = None) -> None:
@@ -178,16 +155,5 @@ def reset_to_default(actor, street_id: int, effective_from: str | None = None) -
     day, problem = parse_effective(effective_from, street_id, clock.today())
     if problem:
         raise FieldErrors({"effective_from": problem})
-    current = settings_for(street_id, day)
-    if current.street_id is None:
-        return  # already the default then
-    row = _row_at(street_id, day)
-    if row is None:
-        row = AssessmentSettings(street_id=street_id, effective_from=day,
-                                 **{name: getattr(current, name) for name in DEFAULTS})
-        db.session.add(row)
-    row.follows_default = True
-    row.updated_at, row.updated_by_id = clock.now(), actor.id
-    db.session.flush()
-    audit.record(actor, "assessment.settings_reset", row,
-                 after={"street_id": street_id, "effective_from": day.isoformat()})
+    dated.follow_default(actor, AssessmentSettings, street_id, day, settings_for(street_id, day), DEFAULTS,
+                         "assessment.settings_reset")

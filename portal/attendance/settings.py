@@ -7,10 +7,9 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import or_, select
 
-from portal import clock
+from portal import clock, dated
 from portal.attendance import rules
 from portal.attendance.models import AttendanceSettings
-from portal.audit import log as audit
 from portal.errors import FieldErrors
 from portal.extensions import db
 
@@ -106,9 +105,7 @@ def settings_for(street_id: int | None, day: date | None = None) -> AttendanceSe
 
 def history(street_id: int | None) -> list[AttendanceSettings]:
     """Every row of the street (or of the district default), newest date first."""
-    where = AttendanceSettings.street_id.is_(None) if street_id is None else AttendanceSettings.street_id == street_id
-    return list(db.session.scalars(select(AttendanceSettings).where(where)
-                                   .order_by(AttendanceSettings.effective_from.desc())))
+    return dated.history(AttendanceSettings, street_id)
 
 
 def parse(form: dict) -> tuple[dict, dict[str, str]]:
@@ -188,27 +185,8 @@ def save(actor, street_id: int | None, form: dict, effective_from: str | None = 
     if errors:
         raise FieldErrors(errors)
     previous = settings_for(street_id, day)
-    row = _row_at(street_id, day)
-    if row is None:
-        row = AttendanceSettings(street_id=street_id, effective_from=day, **values)
-        db.session.add(row)
-    else:
-        for name, value in values.items():
-            setattr(row, name, value)
-    row.follows_default = False
-    row.updated_at, row.updated_by_id = clock.now(), actor.id
-    db.session.flush()
-    before = {name: str(getattr(previous, name)) for name in values}
-    after = {name: str(value) for name, value in values.items()}
-    changed_before, changed_after = audit.diff(before, after)
-    audit.record(actor, "attendance.settings_saved", row, before=changed_before or None,
-                 after={"street_id": street_id, "effective_from": day.isoformat(), **changed_after})
-    return row
-
-
-def _row_at(street_id: int | None, day: date) -> AttendanceSettings | None:
-    where = AttendanceSettings.street_id.is_(None) if street_id is None else AttendanceSettings.street_id == street_id
-    return db.session.scalar(select(AttendanceSettings).where(where, AttendanceSettings.effective_from == day))
+    return dated.write(actor, AttendanceSettings, street_id, day, values,
+                       {name: str(getattr(previous, name)) for name in values}, "attendance.settings_saved")
 
 
 def reset_to_default(actor, street_id: int, effective_from: str | None = None) -> None:
@@ -216,16 +194,5 @@ def reset_to_default(actor, street_id: int, effective_from: str | None = None) -
     day, problem = parse_effective(effective_from, street_id, clock.today())
     if problem:
         raise FieldErrors({"effective_from": problem})
-    current = settings_for(street_id, day)
-    if current.street_id is None:
-        return  # already the default then
-    row = _row_at(street_id, day)
-    if row is None:
-        row = AttendanceSettings(street_id=street_id, effective_from=day,
-                                 **{name: getattr(current, name) for name in DEFAULTS})
-        db.session.add(row)
-    row.follows_default = True
-    row.updated_at, row.updated_by_id = clock.now(), actor.id
-    db.session.flush()
-    audit.record(actor, "attendance.settings_reset", row,
-                 after={"street_id": street_id, "effective_from": day.isoformat()})
+    dated.follow_default(actor, AttendanceSettings, street_id, day, settings_for(street_id, day), DEFAULTS,
+                         "attendance.settings_reset")
