@@ -588,12 +588,13 @@ def records(community_ids, first: date, last: date, person_id: int | None = None
 def month_tallies(community_ids, month: date) -> dict[int, rules.Tally]:
     """Per person, the stored sums (MonthTally) of their final days of the month in
     these communities: the 考勤表's totals once the month is filled to yesterday."""
-    T = MonthTally
+    T = MonthTally.__table__.c
     found: dict[int, rules.Tally] = {}
-    for row in db.session.execute(select(T.person_id, *(getattr(T, name) for name in rules.Tally.__dataclass_fields__))
-                                  .where(T.community_id.in_(list(community_ids)), T.month == month)):
-        tally = rules.Tally.of_row(row)
-        found[row.person_id] = found[row.person_id] + tally if row.person_id in found else tally
+    for person_id, *values in db.session.execute(
+            select(T.person_id, *(T[name] for name in rules.Tally.__dataclass_fields__))
+            .where(T.community_id.in_(list(community_ids)), T.month == month)):
+        tally = rules.Tally.of_values(values)
+        found[person_id] = found[person_id] + tally if person_id in found else tally
     return found
 
 

@@ -323,10 +323,12 @@ def view_of(sheet: Sheet) -> SheetView:
 
 
 # The stored columns a cell shows (its text, classes and tooltip): days with equal
-# values share one CellView, made once.
-_CELL_COLUMNS = (DayRecord.code, DayRecord.symbol, DayRecord.day_name, DayRecord.leave_type, DayRecord.flags,
-                 DayRecord.leave_halves, DayRecord.late_minutes, DayRecord.early_minutes, DayRecord.needs_review,
-                 DayRecord.patrol_required, DayRecord.patrol_done)
+# values share one CellView, made once. Table columns, not the model's attributes:
+# the rows are plain (no ORM loading step per row).
+_DAYS = DayRecord.__table__.c
+_CELL_COLUMNS = (_DAYS.code, _DAYS.symbol, _DAYS.day_name, _DAYS.leave_type, _DAYS.flags, _DAYS.leave_halves,
+                 _DAYS.late_minutes, _DAYS.early_minutes, _DAYS.needs_review, _DAYS.patrol_required,
+                 _DAYS.patrol_done)
 
 
 def _stored_cell(columns: tuple) -> CellView:
@@ -353,9 +355,8 @@ def month_view(community_ids: list[int], first: date, today: date | None = None)
     cells_of: dict[int, list] = {}
     if last >= first:
         made: dict = {}
-        for row in db.session.execute(
-                select(DayRecord.person_id, DayRecord.day, *_CELL_COLUMNS)
-                .where(DayRecord.community_id.in_(community_ids), DayRecord.day.between(first, last))):
+        for row in db.session.execute(select(_DAYS.person_id, _DAYS.day, *_CELL_COLUMNS).where(
+                _DAYS.community_id.in_(community_ids), _DAYS.day.between(first, last))):
             cells = cells_of.get(row[0])
             if cells is None:
                 cells = cells_of[row[0]] = [None] * len(span)
