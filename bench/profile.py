@@ -2,7 +2,8 @@
 
     python -m bench.profile sheet [-n 20] [--no-profile]
 
-Logs in like the runner, times -n requests (mean wall and CPU ms, SQL statements),
+Logs in like the runner, times -n requests (a route of first views asks each of
+its paths once, so every request is a first view) (mean wall and CPU ms, SQL statements),
 then runs them again under pyinstrument (pip install pyinstrument) and prints the
 call tree.
 """
@@ -47,9 +48,13 @@ def main(argv=None) -> int:
 
         point.path = poller_path(client.get(f"/board/{fangzhi}").get_data(as_text=True))
     headers = {"HX-Request": "true"} if point.htmx else {}
+    # First views (`paths`): each request asks a path not asked before, as the runner does.
+    paths = list(point.paths) if point.paths is not None else None
+    if paths is not None and len(paths) < 1 + args.n * (1 if args.no_profile else 2):
+        parser.error(f"{point.key} has {len(paths)} first views: ask fewer (-n)")
 
     def once():
-        response = client.get(point.path, headers=headers)
+        response = client.get(paths.pop(0) if paths is not None else point.path, headers=headers)
         assert response.status_code == point.expect, response.status_code
         return response
 

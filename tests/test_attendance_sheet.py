@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.activity import rules as activity
-from portal.attendance import days
+from portal.admin import people as people_rules
+from portal.attendance import days, sheet
 from portal.auth.models import Account
 from portal.demo import seed_demo_history
 from portal.extensions import db
@@ -164,3 +165,24 @@ def test_office_staff_have_no_patrol_rate_and_grid_workers_do(app, auth):
     assert rows["公共服务区工作人员"][rate_column] == "—"
     assert rows["社区书记"][rate_column] == "—"
     assert rows["第1网格"][rate_column].endswith("%") and rows["第1网格"][rate_column] != "0%"
+
+
+def test_the_page_reads_the_stored_days_as_their_day_results_show_them(app):
+    """The page's sheet is read from the stored rows' columns, not from a DayResult
+    per day: it shows what the day results give (cells, tooltips, labels, totals),
+    with someone who left, someone moved across the street and a go-live in the month."""
+    with app.app_context():
+        assert seed_demo_history(now=NOW) > 10_000
+        db.session.commit()
+        street = db.session.scalar(select(Street).where(Street.slug == "fuqiang"))
+        ids = [c.id for c in street.communities]
+        admin = account("admin")
+        people_rules.deactivate_person(admin, account("fuyuan_worker02").person)
+        moved = account("fuyuan_frontdesk").person
+        moved.community_id = next(c for c in ids if c != moved.community_id)
+        account("fuda_worker01").person.portal_start = date(2026, 11, 10)
+        db.session.commit()
+        for first in (date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)):
+            for communities in (ids, ids[:1]):
+                built = sheet.view_of(sheet.build("", communities, first, NOW.date()))
+                assert sheet.month_view(communities, first, NOW.date()) == built, (first, communities)

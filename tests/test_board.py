@@ -13,7 +13,7 @@ from portal.audit.models import AuditEntry
 from portal.auth.models import Account
 from portal.board import rules
 from portal.board.models import HallDisplayLink
-from portal.demo import seed_demo_day
+from portal.demo import seed_demo_day, seed_demo_leave
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Community
@@ -380,6 +380,26 @@ def test_street_and_district_summaries_count_per_status(app, auth):
     auth.logout()
     auth.login("inspector")
     assert "纺织社区" in auth.client.get("/board/district").get_data(as_text=True)
+
+
+def test_the_status_counts_are_the_cards_counted(app):
+    """The dashboards count today's whereabouts in the database: the same counts as
+    the cards, with overdue returns, leave and yesterday's statuses that no longer
+    hold."""
+    with app.app_context():
+        assert seed_demo_leave() > 0 and seed_demo_day() > 0
+        db.session.commit()
+    seen = {key: 0 for key in rules.STATUS_ORDER}
+    for moment in (NOON, NOON + timedelta(hours=2), NOON + timedelta(days=1)):
+        app.config["CLOCK_NOW"] = moment
+        with app.app_context():
+            ids = db.session.scalars(select(Community.id)).all()
+            counted = rules.status_counts(ids)
+            assert counted == rules.community_summaries(ids), moment
+            for per_community in counted.values():
+                for key, count in per_community.items():
+                    seen[key] += count
+    assert all(seen[key] for key in ("overdue", "leave", "not_in", "in_office", "patrol")), seen
 
 
 def test_history_shows_who_entered_each_event(app, auth):

@@ -63,7 +63,7 @@ def _month_sheet(compute: bool):
     me = secretary().person
     first = clock.today().replace(day=1)
     if compute:
-        return sheet.view_of(sheet.build("", [me.community_id], first))
+        return sheet.month_view([me.community_id], first)
     return versions.read(db.session, _sheet_scopes())
 
 

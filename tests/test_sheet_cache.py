@@ -112,8 +112,8 @@ def test_events_recorded_through_the_board_rules_show_on_the_next_sheet_and_xlsx
 
 def test_todays_visits_through_the_board_route_show_in_the_week_box_and_leave_the_table_kept(app, monkeypatch):
     built = []
-    real_build = sheet.build
-    monkeypatch.setattr(sheet, "build", lambda *a, **kw: built.append(a) or real_build(*a, **kw))
+    real_build = sheet.month_view
+    monkeypatch.setattr(sheet, "month_view", lambda *a, **kw: built.append(a) or real_build(*a, **kw))
     leader = Sheets(app)
     with app.app_context():
         person = account("fuyuan_worker01").person
@@ -399,7 +399,7 @@ def test_a_repeated_sheet_costs_a_few_statements_and_no_computing(app, sheets, m
         path = f"/attendance/sheet?street={street_id('kexue')}"
     first = statements_of(app, sheets.auth.client, path)
     assert any("attendance_days" in s for s in first)
-    monkeypatch.setattr(sheet, "build", lambda *a, **kw: pytest.fail("computed again"))
+    monkeypatch.setattr(sheet, "month_view", lambda *a, **kw: pytest.fail("computed again"))
     monkeypatch.setattr(sheet, "week_visits", lambda *a, **kw: pytest.fail("computed again"))
     again = statements_of(app, sheets.auth.client, path)
     assert len(again) <= 6, again

@@ -590,6 +590,19 @@ def records(community_ids, first: date, last: date, person_id: int | None = None
     return found
 
 
+def month_tallies(community_ids, month: date) -> dict[int, rules.Tally]:
+    """Per person, the stored sums (MonthTally) of their final days of the month in
+    these communities: the 考勤表's totals once the month is filled to yesterday."""
+    T = MonthTally.__table__.c
+    found: dict[int, rules.Tally] = {}
+    for person_id, *values in db.session.execute(
+            select(T.person_id, *(T[name] for name in rules.Tally.__dataclass_fields__))
+            .where(T.community_id.in_(list(community_ids)), T.month == month)):
+        tally = rules.Tally.of_values(values)
+        found[person_id] = found[person_id] + tally if person_id in found else tally
+    return found
+
+
 def snapshot(street_id: int, first: date, last: date) -> dict[str, str]:
     """The street's cells first..last as people read them ("<person>:<day>" → 迟15)."""
     return {f"{r.person_id}:{r.day.isoformat()}": rules.cell_text(result_of(r)) for r in db.session.scalars(

@@ -665,9 +665,13 @@ class Tally:
     @classmethod
     def of_row(cls, row) -> "Tally":
         """From a MonthTally row (or a row of its sums)."""
-        return cls(**{name: (_half_days(getattr(row, name)) if name.endswith("_days") and name not in
-                             ("patrol_days", "logged_days") else int(getattr(row, name) or 0))
-                      for name in cls.__dataclass_fields__})
+        return cls.of_values([getattr(row, name) for name in cls.__dataclass_fields__])
+
+    @classmethod
+    def of_values(cls, values) -> "Tally":
+        """From the stored sums in the fields' order (a plain row of them)."""
+        return cls(*(_half_days(value) if half else int(value or 0)
+                     for value, half in zip(values, _HALF_DAY_FIELDS, strict=True)))
 
     def __add__(self, other: "Tally") -> "Tally":
         return Tally(**{name: getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__})
@@ -686,6 +690,10 @@ class Tally:
     @property
     def visit_hours(self) -> Decimal:
         return (Decimal(self.visit_minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+# Which of Tally's fields are half-day counts (the rest are whole numbers).
+_HALF_DAY_FIELDS = tuple(name in ("present_days", "absent_days", "leave_days") for name in Tally.__dataclass_fields__)
 
 
 def _half_days(value) -> Decimal:

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from io import BytesIO
 
 from flask import current_app
+from markupsafe import Markup, escape
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -19,10 +20,10 @@ from sqlalchemy.orm import joinedload
 
 from portal import clock, memo, versions
 from portal.attendance import days, freshness, rules, settings
-from portal.attendance.models import WeekTally
+from portal.attendance.models import DayRecord, WeekTally
 from portal.auth.policy import ON_THE_BOARD
 from portal.extensions import db
-from portal.org.models import Community
+from portal.org.models import Community, Grid
 from portal.people.models import Person, Position
 from portal.spreadsheet import append
 
@@ -244,12 +245,38 @@ def schedules_for(street_ids: set) -> settings.Timeline:
 
 @dataclass(frozen=True, slots=True)
 class CellView:
-    """What the page and the xlsx show of a DayResult."""
+    """What the page and the xlsx show of a DayResult, and its table cell (`html`)."""
 
     code: str       # Code value, for the CSS class
     symbol: str
     review: bool
     title: str      # the tooltip
+    html: str = field(default="", compare=False, repr=False)
+
+
+def cell_view(result: rules.DayResult) -> CellView:
+    """A day's cell: 迟15 with the tooltip (迟到 15 分钟；巡查 1/2), and its <td>."""
+    title = result.label
+    if result.patrols and result.patrols.required:
+        title += "；" + result.patrols.label
+    code, symbol, review = result.code.value, rules.cell_text(result), result.needs_review
+    html = (f'<td class="num sym sym-{code}{" review" if review else ""}" title="{escape(title)}">'
+            f"{escape(symbol)}</td>")
+    return CellView(code, symbol, review, title, html)
+
+
+PENDING_CELL = f'<td class="num sym sym-pending">{PENDING}</td>'
+
+
+def row_cells(row: "RowView") -> Markup:
+    """A row's day cells and totals as the table shows them. They are written here,
+    not by a template loop: a street's month is thousands of cells, and a template
+    step per cell costs more than all the rest of the page."""
+    cells = "".join(PENDING_CELL if cell is None else cell.html for cell in row.cells)
+    summary = row.summary
+    totals = "".join(f'<td class="num sum sum-{n}">{summary_text(summary.get(column)) if summary else ""}</td>'
+                     for n, column in enumerate(rules.SUMMARY_COLUMNS))
+    return Markup(f"{cells}\n    {totals}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +303,8 @@ class SheetView:
 
 
 def view_of(sheet: Sheet) -> SheetView:
+    """What the page shows of a built sheet (`month_view` reads the same from the
+    stored rows directly)."""
     seen: dict = {}  # equal cells shared: a month of 正常 is one object
     names = sheet.community_names
     rows = []
@@ -283,10 +312,7 @@ def view_of(sheet: Sheet) -> SheetView:
         cells = []
         for cell in row.cells:
             if cell is not None:
-                title = cell.label
-                if cell.patrols and cell.patrols.required:
-                    title += "；" + cell.patrols.label
-                cell = CellView(cell.code.value, rules.cell_text(cell), cell.needs_review, title)
+                cell = cell_view(cell)
                 cell = seen.setdefault(cell, cell)
             cells.append(cell)
         p = row.person
@@ -294,6 +320,103 @@ def view_of(sheet: Sheet) -> SheetView:
         rows.append(RowView(p.id, p.name, label, tuple(cells), row.summary, names.get(row.community_id, "")))
     return SheetView(sheet.first, sheet.days, rows, sheet.calendar_missing,
                      len({row.community_id for row in sheet.rows}) > 1)
+
+
+# The stored columns a cell shows (its text, classes and tooltip): days with equal
+# values share one CellView, made once. Table columns, not the model's attributes:
+# the rows are plain (no ORM loading step per row).
+_DAYS = DayRecord.__table__.c
+_CELL_COLUMNS = (_DAYS.code, _DAYS.symbol, _DAYS.day_name, _DAYS.leave_type, _DAYS.flags, _DAYS.leave_halves,
+                 _DAYS.late_minutes, _DAYS.early_minutes, _DAYS.needs_review, _DAYS.patrol_required,
+                 _DAYS.patrol_done)
+
+
+def _stored_cell(columns: tuple) -> CellView:
+    code, symbol, day_name, leave_type, flags, halves, late, early, review, required, done = columns
+    return cell_view(rules.DayResult(
+        day=date.min, code=rules.Code(code), symbol=symbol, workday=True, day_name=day_name,
+        late_minutes=late, early_minutes=early, flags=tuple(f for f in flags.split("|") if f),
+        needs_review=review, leave_type=leave_type, leave_halves=tuple(h for h in halves.split(",") if h),
+        patrols=days.StoredPatrols(required, done, 0, (), None)))
+
+
+def month_view(community_ids: list[int], first: date, today: date | None = None) -> SheetView:
+    """What `view_of(build(...))` gives, read straight from the stored rows: the
+    columns a cell shows as plain rows (a CellView per distinct cell), the totals
+    from the stored month sums. The first view of a street's month reads thousands
+    of days: a fixed number of statements, and little Python per day."""
+    today = today or clock.today()
+    span = month_span(first)
+    days.ensure_closed(community_ids, first, span[-1], today)
+    last = min(span[-1], today - timedelta(days=1))
+    units = {cid: (order, name) for cid, order, name in db.session.execute(
+        select(Community.id, Community.sort_order, Community.name).where(Community.id.in_(community_ids)))}
+    people = _people_now(community_ids)
+    cells_of: dict[int, list] = {}
+    if last >= first:
+        made: dict = {}
+        for row in db.session.execute(select(_DAYS.person_id, _DAYS.day, *_CELL_COLUMNS).where(
+                _DAYS.community_id.in_(community_ids), _DAYS.day.between(first, last))):
+            cells = cells_of.get(row[0])
+            if cells is None:
+                cells = cells_of[row[0]] = [None] * len(span)
+            key = row[2:]
+            cell = made.get(key)
+            if cell is None:
+                cell = made[key] = _stored_cell(key)
+            cells[row[1].day - 1] = cell
+        others = [pid for pid in cells_of if pid not in people]
+        if others:
+            people |= _people_then(others, community_ids, first, last)
+    totals = days.month_tallies(community_ids, first)
+    missing = days.missing_years(first, span[-1])
+    before = _before_portal_cell()
+    rows = []
+    for pid, (name, portal_start, community_id, grid_number, label) in people.items():
+        if community_id not in units:
+            continue
+        cells = cells_of.get(pid) or [None] * len(span)
+        if portal_start is not None and portal_start > first:
+            for n in range(min((portal_start - first).days, (today - first).days, len(span))):
+                if cells[n] is None:
+                    cells[n] = before
+        summary = rules.summary_of(totals.get(pid) or rules.Tally())
+        order, unit = units[community_id]
+        rows.append(((order, grid_number, pid), RowView(pid, name, label, tuple(cells), summary, unit), community_id))
+    rows.sort(key=lambda row: row[0])
+    return SheetView(first, span, [row for _order, row, _c in rows], missing,
+                     len({community_id for _order, _row, community_id in rows}) > 1)
+
+
+def _people_now(community_ids) -> dict[int, tuple]:
+    """The people on these boards: name, go-live, community, grid number (0 for
+    none), label (the grid or the position)."""
+    return {pid: (name, start, community_id, number or 0,
+                  f"第{number}网格" if number is not None else Position(position).label)
+            for pid, name, start, community_id, position, number in db.session.execute(
+                select(Person.id, Person.name, Person.portal_start, Person.community_id, Person.position, Grid.number)
+                .outerjoin(Grid, Grid.id == Person.grid_id)
+                .where(Person.community_id.in_(community_ids), Person.active.is_(True),
+                       Person.position.in_(list(ON_THE_BOARD))))}
+
+
+def _people_then(person_ids, community_ids, first: date, last: date) -> dict[int, tuple]:
+    """People with days here who left since (moved away, deactivated): where they
+    were on their last day here, as stored."""
+    found = {}
+    for pid, name, start, community_id, position, number in db.session.execute(
+            select(DayRecord.person_id, Person.name, Person.portal_start, DayRecord.community_id,
+                   DayRecord.position, DayRecord.grid_number).join(Person, Person.id == DayRecord.person_id)
+            .where(DayRecord.person_id.in_(person_ids), DayRecord.community_id.in_(community_ids),
+                   DayRecord.day.between(first, last)).order_by(DayRecord.person_id, DayRecord.day)):
+        found[pid] = (name, start, community_id, number or 0,
+                      f"第{number}网格" if number else Position(position).label)
+    return found
+
+
+def _before_portal_cell() -> CellView:
+    return cell_view(rules.DayResult(day=date.min, code=rules.Code.NOT_IN_PORTAL,
+                                     symbol=rules.SYMBOLS[rules.Code.NOT_IN_PORTAL], workday=False))
 
 
 def _scopes(street_ids, days) -> list[str]:
@@ -324,7 +447,7 @@ def views(community_ids: list[int], street_ids, first: date, today: date | None 
 
     month = memo.kept("attendance.sheet", ("month", communities, first, len(judged),
                                                tuple(stamp[s] for s in month_scopes)),
-                          lambda: view_of(build("", community_ids, first, today)), dirty,
+                          lambda: month_view(community_ids, first, today), dirty,
                           size=current_app.config.get("SHEET_MEMO_SIZE", 32), clean_after=clean)
     if not week:
         return month, None

@@ -243,7 +243,7 @@ def sheet_page():
     this_month = first == today.replace(day=1)
     month, weekly = sheet.views(community_ids, _street_ids(target), first, today, week=this_month)
     table = month.fragment("table", lambda: render_template(
-        "attendance/_sheet_table.html", sheet=month.data, pending=sheet.PENDING, summary_text=sheet.summary_text))
+        "attendance/_sheet_table.html", sheet=month.data, row_cells=sheet.row_cells))
     street_wide = isinstance(target, Street)
     query = {"street": target.id} if street_wide else {"community": target.id}
     week = None

@@ -171,7 +171,8 @@ BOARD_COLUMNS = [
 
 
 def board_today(community_ids: list[int]) -> tuple[dict[int, dict[str, int]], dict[str, int]]:
-    """Today's whereabouts counts per community and in total, by the board's own rules."""
-    counts = board.community_summaries(community_ids)
+    """Today's whereabouts counts per community and in total, by the board's own
+    rules, counted by the database (the board's cards are not built)."""
+    counts = board.status_counts(community_ids)
     totals = {key: sum(c[key] for c in counts.values()) for key in board.STATUS_ORDER}
     return counts, totals

@@ -3,7 +3,6 @@ parse the months, ask the policy, compute with dashboards.rules, draw with chart
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from portal import charts, clock
 from portal.auth.policy import Action, require
@@ -74,18 +73,20 @@ def index():
 def district():
     require(current_user, Action.VIEW_DASHBOARD, None)
     months, count, message = _months()
-    streets = db.session.scalars(
-        select(Street).options(selectinload(Street.communities)).order_by(Street.sort_order)).all()
-    street_of = {c.id: s.id for s in streets for c in s.communities}
+    streets = db.session.execute(select(Street.id, Street.name).order_by(Street.sort_order)).all()
+    street_of = dict(db.session.execute(select(Community.id, Community.street_id)).all())
     ids = list(street_of)
     counts, totals = rules.board_today(ids)
-    by_street = {s.id: {key: sum(counts[c.id][key] for c in s.communities) for key in totals} for s in streets}
+    by_street = {s.id: dict.fromkeys(totals, 0) for s in streets}
+    for community_id, street_id in street_of.items():
+        for key, count in counts[community_id].items():
+            by_street[street_id][key] += count
     scores = rules.inspection_scores(ids, months, group_of=street_of.get)
     chart = charts.line_chart(
         "chart-inspections", "各街镇检查平均得分（按月）", month_labels(months),
         [(s.name, scores.get(s.id, [None] * len(months))) for s in streets], y_max=100)
     board_rows = [(s.id, s.name, url_for("dashboards.street", street_id=s.id)) for s in streets]
-    return render_template("dashboards/district.html", streets=streets, board_counts=by_street, totals=totals,
+    return render_template("dashboards/district.html", board_counts=by_street, totals=totals,
                            board_rows=board_rows, row_heading="街镇",
                            columns=rules.BOARD_COLUMNS, chart=chart, months=count, message=message,
                            month_choices=MONTH_CHOICES)
