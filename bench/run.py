@@ -234,7 +234,8 @@ def load_wrk(base, endpoint, headers, duration, max_requests, connections) -> di
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     command.append(base + endpoint.path)
-    env = {**os.environ, "BENCH_MAX_REQUESTS": str(max_requests), "BENCH_EXPECT": str(endpoint.expect)}
+    env = {**os.environ, "BENCH_MAX_REQUESTS": str(max_requests), "BENCH_EXPECT": str(endpoint.expect),
+           "BENCH_FOLLOW": "1" if endpoint.follow else "0"}
     output = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
     line = next(line for line in output.splitlines() if line.startswith("BENCH "))
     data = json.loads(line[len("BENCH "):])
@@ -243,7 +244,7 @@ def load_wrk(base, endpoint, headers, duration, max_requests, connections) -> di
         raise SystemExit(f"{endpoint.key}: no response within {duration} s")
     return {"rps": data["requests"] / seconds, "p50": data["p50_us"] / 1000, "p99": data["p99_us"] / 1000,
             "requests": data["requests"], "unexpected": data["unexpected"] + data["socket_errors"],
-            "cpu": data["cpu_us"] / 1000}
+            "cpu": data["cpu_us"] / 1000, "changed": data.get("changed", 0)}
 
 
 def load_threads(base, endpoint, headers, duration, max_requests, connections) -> dict:
@@ -471,9 +472,12 @@ def main(argv=None) -> int:
 
 
 def load_for(point: Endpoint, use_wrk: bool):
-    """wrk when it is installed, except for what only the Python generator does:
-    following a poller, and paths asked once each."""
-    return load_wrk if use_wrk and not point.follow and point.paths is None else load_threads
+    """wrk when it is installed (it follows a poller too, bench/wrk.lua), except for
+    paths asked once each. The bare route and the routes it is compared with share
+    one client: a poll measured by the Python generator (a new connection per
+    request) against a bare route measured by wrk was the client's limit, not the
+    server's."""
+    return load_wrk if use_wrk and point.paths is None else load_threads
 
 
 def write_results(rows, rendered, rss, meta, backend, args, generator) -> Path:
