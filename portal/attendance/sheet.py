@@ -59,18 +59,25 @@ def month_span(first: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def build(title: str, community_ids: list[int], first: date, today: date | None = None,
-          person_id: int | None = None) -> Sheet:
-    """The full sheet (DayResult cells, None for days not judged yet) from the stored
-    day rows (portal.attendance.days): each person's days in these communities as
-    they belonged then, so a closed month reads as it was locked and a person who
-    moved or left keeps the days they worked here. `person_id` keeps that row only."""
+def _month_frame(community_ids: list[int], first: date, today: date | None):
+    """(today, the month's days, the last day judged, community id → (order, name)),
+    the month's past days closed first."""
     today = today or clock.today()
     span = month_span(first)
     days.ensure_closed(community_ids, first, span[-1], today)
     last = min(span[-1], today - timedelta(days=1))
     units = {cid: (order, name) for cid, order, name in db.session.execute(
         select(Community.id, Community.sort_order, Community.name).where(Community.id.in_(community_ids)))}
+    return today, span, last, units
+
+
+def build(title: str, community_ids: list[int], first: date, today: date | None = None,
+          person_id: int | None = None) -> Sheet:
+    """The full sheet (DayResult cells, None for days not judged yet) from the stored
+    day rows (portal.attendance.days): each person's days in these communities as
+    they belonged then, so a closed month reads as it was locked and a person who
+    moved or left keeps the days they worked here. `person_id` keeps that row only."""
+    today, span, last, units = _month_frame(community_ids, first, today)
     stored = days.records(community_ids, first, last, person_id) if last >= first else {}
     query = select(Person).where(Person.community_id.in_(community_ids), Person.active.is_(True),
                                  Person.position.in_(list(ON_THE_BOARD)))
@@ -345,12 +352,7 @@ def month_view(community_ids: list[int], first: date, today: date | None = None)
     columns a cell shows as plain rows (a CellView per distinct cell), the totals
     from the stored month sums. The first view of a street's month reads thousands
     of days: a fixed number of statements, and little Python per day."""
-    today = today or clock.today()
-    span = month_span(first)
-    days.ensure_closed(community_ids, first, span[-1], today)
-    last = min(span[-1], today - timedelta(days=1))
-    units = {cid: (order, name) for cid, order, name in db.session.execute(
-        select(Community.id, Community.sort_order, Community.name).where(Community.id.in_(community_ids)))}
+    today, span, last, units = _month_frame(community_ids, first, today)
     people = _people_now(community_ids)
     cells_of: dict[int, list] = {}
     if last >= first:
