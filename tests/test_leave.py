@@ -479,7 +479,7 @@ def test_a_repeated_queue_reads_the_versions_and_no_leave(app, auth):
         leave_id = file(app).id
     first, _ = queue_statements(app, auth.client)
     again, statements = queue_statements(app, auth.client)
-    assert again == first and f"/leave/{leave_id}" in again
+    assert without_tokens(again) == without_tokens(first) and f"/leave/{leave_id}" in again
     assert any("data_versions" in s for s in statements)
     assert not any("leave_requests" in s for s in statements)
 
