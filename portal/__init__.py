@@ -97,6 +97,7 @@ def _register_watchers() -> None:
     above it."""
     from portal.attendance import days as _days  # noqa: F401
     from portal.attendance import freshness as _freshness  # noqa: F401
+    from portal.auth import watch as _auth_watch  # noqa: F401
     from portal.board import watch as _watch  # noqa: F401
 
 

@@ -27,7 +27,7 @@ import secrets
 from collections.abc import Hashable, Iterable
 
 from sqlalchemy import BigInteger, String, bindparam, event, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, scoped_session
 
 from portal import memo
 from portal.extensions import db
@@ -89,6 +89,8 @@ def uncommitted(session: Session) -> bool:
     """True while this session's transaction has written something a watcher
     watches: what it reads then is not what the versions say, so nothing read in
     it may be cached (call after a query, so that autoflush has run)."""
+    if isinstance(session, scoped_session) and not session.registry.has():
+        return False  # no session in this request yet: nothing written (and none made to say so)
     return bool(session.info.get(TOUCHED)) or bool(session.info.get(BUMPED))
 
 
@@ -100,7 +102,8 @@ def read(session: Session, scopes: list[str], max_age: float = 0.0) -> tuple:
     most that many seconds ago: a write through another worker is then seen that
     much later (a write through this one at once: `bump` forgets). Inside a
     transaction that has written, always from the database."""
-    if session.new or session.deleted or session.dirty:
+    started = not isinstance(session, scoped_session) or session.registry.has()
+    if started and (session.new or session.deleted or session.dirty):
         session.flush()  # as the ORM's autoflush would: pending writes are then "uncommitted"
 
     def fetch() -> tuple:

@@ -10,7 +10,8 @@ from portal import clock, memo
 from portal.activity import rules as activity
 from portal.activity.models import ActivityEvent, CurrentStatus
 from portal.audit.models import AuditEntry
-from portal.auth.models import Account
+from portal.auth import rules as auth_rules
+from portal.auth.models import Account, LoginSession
 from portal.board import rules
 from portal.board.models import HallDisplayLink
 from portal.demo import seed_demo_day, seed_demo_leave
@@ -566,15 +567,43 @@ def statements_of(app, call):
     return result, statements
 
 
-def test_an_unchanged_poll_repeated_within_the_max_age_reads_only_its_login_session(app, auth):
-    app.config["VERSIONS_MAX_AGE"] = 3600.0
+def unchanged_poll(app, auth, max_age: float) -> tuple[str, dict]:
+    """The front desk's poller URL, asked once (unchanged) under this max age."""
+    app.config["VERSIONS_MAX_AGE"] = max_age
     auth.login("fuyuan_frontdesk")
     url = poll_url(auth.client.get(board_path(app)).get_data(as_text=True))
     headers = {"HX-Request": "true"}
     assert auth.client.get(url, headers=headers).status_code == 204
+    return url, headers
+
+
+def test_an_unchanged_poll_repeated_within_the_max_age_reads_nothing(app, auth):
+    """Its login session's facts are kept under the logins version, as the board's state is."""
+    url, headers = unchanged_poll(app, auth, 3600.0)
     response, statements = statements_of(app, lambda: auth.client.get(url, headers=headers))
-    assert response.status_code == 204
-    assert len(statements) == 1 and "login_sessions" in statements[0]
+    assert response.status_code == 204 and statements == []
+
+
+def test_a_logout_through_another_worker_ends_the_fast_poll_once_the_max_age_has_passed(
+        app, auth, database_url, monkeypatch):
+    from tests.conftest import make_app
+
+    url, headers = unchanged_poll(app, auth, 1.0)  # production's max age
+    other_worker = make_app(database_url, CLOCK_NOW=NOON)
+    with other_worker.app_context():
+        sid = db.session.scalar(select(LoginSession.id).where(LoginSession.revoked_at.is_(None))
+                                .order_by(LoginSession.created_at.desc()))
+        auth_rules.revoke_session(sid, None)
+        db.engine.dispose()
+    later = memo.monotonic() + 1.0
+    monkeypatch.setattr(memo, "monotonic", lambda: later)
+    assert auth.client.get(url, headers=headers).status_code == 302
+
+
+def test_an_expired_login_session_ends_the_fast_poll_without_a_write(app, auth):
+    url, headers = unchanged_poll(app, auth, 3600.0)
+    app.config["CLOCK_NOW"] = NOON + timedelta(hours=app.config["LOGIN_SESSION_HOURS"], minutes=1)
+    assert auth.client.get(url, headers=headers).status_code == 302
 
 
 def test_a_change_by_the_same_worker_reaches_the_poll_at_once(app, auth):

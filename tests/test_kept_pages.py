@@ -14,7 +14,9 @@ from portal import clock, versions
 from portal.activity import rules as activity
 from portal.attendance import days, freshness, sheet
 from portal.attendance.models import AttendanceSettings
-from portal.auth.models import Account
+from portal.auth import rules as auth_rules
+from portal.auth import watch as auth_watch
+from portal.auth.models import Account, LoginSession
 from portal.board import rules as board_rules
 from portal.board import watch as board_watch
 from portal.errors import FieldErrors
@@ -28,8 +30,10 @@ from tests.conftest import recorded_statements
 
 # Read by kept pages, yet no write to them can change what the page shows.
 NEVER_CHANGE_A_PAGE = {
-    "accounts": "read only to reach a person (who set a status, who approves); an account's person never changes",
+    "accounts": "read only to reach a person (who set a status, who approves); an account's person never changes"
+                " (the login facts, which follow deactivation, watch it)",
     "board_versions": "the board's version itself",
+    "data_versions": "the versions themselves (the login facts read theirs inside)",
     "month_locks": "read by the day-close to leave locked days alone; a lock changes no figure",
 }
 
@@ -80,6 +84,13 @@ def _approval_queue(compute: bool):
     return versions.read(db.session, [freshness.GLOBAL, freshness.street_scope(me.person.street_id)])
 
 
+def _login_facts(compute: bool):
+    login = _a_login()
+    if compute:
+        return auth_rules.session_alive(login.id, str(login.account_id))
+    return versions.read(db.session, [auth_watch.LOGINS])
+
+
 KEPT = {
     "board cards": (_board, board_watch.FEEDS),
     "board summary": (_board_counts, board_watch.FEEDS),
@@ -87,6 +98,7 @@ KEPT = {
     "week 入户 box": (_week_box, freshness.feeds()),
     # Kept under the street's scope, not its days': it reads no event.
     "approval queue": (_approval_queue, freshness.feeds() - {"activity_events"}),
+    "login session facts": (_login_facts, auth_watch.FEEDS),
 }
 
 
@@ -179,6 +191,32 @@ def _settings_changed():
     found.morning_start = time(8, 15) if found.morning_start != time(8, 15) else time(8, 30)
 
 
+def _a_login() -> LoginSession:
+    """Some browser's login (the seed has none): a revoked one is given a new id and revived."""
+    login = db.session.scalar(select(LoginSession).order_by(LoginSession.created_at.desc()))
+    if login is None:
+        login = LoginSession(id="kept-pages-login", account_id=secretary().id, created_at=clock.now(),
+                             expires_at=clock.now() + timedelta(hours=8))
+        db.session.add(login)
+        db.session.commit()
+    return login
+
+
+def _logout():
+    login = _a_login()
+    login.revoked_at = None if login.revoked_at else clock.now()
+
+
+def _deactivate_account():
+    account = db.session.scalar(select(Account).where(Account.username == "fuyuan_worker06"))
+    account.active = not account.active
+
+
+def _deactivate_person():
+    worker = person("fuyuan_worker05")
+    worker.active = not worker.active
+
+
 WRITES = {
     "people": _rename_person,
     "grids": _renumber_grid,
@@ -191,7 +229,11 @@ WRITES = {
     "current_statuses": _status_change,
     "activity_events": _status_change,
     "attendance_settings": _settings_changed,
+    "login_sessions": _logout,
+    "accounts": _deactivate_account,
 }
+# Where a page follows only some writes to a table, the example is one of those.
+PAGE_WRITES = {("login session facts", "people"): _deactivate_person}
 
 CASES = [(page, table) for page, (_of, feeds) in KEPT.items() for table in sorted(feeds)]
 
@@ -201,8 +243,9 @@ def test_a_write_to_a_watched_table_changes_the_kept_pages_versions(app, page, t
     page_of, _feeds = KEPT[page]
     assert table in WRITES, f"no example write for {table}: add one to WRITES"
     with app.app_context():
+        _a_login()
         before = page_of(False)
-        WRITES[table]()
+        PAGE_WRITES.get((page, table), WRITES[table])()
         db.session.commit()
         assert page_of(False) != before, f"a write to {table} left the versions of {page} as they were"
 
@@ -211,7 +254,8 @@ def test_the_examples_write_the_table_they_stand_for(app):
     """Each example above really writes its table (else the test before proves nothing)."""
     written: set[str] = set()
     with app.app_context():
-        for table, write in WRITES.items():
+        examples = [*WRITES.items(), *((table, write) for (_page, table), write in PAGE_WRITES.items())]
+        for table, write in examples:
             with recorded_statements(app) as statements:
                 write()
                 db.session.commit()

@@ -8,9 +8,10 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal import clock
+from portal import clock, memo, versions
 from portal.audit import log as audit
 from portal.auth.models import Account, LoginAttempt, LoginSession
+from portal.auth.watch import LOGINS
 from portal.extensions import db
 from portal.people.models import Person
 from portal.text import clean, has_control
@@ -132,22 +133,31 @@ def load_session(session_id: str | None, account_id: str | None) -> Account | No
     return login.account if login.account.is_active else None
 
 
-_ALIVE = (
-    select(LoginSession.account_id).join(Account, Account.id == LoginSession.account_id)
+_SESSION_FACTS = (
+    select(LoginSession.account_id, LoginSession.expires_at).join(Account, Account.id == LoginSession.account_id)
     .join(Person, Person.id == Account.person_id)
     .where(LoginSession.id == bindparam("sid"), LoginSession.revoked_at.is_(None),
-           LoginSession.expires_at > bindparam("now"), Account.active.is_(True), Person.active.is_(True))
+           Account.active.is_(True), Person.active.is_(True))
 )
 
 
-def session_alive(session_id: str | None, account_id: str | None) -> bool:
+def session_alive(session_id: str | None, account_id: str | None, max_age: float = 0.0) -> bool:
     """Whether a cookie's login session still stands, without loading the account into
     the request (the board poll's unchanged answer needs no more): the same facts as
-    `load_session`, in one statement of plain columns."""
+    `load_session`, kept by this worker under the LOGINS version (portal.auth.watch),
+    which every logout, revocation and deactivation changes. Expiry is a time, so it
+    is compared on each call."""
     if not _plausible(session_id, account_id):
         return False
-    found = db.session.execute(_ALIVE, {"sid": session_id, "now": clock.now()}).scalar()
-    return found == int(account_id)
+    (version,) = versions.read(db.session, [LOGINS], max_age)
+
+    def facts():
+        found = db.session.execute(_SESSION_FACTS, {"sid": session_id}).first()
+        return tuple(found) if found is not None else None
+
+    found = memo.kept("auth.sessions", (session_id, version), facts, dirty=versions.uncommitted(db.session),
+                      size=4096).data
+    return found is not None and found[0] == int(account_id) and found[1] > clock.now()
 
 
 def _plausible(session_id, account_id) -> bool:

@@ -125,13 +125,14 @@ def poll(community_id: int):
     (`rules.board_state`), without loading the account. A 204 carries nothing, and
     anything else (a change, a missing or wrong key) takes the full path below,
     which checks the session and the policy. The fast path still refuses a login
-    session that was logged out, revoked or expired (`auth_rules.session_alive`,
-    read on every poll, as every page's session check is)."""
+    session that was logged out, revoked, deactivated or expired
+    (`auth_rules.session_alive`, under the versions' max age)."""
     args = _poller_args(request.query_string)
     if args and rules.poll_key_matches(current_app.config["SECRET_KEY"], args["k"], session.get("sid"),
                                        community_id) \
             and rules.unchanged(community_id, args["v"], args["t"], max_age=current_app.config["VERSIONS_MAX_AGE"]) \
-            and auth_rules.session_alive(session.get("sid"), session.get("_user_id")):
+            and auth_rules.session_alive(session.get("sid"), session.get("_user_id"),
+                                       current_app.config["VERSIONS_MAX_AGE"]):
         return current_app.response_class(status=204, headers=NO_STORE)
     return _poll(community_id)
 

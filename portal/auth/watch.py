@@ -1,0 +1,45 @@
+"""Whether a login session still stands changes only by a few writes: a logout or
+revocation (login_sessions.revoked_at), an account or person deactivated, deleted or
+given to another person. Each bumps one data version, LOGINS, in the same
+transaction, so that a worker may keep a session's facts under it
+(`rules.session_alive`) and still refuse a cookie revoked through any worker
+within VERSIONS_MAX_AGE. A new login bumps nothing: no kept fact is about it yet.
+
+FEEDS names the tables this covers; tests/test_kept_pages.py checks that the kept
+facts read no other and that a write to each changes the version.
+"""
+from sqlalchemy import inspect
+
+from portal import versions
+
+LOGINS = "logins"
+FEEDS = frozenset({"login_sessions", "accounts", "people"})
+_FIELDS = {"login_sessions": ("revoked_at", "expires_at", "account_id"), "accounts": ("active", "person_id"),
+           "people": ("active",)}
+
+
+def _changed(obj, fields) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in fields)
+
+
+class LoginWatcher(versions.Watcher):
+    def flushed(self, session):
+        for obj in (*session.dirty, *session.deleted):
+            table = getattr(obj, "__tablename__", None)
+            if table in _FIELDS and (obj in session.deleted or _changed(obj, _FIELDS[table])):
+                return {LOGINS}
+        return ()
+
+    def statement(self, state):
+        """Bulk updates and deletes (every session of an account revoked at once)."""
+        mapper = state.bind_mapper
+        if state.is_insert or mapper is None or mapper.local_table.name not in _FIELDS:
+            return ()
+        return {LOGINS}
+
+    def scopes(self, session, keys):
+        return set(keys)
+
+
+WATCHER = versions.register(LoginWatcher())
