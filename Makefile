@@ -29,9 +29,12 @@ serve: install
 
 # The import contracts first (pyproject.toml, [tool.importlinter]): a new circle or an
 # import that climbs a layer fails in a second, before the suite runs.
+# One test process per core (pytest-xdist): each test has its own database copy and
+# the browser journeys their own server on a free port, so the processes share nothing.
+TEST_WORKERS ?= 2
 test: install
 	$(BIN)/lint-imports
-	$(BIN)/pytest -m "not faults"
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not faults"
 
 # Races, kill -9 of a live gunicorn, backup/restore and migration round trips on
 # both databases: a few minutes, so apart from `make test` (.ci/run runs both).

@@ -1,7 +1,7 @@
 """Fixtures in the manner of Flask's tutorial: a fresh database per test.
 
 Every test that uses `app` runs on SQLite and, when TEST_DATABASE_URL is set or
-CI=true, on PostgreSQL too. Migrating and seeding the demo district is done once
+CI=true, on PostgreSQL too (TEST_DATABASE_URL set but empty: SQLite only). Migrating and seeding the demo district is done once
 per backend into a template; each test gets its own copy of it (a file copy on
 SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL).
 
@@ -29,9 +29,11 @@ from portal.extensions import db
 from portal.seed import seed_reference_data
 
 IN_CI = os.environ.get("CI") == "true"
-PG_URL = os.environ.get("TEST_DATABASE_URL") or (
-    "postgresql+psycopg://postgres@127.0.0.1:5432/test" if IN_CI else None
-)
+# TEST_DATABASE_URL unset: PostgreSQL in CI only; set but empty: SQLite only, in CI too
+# (make test-time-travel: the process clock is the point there, not the backend).
+_PG_ASKED = os.environ.get("TEST_DATABASE_URL")
+PG_URL = (_PG_ASKED if _PG_ASKED is not None else
+          "postgresql+psycopg://postgres@127.0.0.1:5432/test" if IN_CI else None) or None
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 DEMO_PASSWORD = "demo-pass-2026"
 
