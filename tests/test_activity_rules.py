@@ -27,6 +27,10 @@ from portal.activity.models import EventKind
     ("visit_start", ["clock_in", "clock_out"], None),
     ("patrol_start", ["visit_start"], "入户还没有结束，请先结束入户。"),
     ("errand", ["patrol_start"], "巡查还没有结束，请先结束巡查。"),
+    # A worker who went straight to the grid clocks in on the way (the morning trap).
+    ("clock_in", ["patrol_start"], None),
+    ("clock_in", ["visit_start"], None),
+    ("clock_in", ["patrol_start", "clock_in"], "今天已经签到。"),
     ("dance", [], "未知的状态，请从按钮中选择。"),
 ])
 def test_check_clock_event(kind, before, message):

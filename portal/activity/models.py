@@ -6,7 +6,7 @@ imports a feature."""
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
@@ -53,6 +53,8 @@ EVENT_LABELS = {
 }
 # After these a person is away from the office: a destination and a return time apply.
 AWAY_KINDS = frozenset({EventKind.PATROL_START, EventKind.VISIT_START, EventKind.ERRAND, EventKind.MEETING})
+# Work begun by the worker themself: on a working day without 签到 yet, it implies 签到.
+WORK_STARTS = AWAY_KINDS
 
 
 class ActivityEvent(db.Model):
@@ -101,6 +103,9 @@ class CurrentStatus(db.Model):
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     on_behalf: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=0)
+    # The day of the person's latest 签到 (local date): a 签到 during a patrol leaves
+    # the card on the patrol, and the panel warns 今天尚未签到 until this is today.
+    clocked_in_on: Mapped[date | None] = mapped_column(Date)
 
     set_by = relationship("Account")
 

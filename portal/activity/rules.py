@@ -22,7 +22,14 @@ from sqlalchemy.orm import joinedload
 
 from portal import clock, memo
 from portal.activity import locks
-from portal.activity.models import AWAY_KINDS, ActivityEvent, BoardVersion, CurrentStatus, EventKind
+from portal.activity.models import (
+    AWAY_KINDS,
+    WORK_STARTS,
+    ActivityEvent,
+    BoardVersion,
+    CurrentStatus,
+    EventKind,
+)
 from portal.audit import log as audit
 from portal.auth.policy import Action, can
 from portal.errors import FieldErrors
@@ -88,9 +95,10 @@ def open_at_midnight(events_before_today: Iterable, now: datetime) -> set[EventK
 
 def check_clock_event(kind, previous_kinds_today: Iterable, open_since_yesterday: Iterable = ()) -> str | None:
     """A Chinese message when `kind` cannot follow today's earlier events (in
-    order, EventKind or values), else None. One 签到 a day; 签退 may be repeated
-    (the last counts); 巡查 and 入户 may start before 签到 or after 签退 (a worker
-    may go straight to the grid; evening and weekend visits), but one at a time.
+    order, EventKind or values), else None. One 签到 a day, also during a patrol or
+    入户; 签退 may be repeated (the last counts); 巡查 and 入户 may start before 签到
+    or after 签退 (a worker may go straight to the grid; evening and weekend visits),
+    but one at a time.
     `open_since_yesterday` (see open_at_midnight) are starts still running at
     midnight, so a visit or patrol that crosses midnight can be ended."""
     kind = EventKind.of(kind)
@@ -124,7 +132,8 @@ def check_clock_event(kind, previous_kinds_today: Iterable, open_since_yesterday
         return "上一次巡查还没有结束，不能重新开始巡查。"
     if kind is EventKind.VISIT_START and visit_open:
         return "上一次入户还没有结束，不能重新开始入户。"
-    if kind not in (EventKind.PATROL_END, EventKind.VISIT_END):
+    # 签到 may come during a patrol or 入户 (a worker who went straight to the grid).
+    if kind not in (EventKind.PATROL_END, EventKind.VISIT_END, EventKind.CLOCK_IN):
         if patrol_open:
             return "巡查还没有结束，请先结束巡查。"
         if visit_open:
@@ -229,22 +238,42 @@ def _checked_input(person: Person, kind_value: str, destination, note, household
 
 
 def _set_current(event: ActivityEvent, actor, version: int, on_behalf: bool) -> CurrentStatus:
-    """Make `event` the person's current status at board `version`."""
+    """Make `event` the person's current status at board `version`; a 签到 during
+    today's patrol or 入户 only marks the day clocked in (the card stays on the work)."""
     current = db.session.get(CurrentStatus, event.person_id)
     if current is None:
         current = CurrentStatus(person_id=event.person_id, community_id=event.community_id)
         db.session.add(current)
+    day = clock.to_local(event.at).date()
+    if event.kind is EventKind.CLOCK_IN:
+        current.clocked_in_on = day
+        if current.kind in (EventKind.PATROL_START, EventKind.VISIT_START) and current.since is not None \
+                and clock.to_local(current.since).date() == day:
+            current.version = version
+            return current
     current.event_id, current.kind, current.since = event.id, event.kind, event.at
     current.destination, current.expected_return, current.note = event.destination, event.expected_return, event.note
     current.set_by_id, current.on_behalf, current.version = actor.id, on_behalf, version
     return current
 
 
+def clocked_in_today(person_id: int, now: datetime) -> bool:
+    start, end = day_bounds(clock.to_local(now).date())
+    return db.session.scalar(select(ActivityEvent.id).where(
+        ActivityEvent.person_id == person_id, ActivityEvent.kind == EventKind.CLOCK_IN,
+        ActivityEvent.at >= start, ActivityEvent.at < end).limit(1)) is not None
+
+
 def record_event(actor, person: Person, kind_value: str, *, destination=None, note=None, household=None,
-                 expected_return: datetime | None = None, now: datetime | None = None) -> ActivityEvent:
+                 expected_return: datetime | None = None, now: datetime | None = None,
+                 clock_in_first: bool = False) -> ActivityEvent:
     """Record one event and move the person's card (caller commits). Raises
     PermissionError when the actor may not set this person's status, FieldErrors
-    (field → Chinese message) for bad input; nothing is written in either case."""
+    (field → Chinese message) for bad input; nothing is written in either case.
+
+    `clock_in_first` (the caller decides: the worker's own first work of a working
+    day): when the event starts work and there is no 签到 today, a 签到 at the same
+    minute is recorded before it, so a day begun on patrol is not a day of 缺勤."""
     if not can(actor, Action.SET_STATUS, person):
         raise PermissionError("may not set this person's status")
     # Concurrent writers of one card queue on the person's row (SQLite's BEGIN
@@ -258,6 +287,14 @@ def record_event(actor, person: Person, kind_value: str, *, destination=None, no
 
     version = bump_board_version(person.community_id, now)
     on_behalf = actor.person_id != person.id
+    if clock_in_first and kind in WORK_STARTS and not clocked_in_today(person.id, now):
+        implied = ActivityEvent(person_id=person.id, community_id=person.community_id, kind=EventKind.CLOCK_IN,
+                                at=now, note=f"随{kind.label}签到", entered_by_id=actor.id)
+        db.session.add(implied)
+        db.session.flush()
+        _set_current(implied, actor, version, on_behalf)
+        audit.record(actor, "board.status_set", implied, on_behalf_of=person if on_behalf else None,
+                     after={"person_id": person.id, "kind": EventKind.CLOCK_IN.value, "implied_by": kind.value})
     event = ActivityEvent(person_id=person.id, community_id=person.community_id, kind=kind, at=now,
                           destination=destination, expected_return=expected_return, note=note,
                           household=household, entered_by_id=actor.id)
@@ -285,5 +322,9 @@ def record_correction(actor, person_id: int, community_id: int, kind: EventKind,
         current = db.session.get(CurrentStatus, person_id)
         if current is None or current.since < at or clock.to_local(current.since).date() != today:
             current = _set_current(event, actor, bump_board_version(community_id, now), on_behalf=True)
-            current.note = None  # the card shows the clock event, not the 补卡's reason
+            if current.event_id == event.id:
+                current.note = None  # the card shows the clock event, not the 补卡's reason
+        elif kind is EventKind.CLOCK_IN:  # the card stays on what came later; the day is clocked in
+            current.clocked_in_on = today
+            current.version = bump_board_version(community_id, now)
     return event

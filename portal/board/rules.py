@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from portal import clock, halfday, memo
-from portal.activity.models import AWAY_KINDS, BoardVersion, CurrentStatus, EventKind
+from portal.activity.models import AWAY_KINDS, WORK_STARTS, BoardVersion, CurrentStatus, EventKind
 from portal.activity.rules import BOARD_STATES, board_version
 from portal.audit import log as audit
 from portal.auth.models import Account
@@ -29,6 +29,7 @@ from portal.extensions import db
 from portal.org.models import Community
 from portal.people.models import Person, Position
 from portal.text import field_text
+from portal.workdays.rules import CalendarMissing, is_workday
 
 RETURN_PRESETS = (30, 60, 90)
 
@@ -102,6 +103,8 @@ class Card:
     leave_back: tuple | None = None  # (date, Half) expected back at work
     leave_back_unknown: int | None = None  # the year whose missing calendar hides the return day
     leave_overdue: bool = False      # 逾期未销假
+    clocked_in: bool = False         # a 签到 today (also one made during a patrol)
+    clock_in_due: bool = False       # a working day, not on leave, and no 签到 yet: the panel warns
 
     @property
     def overdue(self) -> bool:
@@ -131,7 +134,31 @@ class Card:
 
     @property
     def next_kinds(self) -> list[EventKind]:
-        return NEXT_KINDS[self.status]
+        """The main buttons: by status, with 签到 first (and no 签退) while today has none."""
+        kinds = NEXT_KINDS[self.status]
+        if not self.clocked_in and EventKind.CLOCK_IN not in kinds and self.status is not Status.OFF:
+            kinds = [EventKind.CLOCK_IN, *(k for k in kinds if k is not EventKind.CLOCK_OUT)]
+        return kinds
+
+    @property
+    def offered_kinds(self) -> list[EventKind]:
+        """Every event the day's sequence accepts now (activity.rules.check_clock_event),
+        so that no button offered is then refused; 返回 only for someone away."""
+        working = self.status in (Status.PATROL, Status.VISIT)
+        accepted = {
+            EventKind.CLOCK_IN: not self.clocked_in,
+            EventKind.CLOCK_OUT: self.clocked_in and not working,
+            EventKind.PATROL_END: self.status is Status.PATROL,
+            EventKind.VISIT_END: self.status is Status.VISIT,
+            EventKind.BACK: self.status in (Status.ERRAND, Status.MEETING),
+        }
+        return [kind for kind in EventKind if accepted.get(kind, not working)]
+
+    @property
+    def other_kinds(self) -> list[EventKind]:
+        """The accepted events that are not main buttons (其他状态)."""
+        main = self.next_kinds
+        return [kind for kind in self.offered_kinds if kind not in main]
 
     @property
     def offers_return(self) -> bool:
@@ -156,6 +183,7 @@ def card_for(person: Person, current: CurrentStatus | None, today=None, set_by_n
     """A status from an earlier day no longer holds: each day begins 未签到, or
     请假 for someone on approved leave (until they clock in or 销假)."""
     today = today or clock.today()
+    clocked_in = current is not None and current.clocked_in_on == today
     if current is None or clock.to_local(current.since).date() != today:
         if leave is not None:
             from portal.leave import rules as leave_rules
@@ -165,11 +193,13 @@ def card_for(person: Person, current: CurrentStatus | None, today=None, set_by_n
                         leave_type=leave.leave_type.name, leave_back=back,
                         leave_back_unknown=leave_rules.return_year_missing(leave) if back is None else None,
                         leave_overdue=leave_rules.is_overdue(leave))
-        return Card(person=person, status=Status.NOT_IN, version=current.version if current else 0)
+        return Card(person=person, status=Status.NOT_IN, version=current.version if current else 0,
+                    clocked_in=clocked_in)
     return Card(
         person=person, status=STATUS_OF_EVENT[current.kind], since=current.since,
         destination=current.destination, expected_return=current.expected_return,
         note=current.note, set_by_name=set_by_name if current.on_behalf else None, version=current.version,
+        clocked_in=clocked_in,
     )
 
 
@@ -203,7 +233,26 @@ def board_cards(community_id: int, person_ids=None) -> list[Card]:
     today = clock.today()
     on_leave = _leave_today([community_id], today)
     cards = [card_for(person, current, today, setter, on_leave.get(person.id)) for person, current, setter in rows]
+    if _workday(today):
+        for card in cards:
+            card.clock_in_due = not card.clocked_in and card.status is not Status.LEAVE
     return sorted(cards, key=lambda c: c.sort_grid)
+
+
+def implies_clock_in(actor, person: Person, kind_value: str, today) -> bool:
+    """The worker's own first work of a working day counts as 签到 (the morning
+    trap: 巡查开始 before 签到 used to leave the day 缺勤); work set on someone's
+    behalf, or on a rest day, does not."""
+    return actor.person_id == person.id and EventKind.of(kind_value) in WORK_STARTS and _workday(today)
+
+
+def _workday(day) -> bool:
+    """The work calendar's answer; Monday to Friday while the year's calendar is not
+    entered yet (the admin is told elsewhere), so the board still works."""
+    try:
+        return is_workday(day)
+    except CalendarMissing:
+        return day.weekday() < 5
 
 
 def _leave_today(community_ids, today):

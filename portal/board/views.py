@@ -202,9 +202,11 @@ def set_status_POST(community_id: int, person_id: int):
         csrf.protect()
         expected = rules.parse_expected_return(request.form.get("back_in"), request.form.get("return_at"),
                                                clock.now())
-        activity.record_event(current_user, person, request.form.get("kind", ""),
+        kind = request.form.get("kind", "")
+        activity.record_event(current_user, person, kind,
                               destination=request.form.get("destination"), note=request.form.get("note"),
-                              household=request.form.get("household"), expected_return=expected)
+                              household=request.form.get("household"), expected_return=expected,
+                              clock_in_first=rules.implies_clock_in(current_user, person, kind, clock.today()))
     except CSRFError:
         db.session.rollback()
         return _status_error(community, person, source, {"csrf": "页面已过期（安全校验未通过），请刷新页面后重试。"})

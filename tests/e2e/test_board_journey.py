@@ -5,6 +5,8 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from portal import clock
+from portal.activity import rules as activity
 from portal.auth.models import Account
 from portal.extensions import db
 
@@ -49,6 +51,11 @@ def test_a_patrol_started_on_a_phone_reaches_the_front_desk_card_by_card(pages, 
     me.get_by_role("button", name="巡查开始").click()
     expect(me).to_contain_text("巡查中")
     expect(me).to_contain_text("返回")
+    # The day's first tap was 巡查开始, and it counted as 签到 (no morning trap).
+    expect(me).not_to_contain_text("今天尚未签到")
+    with live_app.app_context():
+        kinds = [e.kind.value for e in activity.events_on(clock.today(), person_id=worker_id)]
+    assert kinds[:2] == ["clock_in", "patrol_start"], kinds
     assert_no_sideways_scroll(phone)
     screenshot(phone, screenshots_dir, "board-worker-phone")
 
