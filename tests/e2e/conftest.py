@@ -9,6 +9,7 @@ Each page a test opens records its console messages, page errors and CSP
 violations; when the test ends, any page error, CSP violation or CSP console error
 ("Refused to …" / "… violates the following Content Security Policy directive") fails it. Screenshots go to artifacts/screenshots/ at the repo root.
 """
+import json
 import os
 import re
 import shutil
@@ -22,6 +23,8 @@ from werkzeug.serving import make_server
 from portal.extensions import db
 from tests.conftest import DEMO_PASSWORD, make_app
 
+from . import a11y
+
 # E2E_CHROMIUM points elsewhere only to try the skip/fail path; Playwright never downloads one.
 CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -31,6 +34,7 @@ CHROMIUM_ARGS = [
 IN_CI = os.environ.get("CI") == "true"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
+AXE_REPORTS = REPO_ROOT / "artifacts" / "axe"
 
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
@@ -120,6 +124,7 @@ class PageLog:
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
+    visited: list[str] = field(default_factory=list)  # paths the page navigated to, in order
 
     def problems(self) -> list[str]:
         found = [f"page error: {e}" for e in self.page_errors]
@@ -150,7 +155,21 @@ class Pages:
         page.add_init_script(CSP_LISTENER)
         page.on("console", lambda msg: self._console(log, msg))
         page.on("pageerror", lambda error: log.page_errors.append(str(error)))
+        page.on("framenavigated", lambda frame: self._visited(page, frame, log))
         return page
+
+    @staticmethod
+    def _visited(page, frame, log: PageLog) -> None:
+        path = a11y.path_of(frame.url) if frame == page.main_frame else None
+        if path is not None and path not in log.visited:
+            log.visited.append(path)
+
+    def accessibility_problems(self) -> list[str]:
+        """axe-core on every page visited, again at phone and desk sizes (tests/e2e/a11y.py)."""
+        visits = [(page.context, log.visited) for page, log in self.logs.items() if not page.is_closed()]
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        return a11y.check_pages(self.browser, self.base_url, visits, {"phone": PHONE, "desk": DESKTOP},
+                                COMMON_CONTEXT, AXE_REPORTS / f"{worker}.jsonl")
 
     @staticmethod
     def _console(log: PageLog, msg) -> None:
@@ -191,8 +210,29 @@ def pages(browser, live_server, request):
                     pass
     try:
         pages.assert_clean()
+        if call is not None and call.passed:
+            problems = pages.accessibility_problems()
+            assert not problems, "axe-core found:\n" + "\n".join(problems)
     finally:
         pages.close()
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):  # the controller (or a run without xdist)
+        shutil.rmtree(AXE_REPORTS, ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if hasattr(config, "workerinput") or not AXE_REPORTS.exists():
+        return
+    checks = [json.loads(line) for report in AXE_REPORTS.glob("*.jsonl")
+              for line in report.read_text(encoding="utf-8").splitlines() if line]
+    if checks:
+        pages = {(c["path"], c["size"]) for c in checks}
+        serious = sum(c["serious"] for c in checks)
+        terminalreporter.write_line(
+            f"axe-core: {len(checks)} page checks ({len({p for p, _ in pages})} distinct paths, phone and desk), "
+            f"{serious} serious or critical violations")
 
 
 @pytest.fixture

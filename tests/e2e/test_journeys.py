@@ -230,3 +230,17 @@ def test_district_overview_shows_the_notice_figures(pages, screenshots_dir):
     expect(phone.locator("main > dl.figures")).to_contain_text("529")
     screenshot(phone, screenshots_dir, "org-overview-phone")
     assert_no_sideways_scroll(phone)
+
+
+@pytest.mark.parametrize("desk", DESKS, ids=lambda d: d.username)
+def test_every_page_of_the_navigation_opens_for_the_role(pages, desk):
+    """Each place the role's navigation offers opens (and, when the journey ends,
+    axe-core checks each at phone and desk sizes: tests/e2e/a11y.py)."""
+    page = pages.new("desktop", **DESKTOP)
+    logged_in(page, desk.username)
+    links = page.locator("nav.mainnav a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert links, "no navigation"
+    for href in links:
+        response = page.goto(href)
+        assert response is not None and response.status == 200, (href, response and response.status)
+        expect(page.locator("main h1").first).to_be_visible()
