@@ -135,7 +135,7 @@ def _register_templates(app: Flask) -> None:
     from flask_login import current_user
 
     from portal.auth.policy import Action, can
-    from portal.nav import navigation, queue_count
+    from portal.nav import current_entry, navigation, queue_count
 
     app.jinja_env.filters["date_cn"] = clock.format_date
     app.jinja_env.filters["datetime_cn"] = clock.format_datetime
@@ -151,6 +151,7 @@ def _register_templates(app: Flask) -> None:
             "can": lambda action, target=None: can(user, action, target),
             "Action": Action,
             "nav_items": lambda: navigation(user),
+            "nav_current": current_entry,
             "queue_count": lambda: queue_count(user),
             "today": clock.today(),
         }

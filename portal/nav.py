@@ -21,6 +21,17 @@ def navigation(account) -> list[tuple[str, str]]:
     return _entries(account)
 
 
+def current_entry(items: list[tuple[str, str]], path: str) -> str | None:
+    """The href of the section the page at `path` belongs to: the longest entry that
+    is the path itself or a folder above it (/board/ for /board/1); 首页 only itself."""
+    best = None
+    for _label, href in items:
+        folder = href if href.endswith("/") else href + "/"
+        if (path == href or (href != "/" and path.startswith(folder))) and (best is None or len(href) > len(best)):
+            best = href
+    return best
+
+
 def _entries(account) -> list[tuple[str, str]]:
     items = [("首页", url_for("home.index")), ("去向指示牌", url_for("board.index"))]
     person = account.person
@@ -43,7 +54,7 @@ def _entries(account) -> list[tuple[str, str]]:
         items.append(("补卡", url_for("attendance.corrections_page")))
     if person.position.value in ("admin", "street_leader"):
         items.append(("考勤规则", url_for("attendance.settings_page")))
-        items.append(("封帐", url_for("attendance.locks_page")))
+        items.append(("封账", url_for("attendance.locks_page")))
     if can(account, Action.INSPECT):
         items.append(("督查检查", url_for("inspections.index")))
     elif can(account, Action.FOLLOW_INSPECTIONS) and person.community_id is not None:

@@ -219,7 +219,7 @@ def test_the_export_has_the_pages_rows_and_keeps_formula_like_text_as_text(app, 
         expected = results.report(worker.street, "2026-Q4", [fuyuan_id]).people
     auth.login("fuyuan_secretary")
     page = auth.client.get(f"/assessment/communities/{fuyuan_id}?period=2026-Q4").get_data(as_text=True)
-    assert "导出 xlsx" in page
+    assert "导出 Excel" in page
     response = auth.client.get(f"/assessment/communities/{fuyuan_id}/export.xlsx?period=2026-Q4")
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(BytesIO(response.data)).active

@@ -1,4 +1,4 @@
-"""考勤 records that people change: schedule settings, 补卡 and 封帐."""
+"""考勤 records that people change: schedule settings, 补卡 and 封账."""
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -153,9 +153,9 @@ def test_a_locked_month_refuses_corrections_and_events_until_unlocked(app, trave
         locks.lock(leader, fuqiang, date(2026, 11, 1))
         db.session.commit()
         worker = account("fuyuan_worker04")
-        with pytest.raises(FieldErrors, match="封帐"):
+        with pytest.raises(FieldErrors, match="封账"):
             corrections.request(worker, worker.person, "clock_in", date(2026, 11, 20), "08:10", "忘记签到")
-        with pytest.raises(FieldErrors, match="封帐"):
+        with pytest.raises(FieldErrors, match="封账"):
             activity.record_event(worker, worker.person, "clock_in", now=november_morning)
         # Another street's month is untouched.
         fangzhi = account("fangzhi_worker01")
@@ -218,13 +218,13 @@ def test_correction_and_lock_pages(app, auth):
     auth.login("fuqiang_leader")
     locked = auth.post(f"/attendance/locks?street={street_id(app)}", {"month": "2026-10-01", "action": "lock"},
                        token_from="/attendance/locks")
-    assert locked.status_code == 302 and "已封帐" in auth.client.get("/attendance/locks").get_data(as_text=True)
+    assert locked.status_code == 302 and "已封账" in auth.client.get("/attendance/locks").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("username", ["fuqiang_leader", "admin"])
 @pytest.mark.parametrize("form, message", [
     ({"month": "2026-11-01", "action": "lock"}, "本月尚未结束"),
-    ({"month": "1900-01-01", "action": "lock"}, "没有考勤可以封帐"),
+    ({"month": "1900-01-01", "action": "lock"}, "没有考勤可以封账"),
     ({"month": "2026-10-15", "action": "lock"}, "月份无效"),
     ({"month": "x", "action": "unlock"}, "月份无效"),
     ({"month": "2026-10-01", "action": "{{7*7}}"}, "操作无效"),
@@ -240,7 +240,7 @@ def test_nonsense_months_and_actions_are_refused_and_nothing_is_locked(app, auth
         assert counts() == before and db.session.scalar(select(func.count()).select_from(MonthLock)) == 0
 
 
-@pytest.mark.parametrize("query, message", [("", "请选择要封帐的街镇"), ("?street=", "请选择要封帐的街镇"),
+@pytest.mark.parametrize("query, message", [("", "请选择要封账的街镇"), ("?street=", "请选择要封账的街镇"),
                                             ("?street=abc", "街镇参数“abc”无效")])
 def test_locking_without_a_street_is_a_clear_400_for_the_admin(app, auth, query, message):
     auth.login("admin")

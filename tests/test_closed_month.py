@@ -1,4 +1,4 @@
-"""封帐 closes a month: the 考勤表 payroll was run on stays exactly as it was locked,
+"""封账 closes a month: the 考勤表 payroll was run on stays exactly as it was locked,
 whatever happens afterwards (工作规范 二(四): 考勤 is the basis of pay and 考核)."""
 import re
 from datetime import UTC, date, datetime
@@ -133,17 +133,17 @@ def test_changes_dated_in_a_closed_month_are_refused_naming_the_lock(app, novemb
         late = leave_rules.LeaveInput(sick, LATE_SICK_DAY, "am", LATE_SICK_DAY, "pm", "补请病假", "家中", "")
         with pytest.raises(FieldErrors) as refused:
             leave_rules.submit(worker, worker.person, late, app.config)
-        assert "富强路街道2026年11月的考勤已于2026年12月10日封帐" in refused.value.errors["start_date"]
-        assert "街镇领导先解除封帐" in refused.value.errors["start_date"]
+        assert "富强路街道2026年11月的考勤已于2026年12月10日封账" in refused.value.errors["start_date"]
+        assert "街镇领导先解除封账" in refused.value.errors["start_date"]
         with pytest.raises(FieldErrors) as refused:
             leave_rules.decide(account("fuyuan_secretary"), db.session.get(LeaveRequest, pending_id), True, "同意")
-        assert "封帐" in refused.value.errors["decision"]
+        assert "封账" in refused.value.errors["decision"]
         with pytest.raises(FieldErrors) as refused:
             workdays.set_day(account("admin"), LATE_SICK_DAY, DayKind.HOLIDAY, "临时放假")
-        assert "封帐" in refused.value.errors["day"]
+        assert "封账" in refused.value.errors["day"]
         with pytest.raises(FieldErrors) as refused:
             corrections.request(worker, worker.person, "clock_in", LATE_SICK_DAY, "08:20", "忘记签到")
-        assert "封帐" in str(refused.value)
+        assert "封账" in str(refused.value)
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == entries
 

@@ -3,8 +3,8 @@ from portal.errors import FORM, FieldErrors
 
 
 def test_a_form_shows_one_line_per_field():
-    refused = FieldErrors({"day": "该日已封帐。", "reason": ["请写明理由。", "理由不能含控制字符。"]})
-    assert refused.errors == {"day": "该日已封帐。", "reason": "请写明理由。 理由不能含控制字符。"}
+    refused = FieldErrors({"day": "该日已封账。", "reason": ["请写明理由。", "理由不能含控制字符。"]})
+    assert refused.errors == {"day": "该日已封账。", "reason": "请写明理由。 理由不能含控制字符。"}
 
 
 def test_a_refusal_without_a_field_reads_as_its_message():

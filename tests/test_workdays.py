@@ -347,7 +347,7 @@ def test_everyone_sees_the_calendar_and_only_the_admin_its_forms(app, auth):
     assert html.count('<table class="cal-month">') == 12
     assert 'class="cal-holiday" title="法定假日：国庆节">1<span class="cal-tag">休</span>' in html
     assert 'class="cal-adjusted_workday" title="调休上班日：国庆节">10<span class="cal-tag">班</span>' in html
-    assert "删除" not in html and "确认该年已录入完整" not in html and 'name="csrf_token"' not in html.split("<main>")[1]
+    assert "删除" not in html and "确认该年已录入完整" not in html and 'name="csrf_token"' not in html.split('<main id="main" tabindex="-1">')[1]
     auth.logout()
     auth.login("admin")
     html = auth.client.get("/calendar/2026").get_data(as_text=True)

@@ -1,4 +1,4 @@
-"""Whether a day of a 街镇 lies in a closed (封帐) month. Every writer of something
+"""Whether a day of a 街镇 lies in a closed (封账) month. Every writer of something
 dated (an event, 补卡, leave, the work calendar, settings) asks here before writing;
 locking and unlocking a month is the 街镇's business (portal.attendance.locks)."""
 from datetime import date
@@ -10,7 +10,7 @@ from portal.activity.models import MonthLock
 from portal.errors import FieldErrors
 from portal.extensions import db
 
-LOCKED_MESSAGE = "{year}年{month}月的考勤已由街镇封帐，不能再修改；如确需更正，请街镇先解除封帐。"
+LOCKED_MESSAGE = "{year}年{month}月的考勤已由街镇封账，不能再修改；如确需更正，请街镇先解除封账。"
 
 
 def first_of(day: date) -> date:
@@ -46,8 +46,8 @@ def locks_between(street_id: int | None, first: date, last: date) -> list[MonthL
 def closed_message(lock: MonthLock) -> str:
     """Names the lock and who can lift it."""
     street = lock.street.name
-    return (f"{street}{lock.month.year}年{lock.month.month}月的考勤已于{clock.format_date(lock.locked_at)}封帐，"
-            f"不能再修改；如确需更正，请{street}的街镇领导先解除封帐（须写明理由）。")
+    return (f"{street}{lock.month.year}年{lock.month.month}月的考勤已于{clock.format_date(lock.locked_at)}封账，"
+            f"不能再修改；如确需更正，请{street}的街镇领导先解除封账（须写明理由）。")
 
 
 def refuse_span(street_id: int | None, first: date, last: date, field: str = "day") -> None:

@@ -1,6 +1,6 @@
 """The activity log, the ground floor of the portal: the events of a worker's day,
 each person's current status (what the board shows), the per-community version that
-every status change bumps, and the 街镇's month locks (封帐) that close a month of the
+every status change bumps, and the 街镇's month locks (封账) that close a month of the
 log. Board, leave, attendance and inspections stand on these tables; nothing here
 imports a feature."""
 import enum
@@ -122,7 +122,7 @@ class BoardVersion(db.Model):
 
 
 class MonthLock(db.Model):
-    """封帐: a 街镇 has closed a month for payroll. While locked_at is set and
+    """封账: a 街镇 has closed a month for payroll. While locked_at is set and
     unlocked_at is not, nothing dated in that month may change for its people."""
 
     __tablename__ = "month_locks"

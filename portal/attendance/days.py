@@ -15,7 +15,7 @@ again on every read; now it is judged once per write and read many times
   a calendar day, a settings row (from its effective date). A writer cannot forget
   them, whatever the route, and the lower layers (the activity log, leave) do not
   import attendance to get it done.
-- Days in a month the 街镇 has closed (封帐) are never rewritten: the writers refuse
+- Days in a month the 街镇 has closed (封账) are never rewritten: the writers refuse
   changes dated in them, and restate skips them as well.
 - `fill()` makes a community's days final up to yesterday and judges the days
   nothing was written for (a 缺勤 has no event), remembering per community and

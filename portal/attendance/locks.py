@@ -1,4 +1,4 @@
-"""封帐: a 街镇 closes a month for payroll; changes dated in it are refused until
+"""封账: a 街镇 closes a month for payroll; changes dated in it are refused until
 the 街镇 unlocks it with a reason (issue: 考勤 part 8). Whether a day is closed is
 asked of portal.activity.locks, by every writer of a day."""
 from datetime import date, timedelta
@@ -31,23 +31,23 @@ def lock(actor, street, month: date) -> MonthLock:
     month = first_of(month)
     this_month = first_of(clock.today())
     if month > this_month:
-        raise FieldErrors({"month": "不能封帐尚未开始的月份。"})
+        raise FieldErrors({"month": "不能封账尚未开始的月份。"})
     if month == this_month:
-        raise FieldErrors({"month": "本月尚未结束，不能封帐：封帐会冻结全街镇本月剩余日子的去向和考勤，请在月底之后封帐。"})
+        raise FieldErrors({"month": "本月尚未结束，不能封账：封账会冻结全街镇本月剩余日子的去向和考勤，请在月底之后封账。"})
     started = portal_start_of(street.id)
     if (month.replace(day=28) + timedelta(days=4)).replace(day=1) <= started:
         raise FieldErrors({"month": f"{month.year}年{month.month}月早于{street.name}开始使用本系统的日子"
-                                  f"（{clock.format_date(started)}），没有考勤可以封帐。"})
+                                  f"（{clock.format_date(started)}），没有考勤可以封账。"})
     row = lock_of(street.id, month)
     if row is not None and row.is_locked:
-        raise FieldErrors({"month": f"{month.year}年{month.month}月已封帐。"})
+        raise FieldErrors({"month": f"{month.year}年{month.month}月已封账。"})
     from portal.attendance import days, sheet
 
     span = sheet.month_span(month)
     missing = days.missing_years(span[0], span[-1])
     if missing:
         years = "、".join(str(y) for y in missing)
-        raise FieldErrors({"month": f"{years}年的工作日历尚未录入，考勤无法计算，不能封帐。"})
+        raise FieldErrors({"month": f"{years}年的工作日历尚未录入，考勤无法计算，不能封账。"})
     # The month as it stands now is what payroll is run on: every day final and
     # judged once more from the data (before the lock, which restate respects).
     days.fill([c.id for c in street.communities], span[0], span[-1], commit=False)
@@ -76,12 +76,12 @@ def unlock(actor, street, month: date, reason: str) -> MonthLock:
         raise PermissionError("not this street's leader")
     reason = (reason or "").strip()
     if not reason or len(reason) > 200:
-        raise FieldErrors({"reason": "解除封帐须写明理由（不超过 200 字）。"})
+        raise FieldErrors({"reason": "解除封账须写明理由（不超过 200 字）。"})
     if has_control(reason, allow_newlines=True):
         raise FieldErrors({"reason": "理由不能含控制字符。"})
     row = lock_of(street.id, first_of(month))
     if row is None or not row.is_locked:
-        raise FieldErrors({"month": "该月份没有封帐。"})
+        raise FieldErrors({"month": "该月份没有封账。"})
     row.unlocked_at, row.unlocked_by_id, row.unlock_reason = clock.now(), actor.id, reason
     audit.record(actor, "attendance.month_unlocked", row, before={"locked": True},
                  after={"street_id": street.id, "month": row.month.isoformat(), "reason": reason})

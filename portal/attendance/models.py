@@ -1,6 +1,6 @@
 """考勤 tables: schedule settings (district default, per-街镇 overrides, each from a
 date), 补卡 corrections, and the stored results: one row per person per judged day,
-with per-month and per-week sums of those rows. The month locks (封帐) are
+with per-month and per-week sums of those rows. The month locks (封账) are
 portal.activity.models.MonthLock: every writer of a day checks them.
 The rows are written by portal.attendance.days in the transaction of every write
 that changes what they were judged from; pages only read them."""

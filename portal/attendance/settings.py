@@ -162,7 +162,7 @@ def parse_effective_day(text: str | None, today: date) -> tuple[date | None, str
 
 def parse_effective(text: str | None, street_id: int | None, today: date) -> tuple[date | None, str | None]:
     """The date a schedule change applies from (parse_effective_day), never in a
-    closed (封帐) month."""
+    closed (封账) month."""
     day, problem = parse_effective_day(text, today)
     if problem:
         return None, problem

@@ -1,4 +1,4 @@
-"""考勤 pages: schedule settings, 补卡, 封帐."""
+"""考勤 pages: schedule settings, 补卡, 封账."""
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -93,7 +93,7 @@ def settings_reset_POST():
     return redirect(url_for("attendance.settings_page", street=street.id))
 
 
-# -- 封帐 -----------------------------------------------------------------------------
+# -- 封账 -----------------------------------------------------------------------------
 
 def _recent_months(count: int = 6) -> list[date]:
     month = clock.today().replace(day=1)
@@ -123,24 +123,24 @@ def locks_page():
 @login_required
 def lock_POST():
     street = _street_arg(default_own=False)
-    if street is None:  # 封帐 is a street's: no default to fall back on
+    if street is None:  # 封账 is a street's: no default to fall back on
         require(current_user, Action.LOCK_MONTH, current_user.person.street)
         fallback = current_user.person.street or db.session.scalar(select(Street).order_by(Street.sort_order))
-        return _locks_page(fallback, {"street": "请选择要封帐的街镇。"}, 400)
+        return _locks_page(fallback, {"street": "请选择要封账的街镇。"}, 400)
     require(current_user, Action.LOCK_MONTH, street)
     month = clock.parse_date(request.form.get("month"))
     action = request.form.get("action", "")
     try:
         if month is None or month.day != 1:
-            raise FieldErrors({"month": "月份无效：请从列表中选择要封帐或解除的月份。"})
+            raise FieldErrors({"month": "月份无效：请从列表中选择要封账或解除的月份。"})
         if action not in ("lock", "unlock"):
-            raise FieldErrors({"action": "操作无效：请点“封帐”或“解除封帐”。"})
+            raise FieldErrors({"action": "操作无效：请点“封账”或“解除封账”。"})
         if action == "unlock":
             locks.unlock(current_user, street, month, request.form.get("reason", ""))
-            message = f"已解除{month.year}年{month.month}月的封帐。"
+            message = f"已解除{month.year}年{month.month}月的封账。"
         else:
             locks.lock(current_user, street, month)
-            message = f"已封帐{month.year}年{month.month}月：该月考勤不能再修改。"
+            message = f"已封账{month.year}年{month.month}月：该月考勤不能再修改。"
     except FieldErrors as error:
         db.session.rollback()
         return _locks_page(street, error.errors, 400)

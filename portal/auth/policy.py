@@ -37,7 +37,7 @@ class Action(enum.StrEnum):
     VIEW_LEAVE_CALENDAR = "leave.calendar"  # a community's leave month, and its export
     MANAGE_LEAVE = "leave.manage"      # leave types and 年休假 entitlements
     MANAGE_SCHEDULE = "attendance.schedule"  # the district default (target None) or a street's hours
-    LOCK_MONTH = "attendance.lock"     # 封帐 and unlocking a street's month
+    LOCK_MONTH = "attendance.lock"     # 封账 and unlocking a street's month
     REQUEST_CORRECTION = "attendance.correction_request"  # one's own 补卡
     DECIDE_CORRECTION = "attendance.correction_decide"
     VIEW_ATTENDANCE = "attendance.sheet"  # a community's or a 街镇's monthly 考勤表

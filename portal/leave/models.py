@@ -131,5 +131,12 @@ class LeaveRequest(db.Model):
 
 
 def span_label(start_date: date, start_half: Half, end_date: date, end_half: Half) -> str:
-    """"2026年3月2日上午 至 2026年3月3日下午": a leave's span as people read it."""
-    return f"{clock.format_date(start_date)}{start_half.label} 至 {clock.format_date(end_date)}{end_half.label}"
+    """"2026年3月2日上午 至 2026年3月3日下午": a leave's span as people read it; one
+    half-day is "2026年12月7日上午（半天）", one whole day "2026年12月7日（全天）"."""
+    start = clock.format_date(start_date)
+    if start_date == end_date:
+        if start_half == end_half:
+            return f"{start}{start_half.label}（半天）"
+        if start_half is Half.AM and end_half is Half.PM:
+            return f"{start}（全天）"
+    return f"{start}{start_half.label} 至 {clock.format_date(end_date)}{end_half.label}"

@@ -358,7 +358,7 @@ def submit(actor, person: Person, data: LeaveInput, config, attachment=None,
 
 
 def _closed_message(street_id: int | None, first: date, last: date) -> str | None:
-    """A leave that would change days of a closed (封帐) month is refused: the message
+    """A leave that would change days of a closed (封账) month is refused: the message
     names the lock and who can lift it."""
     from portal.activity import locks
 

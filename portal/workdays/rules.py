@@ -346,7 +346,7 @@ def _check_day(day, year: int | None, errors: dict[str, str]) -> None:
 
 
 def _refuse_closed(day: date, errors: dict[str, str]) -> None:
-    """The calendar is everyone's: a day in a month any 街镇 has closed (封帐) stays."""
+    """The calendar is everyone's: a day in a month any 街镇 has closed (封账) stays."""
     from portal.activity import locks
 
     try:

@@ -27,6 +27,18 @@
       if (b.tagName === "BUTTON" || b.type === "submit") { b.disabled = true; b.dataset.htmxDisabled = "1"; }
     });
   });
+  // After a status change the changed card (or the worker's own panel) keeps the
+  // focus, instead of it falling back to the page; polls never move it.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var config = event.detail.requestConfig;
+    if (!config || config.verb !== "post") return;
+    var id = event.detail.target && event.detail.target.id;
+    var fresh = id && document.getElementById(id);
+    if (fresh && fresh.matches("#me-panel, .person-card")) {
+      fresh.setAttribute("tabindex", "-1");
+      fresh.focus({preventScroll: true});
+    }
+  });
   document.addEventListener("htmx:afterRequest", function () {
     document.querySelectorAll("[data-htmx-disabled]").forEach(function (b) {
       b.disabled = false; delete b.dataset.htmxDisabled;

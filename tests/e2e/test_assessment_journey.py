@@ -137,7 +137,7 @@ def test_a_street_leader_drills_from_a_grade_to_the_late_days_and_the_failed_ite
         shown = [(r.locator("td").nth(1).inner_text().strip(), r.locator("td").nth(9).inner_text().strip(),
                   r.locator("td.grade").inner_text().strip()) for r in table_rows.all()]
         with page.expect_download() as download:
-            page.get_by_role("link", name="导出 xlsx").click()
+            page.get_by_role("link", name="导出 Excel").click()
         sheet = openpyxl.load_workbook(BytesIO(open(download.value.path(), "rb").read())).active
         assert sheet["A1"].value == "富强路街道2026年第四季度考核结果"
         exported = [(r[1], r[9], r[10]) for r in sheet.iter_rows(min_row=4, values_only=True)]

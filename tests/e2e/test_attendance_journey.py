@@ -70,7 +70,7 @@ def test_a_late_day_with_a_short_patrol_reaches_the_month_sheet(pages, live_app,
 
         page_cells = row.locator("td").all_inner_texts()
         with desk.expect_download() as download:
-            desk.get_by_role("link", name="导出 xlsx").click()
+            desk.get_by_role("link", name="导出 Excel").click()
         sheet = openpyxl.load_workbook(BytesIO(open(download.value.path(), "rb").read())).active
         xlsx_row = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if r[1] == "第1网格")
         assert [str(c) if c is not None else "" for c in xlsx_row] == [c.strip() for c in page_cells]

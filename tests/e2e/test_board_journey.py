@@ -51,6 +51,9 @@ def test_a_patrol_started_on_a_phone_reaches_the_front_desk_card_by_card(pages, 
     me.get_by_role("button", name="巡查开始").click()
     expect(me).to_contain_text("巡查中")
     expect(me).to_contain_text("返回")
+    # The panel keeps the focus, and a screen reader hears the new status once.
+    expect(me).to_be_focused()
+    expect(phone.locator("#announce")).to_have_text(re.compile("的状态已改为巡查中"))
     # The day's first tap was 巡查开始, and it counted as 签到 (no morning trap).
     expect(me).not_to_contain_text("今天尚未签到")
     with live_app.app_context():

@@ -244,3 +244,18 @@ def test_every_page_of_the_navigation_opens_for_the_role(pages, desk):
         response = page.goto(href)
         assert response is not None and response.status == 200, (href, response and response.status)
         expect(page.locator("main h1").first).to_be_visible()
+
+
+def test_the_first_tab_offers_a_skip_to_the_content(pages):
+    """14 Tabs to 签到 were the price of the header and the navigation."""
+    page = pages.new("phone", **PHONE)
+    logged_in(page, "fuyuan_worker01")
+    page.goto("/board/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="跳到正文")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")

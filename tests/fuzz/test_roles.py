@@ -2,7 +2,7 @@
 administrator included), with each field in turn made hostile: never a 5xx.
 
 tests/fuzz/test_forms.py checks each form's answers in depth as one role; a 500 that
-only another role reaches (the admin's 封帐 without a street) is found here."""
+only another role reaches (the admin's 封账 without a street) is found here."""
 import pytest
 
 from tests.conftest import Auth
