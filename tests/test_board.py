@@ -430,7 +430,7 @@ def test_the_hall_display_is_read_only_and_never_shows_notes(app, auth):
         name = worker.person.name
     auth.login("fuyuan_secretary")
     created = auth.post(f"{board_path(app)}/display-links", {"label": "大厅屏"}, token_from=board_path(app))
-    url = re.search(r"<code>http://localhost(/hall/[^<]+)</code>", created.get_data(as_text=True)).group(1)
+    url = re.search(r'<code id="hall-url">http://localhost(/hall/[^<]+)</code>', created.get_data(as_text=True)).group(1)
     screen = app.test_client()  # no login
     page = screen.get(url)
     body = page.get_data(as_text=True)
@@ -720,3 +720,26 @@ def test_who_may_open_a_cards_on_behalf_form(app, auth, username, slug, status):
     auth.login(username)
     pid = person_id(app, "fuyuan_worker03")
     assert auth.client.get(f"{board_path(app, slug)}/people/{pid}/status").status_code == status
+
+
+# -- the hall screen (服务大厅) ----------------------------------------------------------------
+
+@pytest.mark.parametrize("count, grid", [(12, (3, 4)), (17, (4, 5)), (31, (6, 6)), (1, (1, 2)), (0, (1, 1))])
+def test_the_hall_grid_fills_a_16_9_screen(count, grid):
+    columns, rows = rules.hall_grid(count)
+    assert (columns, rows) == grid and columns * rows >= count
+
+
+def test_the_hall_speaks_to_residents_not_staff(app):
+    """未签到 and 超时未归 are staff words: residents read 暂未到岗 and where the person is."""
+    with app.app_context():
+        worker = account("fuyuan_worker03")
+        activity.record_event(worker, worker.person, "errand", destination="街道办",
+                              expected_return=NOON + timedelta(minutes=10))
+        db.session.commit()
+        app.config["CLOCK_NOW"] = NOON + timedelta(minutes=30)
+        cards = {c.person.id: c for c in rules.board_cards(worker.person.community_id)}
+        errand = cards[worker.person_id]
+        assert errand.overdue and "超时未归" in errand.status_label and errand.hall_label == "外出"
+        absent = cards[account("fuyuan_worker05").person_id]
+        assert absent.status_label == "未签到" and absent.hall_label == "暂未到岗"

@@ -285,7 +285,7 @@ def test_the_home_page_and_the_hall_show_leave_without_its_type(app, auth):
     board = auth.client.get("/board/", follow_redirects=True).get_data(as_text=True)
     links = re.search(r'action="(/board/\d+)/display-links"', board).group(1)
     created = auth.post(links + "/display-links", {"label": "大厅"}, token_from=links)
-    hall = app.test_client().get(re.search(r"<code>http://localhost(/hall/[^<]+)</code>",
+    hall = app.test_client().get(re.search(r'<code id="hall-url">http://localhost(/hall/[^<]+)</code>',
                                            created.get_data(as_text=True)).group(1)).get_data(as_text=True)
     assert "请假" in hall and "11月27日上午返岗" in hall and "病假" not in hall
 

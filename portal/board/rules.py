@@ -7,6 +7,7 @@ read here.
 """
 import enum
 import hashlib
+import math
 import hmac
 import secrets
 from bisect import bisect_right
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import cache
 
+import segno
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import aliased, joinedload
 
@@ -72,6 +74,7 @@ STATUS_OF_EVENT = {
 }
 AWAY = {STATUS_OF_EVENT[kind] for kind in AWAY_KINDS}
 OVERDUE_LABEL = "超时未归"
+HALL_LABELS = {Status.NOT_IN: "暂未到岗", Status.OFF: "已下班", Status.ERRAND: "外出"}
 # The buttons a person most likely needs next, by current status (two taps at most).
 NEXT_KINDS = {
     Status.NOT_IN: [EventKind.CLOCK_IN, EventKind.PATROL_START, EventKind.VISIT_START],
@@ -122,6 +125,14 @@ class Card:
         if self.leave_overdue:
             return "请假 · 逾期未销假"
         return f"{self.status.label} · {OVERDUE_LABEL}" if self.overdue else self.status.label
+
+    @property
+    def hall_label(self) -> str:
+        """The status as residents in the 服务大厅 read it: no staff words (超时未归,
+        未签到, 逾期未销假), only where the person is."""
+        if self.leave_type == "公务外出":
+            return "公务外出"
+        return HALL_LABELS.get(self.status, self.status.label)
 
     @property
     def leave_back_label(self) -> str | None:
@@ -237,6 +248,19 @@ def board_cards(community_id: int, person_ids=None) -> list[Card]:
         for card in cards:
             card.clock_in_due = not card.clocked_in and card.status is not Status.LEAVE
     return sorted(cards, key=lambda c: c.sort_grid)
+
+
+def hall_grid(count: int) -> tuple[int, int]:
+    """(columns, rows) that fill a 16:9 hall screen with `count` cards about twice
+    as wide as high: 12 cards 3×4, 17 cards 4×5, 31 cards 6×6."""
+    rows = max(1, math.ceil(math.sqrt(count * 1.1)))
+    return max(1, math.ceil(count / rows)), rows
+
+
+def qr_data_uri(text: str) -> str:
+    """A QR code of `text` as an SVG data URI (the CSP allows data: images): the hall
+    screen's link is scanned with a phone or typed, never copied by hand from a TV."""
+    return segno.make(text, error="m").svg_data_uri(scale=6, border=2)
 
 
 def implies_clock_in(actor, person: Person, kind_value: str, today) -> bool:

@@ -312,8 +312,8 @@ def display_link_new_POST(community_id: int):
         flash("；".join(error.errors.values()), "error")
         return redirect(url_for("board.board", community_id=community.id))
     db.session.commit()
-    return render_template("board/display_link.html", community=community,
-                           url=url_for("hall.hall", token=token, _external=True))
+    url = url_for("hall.hall", token=token, _external=True)
+    return render_template("board/display_link.html", community=community, url=url, qr=rules.qr_data_uri(url))
 
 
 @bp.post("/<int:community_id>/display-links/<int:link_id>/revoke")
@@ -344,6 +344,7 @@ def hall(token: str):
     cards = rules.board_cards(community.id)
     response = render("board/hall.html", block="hall", community=community, cards=cards,
                       counts=rules.summary(cards), version=rules.board_version(community.id), token=token,
+                      hall_grid=rules.hall_grid(len(cards)),
                       checked_at=int(clock.now().timestamp()), now=clock.now())
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -39,6 +39,29 @@
       fresh.focus({preventScroll: true});
     }
   });
+  // "复制链接": copies the text of the element named by data-copy.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-copy]");
+    if (!button) return;
+    var selector = button.getAttribute("data-copy");
+    var source = document.querySelector(selector);
+    var said = document.querySelector('[data-copied-for="' + selector + '"]');
+    if (!source) return;
+    var done = function () { if (said) said.textContent = "已复制"; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(source.textContent.trim()).then(done, function () { select(source); });
+    } else {
+      select(source);
+      if (document.execCommand && document.execCommand("copy")) done();
+    }
+  });
+  function select(element) {
+    var range = document.createRange();
+    range.selectNodeContents(element);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
   document.addEventListener("htmx:afterRequest", function () {
     document.querySelectorAll("[data-htmx-disabled]").forEach(function (b) {
       b.disabled = false; delete b.dataset.htmxDisabled;

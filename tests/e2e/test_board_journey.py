@@ -103,11 +103,30 @@ def test_the_hall_display_needs_no_login(pages, screenshots_dir):
     office = pages.new("desk")
     logged_in(office, "fuyuan_secretary")
     office.goto("/board/")
+    # Near the top of the board, folded: the board itself comes first on the screen.
+    office.locator(".display-links summary").click()
+    office.get_by_label("显示屏名称").fill("服务大厅一号屏")
     office.get_by_role("button", name="创建显示屏链接").click()
     url = office.locator(".secret code").inner_text()
+    expect(office.get_by_role("img", name="显示屏链接的二维码")).to_be_visible()
+    expect(office.get_by_role("button", name="复制链接")).to_be_visible()
+    screenshot(office, screenshots_dir, "board-hall-link")
     hall = pages.new("hall", viewport={"width": 1920, "height": 1080})
     hall.goto(url)
     expect(hall.get_by_role("heading", name=re.compile("富源社区"))).to_be_visible()
     expect(hall.locator(".hall-card").first).to_be_visible()
     assert hall.locator("form").count() == 0
+    # Residents' words, large type, and the cards fill the screen without scrolling.
+    text = hall.locator("main").inner_text()
+    assert "未签到" not in text and "超时未归" not in text and "暂未到岗" in text
+    layout = hall.evaluate("""() => {
+      const cards = [...document.querySelectorAll('.hall-card')];
+      const px = (el) => parseFloat(getComputedStyle(el).fontSize);
+      return {count: cards.length, height: document.documentElement.scrollHeight,
+              bottom: Math.max(...cards.map(c => c.getBoundingClientRect().bottom)),
+              name: Math.min(...cards.map(c => px(c.querySelector('.pname')))),
+              status: Math.min(...cards.map(c => px(c.querySelector('.pstatus'))))};
+    }""")
+    assert layout["height"] <= 1080 and layout["bottom"] >= 0.9 * 1080, layout
+    assert layout["name"] >= 28 and layout["status"] >= 28, layout
     screenshot(hall, screenshots_dir, "board-hall-1080p")
