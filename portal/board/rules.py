@@ -7,8 +7,8 @@ read here.
 """
 import enum
 import hashlib
-import math
 import hmac
+import math
 import secrets
 from bisect import bisect_right
 from dataclasses import dataclass
