@@ -181,7 +181,7 @@ class Auth:
         self.client = client
 
     def token(self, path: str = "/login") -> str:
-        return csrf_token_from(self.client.get(path).get_data(as_text=True))
+        return csrf_token_from(self.client.get(path, follow_redirects=True).get_data(as_text=True))
 
     def login(self, username: str, password: str = DEMO_PASSWORD, **kw):
         token = self.token("/login")

@@ -81,6 +81,7 @@ def reaches_community(role, community):
 # (method, path, endpoint, who may, form data for POSTs)
 MATRIX = [
     ("GET", "/", "home.index", anyone, None),
+    ("GET", "/progress", "home.progress", lambda role: on_a_board(role), None),
     ("GET", "/org/", "org.overview", anyone, None),
     ("GET", "/org/streets/{street:fuqiang}", "org.street", anyone, None),
     ("GET", "/org/streets/{street:kexue}", "org.street", anyone, None),

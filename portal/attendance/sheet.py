@@ -7,7 +7,7 @@ it from `views`: plain data (no ORM objects) and the HTML rendered from it, kept
 per worker process under the data versions of everything it was computed from
 (portal.attendance.freshness says which writes change which)."""
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from io import BytesIO
 
 from flask import current_app
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import clock, memo, versions
+from portal.activity.models import ActivityEvent
 from portal.attendance import days, freshness, rules, settings
 from portal.attendance.models import DayRecord, WeekTally
 from portal.auth.policy import ON_THE_BOARD
@@ -457,3 +458,23 @@ def views(community_ids: list[int], street_ids, first: date, today: date | None 
                                                      tuple(stamp[s] for s in week_scopes)),
                                 lambda: week_visits(community_ids, today), dirty,
                                 size=current_app.config.get("SHEET_MEMO_SIZE", 32), clean_after=clean)
+
+
+@dataclass
+class TodaySoFar:
+    """A worker's day as it stands: today's events, 一日双巡 so far, and this
+    week's 入户 against the target ((minutes, target minutes, ratio))."""
+
+    events: list
+    patrols: rules.PatrolResult
+    week: tuple
+    schedule: rules.Schedule
+
+
+def today_so_far(person: Person, today: date) -> TodaySoFar:
+    start = datetime.combine(today, time(0), tzinfo=clock.LOCAL_TZ)
+    events = db.session.scalars(select(ActivityEvent).where(
+        ActivityEvent.person_id == person.id, ActivityEvent.at >= start).order_by(ActivityEvent.at)).all()
+    schedule = rules.Schedule.from_settings(settings.settings_for(person.street_id))
+    patrols = rules.patrol_result(rules.pair_intervals(events, "patrol_start", "patrol_end", None), schedule, today)
+    return TodaySoFar(events, patrols, week_progress([person.id], today)[person.id], schedule)

@@ -1,12 +1,11 @@
 """考勤 pages: schedule settings, 补卡, 封账."""
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal import clock
-from portal.activity.models import ActivityEvent
 from portal.attendance import corrections, locks, settings, sheet
 from portal.attendance import rules as attendance_rules
 from portal.attendance.models import AttendanceCorrection
@@ -275,17 +274,11 @@ def me():
     require(current_user, Action.REQUEST_CORRECTION)
     person = current_user.person
     today = clock.today()
-    start = datetime.combine(today, time(0), tzinfo=clock.LOCAL_TZ)
-    todays = db.session.scalars(select(ActivityEvent).where(
-        ActivityEvent.person_id == person.id, ActivityEvent.at >= start).order_by(ActivityEvent.at)).all()
-    schedule = attendance_rules.Schedule.from_settings(settings.settings_for(person.street_id))
-    week = sheet.week_progress([person.id], today)[person.id]
-    patrols = attendance_rules.patrol_result(
-        attendance_rules.pair_intervals(todays, "patrol_start", "patrol_end", None), schedule, today)
+    so_far = sheet.today_so_far(person, today)
     month, calendar_missing = sheet.person_span(person, today.replace(day=1), today, today)
     results = [cell for _day, cell in month if cell is not None]
-    return render_template("attendance/me.html", person=person, todays=todays, patrols=patrols, week=week,
-                           calendar_missing=calendar_missing,
-                           schedule=schedule, month=month, summary=attendance_rules.month_summary(results),
+    return render_template("attendance/me.html", person=person, todays=so_far.events, patrols=so_far.patrols,
+                           week=so_far.week, calendar_missing=calendar_missing,
+                           schedule=so_far.schedule, month=month, summary=attendance_rules.month_summary(results),
                            summary_text=sheet.summary_text, cell_text=sheet.cell_text,
                            columns=attendance_rules.SUMMARY_COLUMNS)

@@ -197,7 +197,8 @@ def set_status_POST(community_id: int, person_id: int):
     if person is None or person.community_id != community.id:
         abort(404)
     require(current_user, Action.SET_STATUS, person)
-    source = "me" if request.form.get("from") == "me" else "card"
+    # "me": the worker's panel on the board; "home": the same panel on their home page.
+    source = request.form.get("from") if request.form.get("from") in ("me", "home") else "card"
     try:
         csrf.protect()
         expected = rules.parse_expected_return(request.form.get("back_in"), request.form.get("return_at"),
@@ -216,8 +217,13 @@ def set_status_POST(community_id: int, person_id: int):
     db.session.commit()
     if not is_htmx():
         flash(f"已更新{person.name}的状态。", "success")
+        if source == "home":
+            return redirect(url_for("home.index"), 303)
         return redirect(url_for("board.board", community_id=community.id), 303)
-    return _status_fragment(community, person, source)
+    response = _status_fragment(community, person, source)
+    # What else shows the day (the home page's progress) asks again on this event.
+    response.headers["HX-Trigger"] = "status-changed"
+    return response
 
 
 def _status_fragment(community, person, source, errors=None, status=200):

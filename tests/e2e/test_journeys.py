@@ -30,7 +30,8 @@ def log_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
 
 def logged_in(page: Page, username: str) -> None:
     log_in(page, username)
-    expect(page).to_have_url(re.compile(r"/$"))
+    # Home: "/" (the front desk's home is its board, /board/<id>).
+    expect(page).to_have_url(re.compile(r"/(board/\d+)?$"))
     # The URL changes when the response commits; deferred scripts run later.
     page.wait_for_load_state("load")
 
@@ -104,7 +105,7 @@ DESKS = [
 ]
 
 
-@pytest.mark.parametrize("desk", DESKS, ids=lambda d: d.username)
+@pytest.mark.parametrize("desk", [d for d in DESKS if d.username != "fuyuan_frontdesk"], ids=lambda d: d.username)
 def test_home_page_fits_the_desk(pages, desk, screenshots_dir):
     page = pages.new("desktop", **DESKTOP)
     logged_in(page, desk.username)
@@ -259,3 +260,29 @@ def test_the_first_tab_offers_a_skip_to_the_content(pages):
     expect(page.locator("main#main")).to_be_focused()
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def test_the_front_desks_home_is_the_board(pages, screenshots_dir):
+    page = pages.new("desktop", **DESKTOP)
+    logged_in(page, "fuyuan_frontdesk")
+    expect(page).to_have_url(re.compile(r"/board/\d+$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("社工去向指示牌")
+
+
+def test_a_worker_changes_status_from_the_home_page_in_one_tap(pages, screenshots_dir):
+    phone = pages.new("phone", **PHONE)
+    logged_in(phone, "fuyuan_worker03")
+    me = phone.locator("#me-panel")
+    progress = phone.locator("#today-progress")
+    expect(me).to_be_visible()
+    expect(progress).to_contain_text("一日双巡")
+    top = me.get_by_role("button").first.bounding_box()
+    assert top["y"] + top["height"] <= PHONE["viewport"]["height"], top  # on the first screen
+    me.get_by_role("button", name="入户开始").click()
+    expect(me).to_contain_text("入户中")
+    expect(me).not_to_contain_text("今天尚未签到")  # the first work of the day brought 签到
+    me.get_by_role("button", name="入户结束").click()
+    expect(me).to_contain_text("在岗")
+    expect(progress).to_contain_text("本周入户")
+    assert_no_sideways_scroll(phone)
+    screenshot(phone, screenshots_dir, "home-worker-phone-after")
