@@ -135,7 +135,7 @@ def _register_templates(app: Flask) -> None:
     from flask_login import current_user
 
     from portal.auth.policy import Action, can
-    from portal.nav import current_entry, navigation, queue_count
+    from portal.nav import current_entry, navigation, phone_bar, queue_count
 
     app.jinja_env.filters["date_cn"] = clock.format_date
     app.jinja_env.filters["datetime_cn"] = clock.format_datetime
@@ -152,6 +152,7 @@ def _register_templates(app: Flask) -> None:
             "Action": Action,
             "nav_items": lambda: navigation(user),
             "nav_current": current_entry,
+            "nav_phone_bar": phone_bar,
             "queue_count": lambda: queue_count(user),
             "today": clock.today(),
         }

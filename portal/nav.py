@@ -32,6 +32,20 @@ def current_entry(items: list[tuple[str, str]], path: str) -> str | None:
     return best
 
 
+# On a phone the navigation is one row of the four places a role goes to most; the
+# rest fold under 更多 (a <details>: no script).
+PHONE_BAR_ORDER = ("首页", "去向指示牌", "请假审批", "我的考勤", "我的请假", "考勤表", "督查检查", "通报", "人员与账号")
+
+
+def phone_bar(items: list[tuple[str, str]]) -> set[str]:
+    """The hrefs of the (at most four) entries shown on a phone's bar."""
+    if len(items) <= 4:
+        return {href for _label, href in items}
+    present = dict(items)
+    return {present[label] for label in PHONE_BAR_ORDER if label in present}.intersection(
+        [present[label] for label in PHONE_BAR_ORDER if label in present][:4])
+
+
 def _entries(account) -> list[tuple[str, str]]:
     items = [("首页", url_for("home.index")), ("去向指示牌", url_for("board.index"))]
     person = account.person

@@ -286,3 +286,17 @@ def test_a_worker_changes_status_from_the_home_page_in_one_tap(pages, screenshot
     expect(progress).to_contain_text("本周入户")
     assert_no_sideways_scroll(phone)
     screenshot(phone, screenshots_dir, "home-worker-phone-after")
+
+
+def test_a_phone_shows_one_row_of_navigation_and_the_rest_under_更多(pages):
+    phone = pages.new("phone", **PHONE)
+    logged_in(phone, "fuyuan_secretary")
+    nav = phone.locator("nav.mainnav")
+    assert nav.bounding_box()["height"] <= 60, nav.bounding_box()  # was four rows, ~290 px with the top bar
+    expect(nav.get_by_role("link", name="考核")).to_have_count(0)  # folded
+    nav.locator(".nav-more summary").click()
+    expect(nav.get_by_role("link", name="考核")).to_have_count(1)  # once, not also the hidden wide copy
+    nav.get_by_role("link", name="考核").click()
+    expect(phone).to_have_url(re.compile(r"/assessment/"))
+    expect(phone.locator(".nav-more summary")).to_have_class(re.compile("current"))
+    assert_no_sideways_scroll(phone)
