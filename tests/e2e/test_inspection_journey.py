@@ -81,8 +81,9 @@ def test_inspector_samples_inspects_fuyuan_and_the_bulletin_ranks_it(pages, live
         # The 书记 sees two 整改 actions and closes one with a photo of the fix.
         secretary = pages.new("secretary", **PHONE)
         logged_in(secretary, "fuyuan_secretary")
-        secretary.get_by_role("navigation", name="主导航").get_by_role("link", name="督查整改").click(
-            force=True)
+        nav = secretary.get_by_role("navigation", name="主导航")
+        nav.locator(".nav-more summary").click()  # on a phone, under 更多
+        nav.get_by_role("link", name="督查整改").click()
         for text in failed_items:
             expect(secretary.locator("main a", has_text=text)).to_have_count(1)
         screenshot(secretary, screenshots_dir, "inspection-community-phone")

@@ -14,7 +14,7 @@ from portal.extensions import db
 from tests.conftest import SUITE_NOW
 
 from .conftest import PHONE
-from .test_journeys import logged_in, screenshot
+from .test_journeys import assert_no_sideways_scroll, logged_in, screenshot
 
 # A week after the suite's "now" (SUITE_NOW), so the other journeys' board events are old news.
 WED_MORNING = datetime(2026, 12, 2, 0, 30, tzinfo=UTC)   # Wednesday 08:30 in Baotou
@@ -62,6 +62,23 @@ def test_leave_from_request_to_return(pages, live_app, frozen, screenshots_dir):
     response = other.goto(leave_url)
     assert response.status == 403
     expect(other.get_by_text("无权访问")).to_be_visible()
+
+    # On the 书记's phone the queue is a list of cards, each with its 审批 on the screen.
+    phone = pages.new("phone", **PHONE)
+    logged_in(phone, "fuyuan_secretary")
+    phone.goto("/leave/queue")
+    approve = phone.get_by_role("link", name="审批", exact=True).first
+    expect(approve).to_be_visible()
+    box = approve.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["viewport"]["width"], box
+    assert_no_sideways_scroll(phone)
+    screenshot(phone, screenshots_dir, "leave-queue-phone")
+    # A worker sees their request's status and opens it from their list.
+    worker.set_viewport_size(PHONE["viewport"])
+    worker.goto("/leave/")
+    expect(worker.locator("main")).to_contain_text("待审批")
+    expect(worker.get_by_role("link", name="查看").first).to_be_visible()
+    worker.set_viewport_size({"width": 1366, "height": 900})
 
     secretary = pages.new("desk")
     logged_in(secretary, "fuyuan_secretary")
