@@ -163,3 +163,16 @@ def test_a_worker_is_offered_no_签到_once_clocked_in_and_no_返回_in_the_offi
     panel = auth.client.get(f"/board/{community}").get_data(as_text=True)
     me = panel[panel.index('id="me-panel"'):panel.index("</section>", panel.index('id="me-panel"'))]
     assert set(re.findall(r'name="kind" value="(\w+)"', me)) == offered
+
+
+def test_the_return_time_comes_before_the_buttons_in_the_panel(app):
+    """Tab order follows the taps: 预计返回 first, then the status (it used to come after)."""
+    app.config["CLOCK_NOW"] = at(TODAY, "08:20")
+    press(app, "fuyuan_worker04", "clock_in")
+    auth = Auth(app.test_client())
+    auth.login("fuyuan_worker04")
+    with app.app_context():
+        community = db.session.scalar(select(Community.id).where(Community.slug == "fuyuan"))
+    html = auth.client.get(f"/board/{community}").get_data(as_text=True)
+    me = html[html.index('id="me-panel"'):html.index("</section>", html.index('id="me-panel"'))]
+    assert me.index('name="back_in"') < me.index('class="primary"') < me.index('name="destination"')

@@ -40,7 +40,7 @@ def test_a_late_day_with_a_short_patrol_reaches_the_month_sheet(pages, live_app,
         press("巡查结束", 450)   # 60 minutes: too short
         press("签退", 605)
         at(660)
-        me.locator("summary", has_text="其他状态").click()
+        me.locator("summary", has_text="填写去向、入户门牌").click()
         me.get_by_label("入户门牌（入户时填写，如 3-2-301）").fill("3-2-301")
         me.get_by_role("button", name="入户开始", exact=True).click()
         expect(me).to_contain_text("入户中")
