@@ -10,6 +10,7 @@ app starts with its clock frozen there (config CLOCK_NOW), so the suite gives th
 same result on any day. A test about another moment says so (`travel`, or
 CLOCK_NOW set explicitly); only tests of the clock itself unfreeze it.
 """
+import json
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ import sqlite3
 import uuid
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import flask_migrate
 import pytest
@@ -210,3 +212,26 @@ def forget_calendar_year(year: int) -> None:
         CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))))
     db.session.execute(CalendarYear.__table__.delete().where(CalendarYear.year == year))
     db.session.commit()
+
+
+# -- axe-core's count of pages checked (tests/e2e/a11y.py), printed once by the controller ---
+
+AXE_REPORTS = Path(__file__).resolve().parents[1] / "artifacts" / "axe"
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):  # the controller (or a run without xdist)
+        shutil.rmtree(AXE_REPORTS, ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if hasattr(config, "workerinput") or not AXE_REPORTS.exists():
+        return
+    checks = [json.loads(line) for report in AXE_REPORTS.glob("*.jsonl")
+              for line in report.read_text(encoding="utf-8").splitlines() if line]
+    if checks:
+        pages = {(c["path"], c["size"]) for c in checks}
+        serious = sum(c["serious"] for c in checks)
+        terminalreporter.write_line(
+            f"axe-core: {len(checks)} page checks ({len({p for p, _ in pages})} distinct paths, phone and desk), "
+            f"{serious} serious or critical violations")

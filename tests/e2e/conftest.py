@@ -9,7 +9,6 @@ Each page a test opens records its console messages, page errors and CSP
 violations; when the test ends, any page error, CSP violation or CSP console error
 ("Refused to …" / "… violates the following Content Security Policy directive") fails it. Screenshots go to artifacts/screenshots/ at the repo root.
 """
-import json
 import os
 import re
 import shutil
@@ -215,24 +214,6 @@ def pages(browser, live_server, request):
             assert not problems, "axe-core found:\n" + "\n".join(problems)
     finally:
         pages.close()
-
-
-def pytest_sessionstart(session):
-    if not hasattr(session.config, "workerinput"):  # the controller (or a run without xdist)
-        shutil.rmtree(AXE_REPORTS, ignore_errors=True)
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if hasattr(config, "workerinput") or not AXE_REPORTS.exists():
-        return
-    checks = [json.loads(line) for report in AXE_REPORTS.glob("*.jsonl")
-              for line in report.read_text(encoding="utf-8").splitlines() if line]
-    if checks:
-        pages = {(c["path"], c["size"]) for c in checks}
-        serious = sum(c["serious"] for c in checks)
-        terminalreporter.write_line(
-            f"axe-core: {len(checks)} page checks ({len({p for p, _ in pages})} distinct paths, phone and desk), "
-            f"{serious} serious or critical violations")
 
 
 @pytest.fixture
