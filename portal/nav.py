@@ -42,8 +42,7 @@ def phone_bar(items: list[tuple[str, str]]) -> set[str]:
     if len(items) <= 4:
         return {href for _label, href in items}
     present = dict(items)
-    return {present[label] for label in PHONE_BAR_ORDER if label in present}.intersection(
-        [present[label] for label in PHONE_BAR_ORDER if label in present][:4])
+    return set([present[label] for label in PHONE_BAR_ORDER if label in present][:4])
 
 
 def _entries(account) -> list[tuple[str, str]]:
