@@ -68,8 +68,9 @@ def _memo(name: str, size: int) -> _Memo:
 
 @dataclass
 class Kept:
-    """Plain data (no ORM instances: they expire with their request) and the HTML
-    fragments rendered from it, once per key."""
+    """Plain data (no ORM instances of a request: they expire with it; a detached copy
+    that requests only merge without a load is fine) and the HTML fragments rendered
+    from it, once per key."""
 
     data: object
     html: dict = field(default_factory=dict)

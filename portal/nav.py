@@ -1,7 +1,8 @@
 """Navigation by role: each entry shows only where the policy allows it."""
-from flask import url_for
+from flask import request, url_for
 
-from portal.auth.policy import Action, can
+from portal import memo
+from portal.auth.policy import Action, actor_state, can
 
 
 def queue_count(account) -> int | None:
@@ -18,7 +19,9 @@ def navigation(account) -> list[tuple[str, str]]:
     and unit alone (not from any data)."""
     if not getattr(account, "is_authenticated", False):
         return []
-    return _entries(account)
+    # Every page draws it: one list per account state (all that `can` reads) and mount point.
+    key = (*actor_state(account), request.script_root)
+    return memo.kept("nav.entries", key, lambda: _entries(account), dirty=False, size=512).data
 
 
 def current_entry(items: list[tuple[str, str]], path: str) -> str | None:

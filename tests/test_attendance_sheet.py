@@ -80,6 +80,7 @@ def test_the_street_sheet_costs_a_fixed_number_of_statements(app, auth):
         days.fill(db.session.scalars(select(Community.id)).all(), date(2026, 11, 1), date(2026, 11, 30))
         db.session.commit()
     auth.login("inspector")
+    auth.client.get("/")  # the login session, read once after the login
     small = count_statements(app, auth.client, f"/attendance/sheet?street={wusutu}&month=2026-11")
     large = count_statements(app, auth.client, f"/attendance/sheet?street={kexue}&month=2026-11")
     with app.app_context():

@@ -31,7 +31,7 @@ from tests.conftest import recorded_statements
 # Read by kept pages, yet no write to them can change what the page shows.
 NEVER_CHANGE_A_PAGE = {
     "accounts": "read only to reach a person (who set a status, who approves); an account's person never changes"
-                " (the login facts, which follow deactivation, watch it)",
+                " (the login facts and account, which follow its edits, watch it)",
     "board_versions": "the board's version itself",
     "data_versions": "the versions themselves (the login facts read theirs inside)",
     "month_locks": "read by the day-close to leave locked days alone; a lock changes no figure",
@@ -91,6 +91,13 @@ def _login_facts(compute: bool):
     return versions.read(db.session, [auth_watch.LOGINS])
 
 
+def _login_account(compute: bool):
+    login = _a_login()
+    if compute:
+        return auth_rules.load_session(login.id, str(login.account_id))
+    return versions.read(db.session, [auth_watch.LOGINS])
+
+
 KEPT = {
     "board cards": (_board, board_watch.FEEDS),
     "board summary": (_board_counts, board_watch.FEEDS),
@@ -99,6 +106,7 @@ KEPT = {
     # Kept under the street's scope, not its days': it reads no event.
     "approval queue": (_approval_queue, freshness.feeds() - {"activity_events"}),
     "login session facts": (_login_facts, auth_watch.FEEDS),
+    "login account and page frame": (_login_account, auth_watch.FEEDS),
 }
 
 

@@ -119,18 +119,37 @@ _LOGIN_LOAD = [joinedload(LoginSession.account).joinedload(Account.person)
                .options(joinedload(Person.community), joinedload(Person.street))]
 
 
-def load_session(session_id: str | None, account_id: str | None) -> Account | None:
+def load_session(session_id: str | None, account_id: str | None, max_age: float = 0.0) -> Account | None:
     """The account behind a live login session, or None (expired, revoked, deactivated).
-    Read on every request, so that a logout, revocation or deactivation made through
-    any worker is honoured by the next request (one statement with the page frame's
-    person, community and street)."""
+    Asked on every request, so that a logout, revocation or deactivation made through
+    any worker is honoured by the next request (within `max_age`): the account with
+    the page frame's person, community and street is read in one statement and kept by
+    this worker under the LOGINS version, which every such write and every edit of
+    those rows changes; each request gets its own copy (merged without a load)."""
     if not _plausible(session_id, account_id):
         return None
-    login = db.session.get(LoginSession, session_id, options=_LOGIN_LOAD)
-    if login is None or login.account_id != int(account_id) or login.revoked_at is not None \
-            or login.expires_at <= clock.now():
+    (version,) = versions.read(db.session, [LOGINS], max_age)
+    found = memo.kept("auth.accounts", (session_id, version), lambda: _detached_account(session_id),
+                      dirty=versions.uncommitted(db.session), size=4096).data
+    if found is None:
         return None
-    return login.account if login.account.is_active else None
+    account, expires_at = found
+    if account.id != int(account_id) or expires_at <= clock.now():
+        return None
+    return db.session.merge(account, load=False)
+
+
+def _detached_account(session_id: str) -> tuple[Account, object] | None:
+    """(the account graph, detached from this session, and the session's expiry)
+    for a standing session, else None."""
+    login = db.session.get(LoginSession, session_id, options=_LOGIN_LOAD)
+    if login is None or login.revoked_at is not None or not login.account.is_active:
+        return None
+    account, person = login.account, login.account.person
+    for obj in (login, account, person, person.community if person else None, person.street if person else None):
+        if obj is not None:
+            db.session.expunge(obj)
+    return account, login.expires_at
 
 
 _SESSION_FACTS = (

@@ -13,7 +13,7 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def load_user(account_id):
-    return rules.load_session(session.get("sid"), account_id)
+    return rules.load_session(session.get("sid"), account_id, current_app.config["VERSIONS_MAX_AGE"])
 
 
 def safe_next(target: str | None) -> str | None:
