@@ -294,7 +294,9 @@ def test_the_page_opens_with_the_bar_counting_answers_and_naming_the_first_unans
             InspectionAnswer.inspection_id == inspection_id, InspectionAnswer.item_id.in_([items[4], items[9]])))
         db.session.commit()
     auth.login("inspector")
-    bar = bar_of(page_of(auth, f"/inspections/{inspection_id}"))
+    html = page_of(auth, f"/inspections/{inspection_id}")
+    assert html.index(f'id="item-{items[-1]}"') < html.index('id="answer-bar"') < html.index("</main>")
+    bar = bar_of(html)
     assert f"已答 <strong>{len(items) - 2}</strong>/{len(items)}" in bar
     assert f'data-next="item-{items[4]}"' in bar and f'href="#item-{items[4]}"' in bar
     assert "提交" in bar and "hx-swap-oob" not in bar
