@@ -12,7 +12,7 @@ from portal.audit.models import AuditEntry
 from portal.auth.models import Account
 from portal.errors import FieldErrors
 from portal.extensions import db
-from portal.inspections import bulletins, checklist, conduct, sampling
+from portal.inspections import bulletins, checklist, conduct, rules, sampling
 from portal.inspections.models import (
     Bulletin,
     ChecklistItem,
@@ -254,6 +254,146 @@ def test_the_inspection_page_costs_a_fixed_number_of_statements(app, auth):
         count_statements(app, auth.client, f"/inspections/{crowded}")
 
 
+# -- the inspection on a phone: the bar, the next item -----------------------------------------
+
+def test_the_next_answer_is_the_first_unanswered_one_after_the_one_just_given_else_above():
+    items = [rules.Item(1, 1, 2), rules.Item(2, 1, 2, per_person=True), rules.Item(3, 2, 2)]
+    given = [rules.Answer(1, None, "pass")]
+    assert rules.next_missing(items, [7, 8], given, after=(1, None)) == (2, 7)
+    assert rules.next_missing(items, [7, 8], given + [rules.Answer(2, 7, "pass")], after=(2, 7)) == (2, 8)
+    later = [rules.Answer(3, None, "na")]
+    assert rules.next_missing(items, [], later, after=(3, None)) == (1, None)  # back up to what was skipped
+    everything = [rules.Answer(1, None, "pass"), rules.Answer(2, None, "fail"), rules.Answer(3, None, "na")]
+    assert rules.next_missing(items, [], everything, after=(2, None)) is None
+
+
+def test_progress_counts_an_answer_per_person_present_and_ignores_stale_ones():
+    items = [rules.Item(1, 1, 2), rules.Item(2, 1, 2, per_person=True)]
+    answers = [rules.Answer(2, 7, "pass"), rules.Answer(2, None, "pass")]  # the office answer no longer counts
+    assert rules.progress(items, [7, 8], answers) == (1, 3)
+    assert rules.progress(items, [], answers) == (1, 2)
+
+
+def answer_htmx(auth, inspection_id, item_id, form):
+    path = f"/inspections/{inspection_id}"
+    return auth.post(f"{path}/items/{item_id}/answer", form, token_from=path, headers={"HX-Request": "true"})
+
+
+def bar_of(html: str) -> str:
+    found = re.search(r'<div id="answer-bar".*?</div>', html, re.S)
+    assert found, "no answer bar"
+    return found.group(0)
+
+
+def test_the_page_opens_with_the_bar_counting_answers_and_naming_the_first_unanswered(app, auth):
+    with app.app_context():
+        inspection_id = inspect(submit=False, fail=())
+        inspection = db.session.get(Inspection, inspection_id)
+        items = [i.id for i in conduct.sheet(inspection).items]
+        db.session.execute(InspectionAnswer.__table__.delete().where(
+            InspectionAnswer.inspection_id == inspection_id, InspectionAnswer.item_id.in_([items[4], items[9]])))
+        db.session.commit()
+    auth.login("inspector")
+    html = page_of(auth, f"/inspections/{inspection_id}")
+    assert html.index(f'id="item-{items[-1]}"') < html.index('id="answer-bar"') < html.index("</main>")
+    bar = bar_of(html)
+    assert f"已答 <strong>{len(items) - 2}</strong>/{len(items)}" in bar
+    assert f'data-next="item-{items[4]}"' in bar and f'href="#item-{items[4]}"' in bar
+    assert "提交" in bar and "hx-swap-oob" not in bar
+
+
+def test_an_answer_brings_the_bar_with_the_new_count_out_of_band(app, auth):
+    with app.app_context():
+        inspection_id = conduct.start(account("inspector"), community("fuyuan")).id
+        db.session.commit()
+        items = [i.id for i in conduct.sheet(db.session.get(Inspection, inspection_id)).items]
+    auth.login("inspector")
+    first = answer_htmx(auth, inspection_id, items[0], {"verdict": "pass"})
+    body = first.get_data(as_text=True)
+    assert first.status_code == 200 and body.startswith("<article")
+    bar = bar_of(body)
+    assert 'hx-swap-oob="outerHTML:#answer-bar"' in bar
+    assert f"已答 <strong>1</strong>/{len(items)}" in bar
+    assert 'hx-swap-oob="innerHTML:#announce">已保存：符合。已答 1/31' in body
+    second = answer_htmx(auth, inspection_id, items[1], {"verdict": "na"})
+    assert f"已答 <strong>2</strong>/{len(items)}" in bar_of(second.get_data(as_text=True))
+    again = answer_htmx(auth, inspection_id, items[1], {"verdict": "pass"})  # changing one: still 2
+    assert f"已答 <strong>2</strong>/{len(items)}" in bar_of(again.get_data(as_text=True))
+
+
+def test_a_refused_answer_changes_no_count_and_brings_no_bar(app, auth):
+    with app.app_context():
+        inspection_id = conduct.start(account("inspector"), community("fuyuan")).id
+        db.session.commit()
+        item = conduct.sheet(db.session.get(Inspection, inspection_id)).items[0].id
+    auth.login("inspector")
+    refused = answer_htmx(auth, inspection_id, item, {"verdict": "fail", "note": ""})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "请写明发现的问题" in body and 'aria-invalid="true"' in body
+    assert 'id="answer-bar"' not in body
+
+
+def test_after_an_answer_the_bar_names_the_next_unanswered_item_skipping_answered_ones(app, auth):
+    with app.app_context():
+        inspection_id = conduct.start(account("inspector"), community("fuyuan")).id
+        items = [i.id for i in conduct.sheet(db.session.get(Inspection, inspection_id)).items]
+        conduct.answer(account("inspector"), inspection_id, str(items[3]), None, "pass", "")
+        db.session.commit()
+    auth.login("inspector")
+    bar = bar_of(answer_htmx(auth, inspection_id, items[2], {"verdict": "pass"}).get_data(as_text=True))
+    assert f'data-next="item-{items[4]}"' in bar  # items[3] was answered already
+
+
+def test_on_a_per_person_item_the_next_answer_is_the_next_persons_row(app, auth):
+    people = ("fuyuan_frontdesk", "fuyuan_worker01")
+    with app.app_context():
+        inspection_id = conduct.start(account("inspector"), community("fuyuan")).id
+        conduct.set_present(account("inspector"), inspection_id, [str(account(u).person_id) for u in people])
+        db.session.commit()
+        badge = conduct.sheet(db.session.get(Inspection, inspection_id)).items[0].id
+        first, second = (account(u).person_id for u in people)
+    auth.login("inspector")
+    html = page_of(auth, f"/inspections/{inspection_id}")
+    assert f'id="item-{badge}-{second}"' in html
+    bar = bar_of(answer_htmx(auth, inspection_id, badge, {"verdict": "pass", "person": first})
+                 .get_data(as_text=True))
+    assert f'data-next="item-{badge}-{second}"' in bar and "已答 <strong>1</strong>/" in bar
+
+
+def test_the_last_answer_leaves_the_bar_pointing_at_submit(app, auth):
+    with app.app_context():
+        inspection_id = inspect(submit=False, fail=())
+        last = conduct.sheet(db.session.get(Inspection, inspection_id)).items[-1].id
+    auth.login("inspector")
+    bar = bar_of(answer_htmx(auth, inspection_id, last, {"verdict": "pass"}).get_data(as_text=True))
+    assert 'data-next=""' in bar and "已答 <strong>31</strong>/31" in bar and "answer-count done" in bar
+
+
+def test_without_script_an_answer_redirects_to_the_next_unanswered_item(app, auth):
+    with app.app_context():
+        inspection_id = conduct.start(account("inspector"), community("fuyuan")).id
+        db.session.commit()
+        items = [i.id for i in conduct.sheet(db.session.get(Inspection, inspection_id)).items]
+    auth.login("inspector")
+    path = f"/inspections/{inspection_id}"
+    response = auth.post(f"{path}/items/{items[0]}/answer", {"verdict": "pass"}, token_from=path)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"{path}#item-{items[1]}")
+    assert "已答 <strong>1</strong>/31" in bar_of(page_of(auth, path))
+
+
+def test_the_bars_submit_still_refuses_while_items_are_unanswered(app, auth):
+    with app.app_context():
+        inspection_id = conduct.start(account("inspector"), community("fuyuan")).id
+        db.session.commit()
+        first = conduct.sheet(db.session.get(Inspection, inspection_id)).items[0].id
+    auth.login("inspector")
+    path = f"/inspections/{inspection_id}"
+    response = auth.post(path + "/submit", token_from=path)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and "还有 31 项未检查，全部作答后才能提交。" in body
+    assert f'<a href="#item-{first}">去作答</a>' in body
+
+
 # -- photos ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("filename, content, message", [
@@ -391,6 +531,38 @@ def test_a_draw_shows_its_seed_and_can_be_replayed_swapped_and_accepted(app, aut
         assert sorted(i.community_id for i in drafts) == sorted(draw.chosen)
     again = auth.post(path + "/swap", {"out": spare, "in": out}, token_from=path)
     assert again.status_code == 400 and "已确认" in again.get_data(as_text=True)
+
+
+def test_confirming_the_draw_leads_to_a_link_starting_each_drawn_check(app, auth):
+    auth.login("fuqiang_leader")
+    path = auth.post("/inspections/sampling", {"size": "3", "seed": "7"},
+                     token_from="/inspections/sampling").headers["Location"]
+    response = auth.post(path + "/accept", token_from=path)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"{path}#start-h")
+    html = page_of(auth, path)
+    assert "已确认抽查名单，生成 3 个待检查记录。" in html
+    with app.app_context():
+        draw = db.session.scalar(select(SamplingDraw))
+        drafts = {i.community_id: i.id for i in db.session.scalars(select(Inspection).where(
+            Inspection.draw_id == draw.id))}
+        names = {c.id: c.name for c in db.session.scalars(select(Community).where(Community.id.in_(draw.chosen)))}
+    assert len(drafts) == 3
+    for cid, inspection_id in drafts.items():
+        assert f'href="/inspections/{inspection_id}">开始检查{names[cid]}</a>' in html
+
+
+def test_a_drawn_community_with_a_check_already_open_links_to_that_check(app, auth):
+    with app.app_context():
+        open_one = inspect(username="fuqiang_leader", slug="fuyuan", submit=False, fail=())
+        fuyuan = community("fuyuan").id
+    auth.login("fuqiang_leader")
+    path = auth.post("/inspections/sampling", {"size": "6", "seed": "7"},
+                     token_from="/inspections/sampling").headers["Location"]
+    with app.app_context():
+        assert fuyuan in db.session.scalar(select(SamplingDraw)).chosen  # all of the street's communities
+    auth.post(path + "/accept", token_from=path)
+    html = page_of(auth, path)
+    assert f'href="/inspections/{open_one}">开始检查富源社区</a>' in html
 
 
 @pytest.mark.parametrize("size, seed, field_message", [

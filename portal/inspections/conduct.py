@@ -220,6 +220,12 @@ class Sheet:
     def missing(self) -> list[tuple[int, int | None]]:
         return rules.missing(self.rule_items(), self.inspection.present_ids or [], self.rule_answers())
 
+    def progress(self) -> tuple[int, int]:
+        return rules.progress(self.rule_items(), self.inspection.present_ids or [], self.rule_answers())
+
+    def next_missing(self, after: tuple[int, int | None] | None = None) -> tuple[int, int | None] | None:
+        return rules.next_missing(self.rule_items(), self.inspection.present_ids or [], self.rule_answers(), after)
+
     def score(self) -> rules.Score:
         return rules.score(self.rule_items(), self.inspection.present_ids or [], self.rule_answers())
 

@@ -43,6 +43,28 @@ def missing(items: Iterable[Item], present: Sequence[int], answers: Iterable[Ans
     return [(item.id, who) for item in items for who in subjects(item, present) if (item.id, who) not in given]
 
 
+def slots(items: Iterable[Item], present: Sequence[int]) -> list[tuple[int, int | None]]:
+    """Every answer the inspection needs, in the order of the page: (item, person or None)."""
+    return [(item.id, who) for item in items for who in subjects(item, present)]
+
+
+def progress(items: Sequence[Item], present: Sequence[int], answers: Iterable[Answer]) -> tuple[int, int]:
+    """(answers given, answers needed): the "已答 n/31" of the inspection page."""
+    needed = slots(items, present)
+    given = {(a.item_id, a.person_id) for a in answers}
+    return sum(1 for slot in needed if slot in given), len(needed)
+
+
+def next_missing(items: Sequence[Item], present: Sequence[int], answers: Iterable[Answer],
+                 after: tuple[int, int | None] | None = None) -> tuple[int, int | None] | None:
+    """The answer to give next: the first unanswered one after `after` (the one just
+    given) in page order, else the first unanswered one above it; None when all are given."""
+    order = slots(items, present)
+    given = {(a.item_id, a.person_id) for a in answers}
+    start = order.index(after) + 1 if after in order else 0
+    return next((slot for slot in order[start:] + order[:start] if slot not in given), None)
+
+
 def _percent(earned: Decimal, applicable: int) -> Decimal | None:
     if applicable == 0:
         return None

@@ -95,3 +95,15 @@ def accept(actor, draw: SamplingDraw, now: datetime | None = None) -> list[Inspe
     draw.accepted_at = now or clock.now()
     audit.record(actor, "inspection.sample_accepted", draw, after={"chosen": list(draw.chosen)})
     return inspections
+
+
+def inspections_of(draw: SamplingDraw) -> dict[int, Inspection]:
+    """The check of each drawn community, by community: the one the draw started, or the
+    drawer's unfinished one that accepting it found already open (conduct.start)."""
+    found = {i.community_id: i for i in db.session.scalars(select(Inspection).where(Inspection.draw_id == draw.id))}
+    waiting = [cid for cid in draw.chosen if cid not in found]
+    if draw.accepted_at is not None and waiting:
+        found.update((i.community_id, i) for i in db.session.scalars(select(Inspection).where(
+            Inspection.community_id.in_(waiting), Inspection.inspector_id == draw.drawn_by_id,
+            Inspection.status == InspectionStatus.DRAFT)))
+    return found

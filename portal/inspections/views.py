@@ -118,6 +118,16 @@ def _inspection(inspection_id: int) -> Inspection:
     return inspection
 
 
+def _anchor(sheet: conduct.Sheet, slot: tuple[int, int | None] | None) -> str:
+    """The page's id for an answer to give: its item's card, or the person's row below
+    the first one on a per-person item; the sticky bar once everything is answered."""
+    if slot is None:
+        return "answer-bar"
+    item_id, who = slot
+    first = sheet.present[0].id if sheet.present else None
+    return f"item-{item_id}" if who is None or who == first else f"item-{item_id}-{who}"
+
+
 def _detail(inspection: Inspection, errors=None, status=200):
     sheet = conduct.sheet(inspection)
     editable = not inspection.submitted and can(current_user, Action.INSPECT, inspection)
@@ -126,7 +136,8 @@ def _detail(inspection: Inspection, errors=None, status=200):
                                      .order_by(CorrectiveAction.id)).all() if inspection.submitted else []
     return render("inspections/inspection.html", inspection=inspection, sheet=sheet, editable=editable,
                   result=result, sections=SECTIONS, staff=conduct.staff(inspection.community_id) if editable else [],
-                  missing=len(sheet.missing()), actions=action_rows, errors=errors or {}, status=status)
+                  progress=sheet.progress(), next_anchor=_anchor(sheet, sheet.next_missing()),
+                  actions=action_rows, errors=errors or {}, status=status)
 
 
 @bp.get("/<int:inspection_id>")
@@ -148,20 +159,25 @@ def present_POST(inspection_id: int):
     return redirect(url_for("inspections.detail", inspection_id=inspection.id))
 
 
-def _item_card(inspection: Inspection, item_id: int, errors=None, status=200):
-    """The item's card alone (htmx), or the whole page at the item (no script)."""
-    if not is_htmx():
-        if errors:
-            return _detail(inspection, {f"item-{item_id}": errors}, 400)
-        return redirect(url_for("inspections.detail", inspection_id=inspection.id, _anchor=f"item-{item_id}"))
+def _item_card(inspection: Inspection, item_id: int, errors=None, status=200, answered=None):
+    """The item's card alone (htmx), or the whole page at the item (no script). After an
+    answer (`answered`: the row just saved) the way on is the next unanswered one: the
+    plain redirect goes there, and with htmx the sticky bar comes along out of band
+    with the new count, naming it for portal.js to move the focus to."""
+    if not is_htmx() and errors:
+        return _detail(inspection, {f"item-{item_id}": errors}, 400)
     sheet = conduct.sheet(inspection)
+    after = (answered.item_id, answered.person_id) if answered else None
+    next_anchor = _anchor(sheet, sheet.next_missing(after)) if answered else f"item-{item_id}"
+    if not is_htmx():
+        return redirect(url_for("inspections.detail", inspection_id=inspection.id, _anchor=next_anchor))
     item = next((i for i in sheet.items if i.id == item_id), None)
     if item is None:
         return render("inspections/_error.html", message=(errors or {}).get("item", "检查项不存在。"), status=status)
     editable = not inspection.submitted and can(current_user, Action.INSPECT, inspection)
-    response = render("inspections/_item.html", inspection=inspection, sheet=sheet, item=item, editable=editable,
-                      item_errors=errors or {}, status=status)
-    return response
+    return render("inspections/_item.html", inspection=inspection, sheet=sheet, item=item, editable=editable,
+                  item_errors=errors or {}, answered=answered, progress=sheet.progress(), next_anchor=next_anchor,
+                  status=status)
 
 
 @bp.post("/<int:inspection_id>/items/<int:item_id>/answer")
@@ -170,12 +186,12 @@ def answer_POST(inspection_id: int, item_id: int):
     inspection = _inspection(inspection_id)
     require(current_user, Action.INSPECT, inspection)
     form = request.form
-    _, errors = _transact(lambda: conduct.answer(current_user, inspection.id, str(item_id), form.get("person"),
-                                                 form.get("verdict", ""), form.get("note", "")))
+    row, errors = _transact(lambda: conduct.answer(current_user, inspection.id, str(item_id), form.get("person"),
+                                                   form.get("verdict", ""), form.get("note", "")))
     if errors is not None:
         return _item_card(_inspection(inspection_id), item_id,
                           {**errors, "person": request.form.get("person")}, 422)
-    return _item_card(inspection, item_id)
+    return _item_card(inspection, item_id, answered=row)
 
 
 @bp.post("/<int:inspection_id>/items/<int:item_id>/photos")
@@ -350,9 +366,10 @@ def _draw(draw_id: int) -> SamplingDraw:
 def _draw_page(draw: SamplingDraw, errors=None, status=200):
     names = _community_names()
     days = {c[0]: c[1] for c in draw.candidates}
-    inspections = db.session.scalars(select(Inspection).where(Inspection.draw_id == draw.id)).all()
+    inspections = sampling.inspections_of(draw)
     return render_template("inspections/draw.html", draw=draw, names=names, days=days, errors=errors or {},
-                           replay=sampling.replay(draw), inspections={i.community_id: i for i in inspections}), status
+                           replay=sampling.replay(draw), inspections=inspections,
+                           inspects={cid: can(current_user, Action.INSPECT, i) for cid, i in inspections.items()}), status
 
 
 @bp.get("/sampling/<int:draw_id>")
@@ -380,7 +397,7 @@ def draw_accept_POST(draw_id: int):
     if errors is not None:
         return _draw_page(_draw(draw_id), errors, 400)
     flash(f"已确认抽查名单，生成 {len(draw.chosen)} 个待检查记录。", "success")
-    return redirect(url_for("inspections.index"))
+    return redirect(url_for("inspections.draw_detail", draw_id=draw.id, _anchor="start-h"))
 
 
 # -- 通报 --------------------------------------------------------------------------------

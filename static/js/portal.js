@@ -39,6 +39,30 @@
       fresh.focus({preventScroll: true});
     }
   });
+  // The inspection: once an answer is saved the focus moves on to the next unanswered
+  // one, which the sticky bar that came back with it names (data-next; empty once all
+  // are given, then to 提交); after a refusal, to the field to put right.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var config = event.detail.requestConfig;
+    var id = event.detail.target && event.detail.target.id;
+    var card = id && document.getElementById(id);
+    if (!config || !card || !card.classList.contains("check-item") || !/\/answer$/.test(config.path)) return;
+    if (event.detail.xhr.status !== 200) {
+      var wrong = card.querySelector("[aria-invalid=true]");
+      if (wrong) wrong.focus();
+      return;
+    }
+    var bar = document.getElementById("answer-bar");
+    if (!bar) return;
+    var next = bar.dataset.next && document.getElementById(bar.dataset.next);
+    var button = next ? next.querySelector("button.verdict") : bar.querySelector("button[type=submit]");
+    if (!button) return;
+    if (next) {
+      var calm = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+      next.scrollIntoView({block: "center", behavior: calm ? "auto" : "smooth"});
+    }
+    button.focus({preventScroll: true});
+  });
   // "复制链接": copies the text of the element named by data-copy.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button[data-copy]");
