@@ -161,5 +161,5 @@ def test_the_street_leader_reads_the_trends_and_narrows_the_audit_log(dash_pages
     desk.goto(desk.url.replace("/dashboards/communities/", "/inspections/communities/"))
     trend = desk.locator("#score-trend svg.trend")
     expect(trend).to_be_visible()
-    assert trend.locator("circle").count() >= 2
+    assert trend.locator(".point").count() >= 2
     screenshot(desk, screenshots_dir, "inspections-score-trend-desktop")
