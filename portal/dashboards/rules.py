@@ -173,12 +173,8 @@ def inspection_scores(community_ids: list[int], months: list[date], group_of=Non
 
 # -- today's board, for leaders -------------------------------------------------
 
-# In the order a leader reads them: who is at work and where, then who is not.
-BOARD_COLUMNS = [
-    ("in_office", "在岗"), ("patrol", "巡查中"), ("visit", "入户中"), ("errand", "外出办事"),
-    ("meeting", "开会"), ("leave", "请假"), ("overdue", board.OVERDUE_LABEL), ("not_in", "未签到"),
-    ("off", "已签退"),
-]
+# The board's own columns, in the one order every page lists statuses in.
+BOARD_COLUMNS = board.STATUS_COLUMNS
 
 
 def board_today(community_ids: list[int]) -> tuple[dict[int, dict[str, int]], dict[str, int]]:

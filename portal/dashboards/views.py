@@ -42,7 +42,7 @@ def trend_charts(trends: rules.Trends, named: list[tuple[object, str]], emphasis
         ("出勤率", "出勤天数 ÷（出勤天数 + 缺勤天数），请假不计为缺勤。",
          charts.line_chart("chart-attendance", "出勤率（按月）", labels, lines("attendance"), y_max=1.0,
                            fmt=percent, emphasis=emphasis, ticks=4, partial=judged)),
-        ("巡查达标率（一日双巡）", "网格员在岗日完成的合格巡查 ÷ 应巡查次数（上、下午各一次，每次不少于规定时长）。",
+        ("巡查达标率（一日双巡）", "网格员出勤日完成的合格巡查 ÷ 应巡查次数（上、下午各一次，每次不少于规定时长）。",
          charts.line_chart("chart-patrol", "巡查达标率（按月）", labels, lines("patrol"), y_max=1.0,
                            fmt=percent, emphasis=emphasis, ticks=4, partial=judged)),
         ("网格员周均入户小时", f"每名网格员每周平均入户小时，要求不少于 {target:g} 小时（虚线）。",

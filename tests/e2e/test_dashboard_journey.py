@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 
 from portal.activity.rules import record_event
 from portal.auth.models import Account
+from portal.board.rules import STATUS_COLUMNS
 from portal.demo import seed_demo_history, seed_demo_inspections
 from portal.extensions import db
 from portal.org.models import Street
@@ -85,10 +86,11 @@ def test_the_street_leader_reads_the_trends_and_narrows_the_audit_log(dash_pages
     # Today's board per community, by the board's rules.
     today = page.locator("table.dash-board")
     fuyuan = today.locator("tr", has=page.get_by_role("link", name="富源社区", exact=True))
-    expect(fuyuan.locator("td").nth(2)).to_have_text("2")   # 巡查中: one by phone, one by the front desk
-    expect(fuyuan.locator("td").nth(3)).to_have_text("1")   # 入户中
+    columns = [key for key, _ in STATUS_COLUMNS]  # the one order of statuses (td 0 is the name)
+    expect(fuyuan.locator("td").nth(1 + columns.index("patrol"))).to_have_text("2")  # one by phone, one by the desk
+    expect(fuyuan.locator("td").nth(1 + columns.index("visit"))).to_have_text("1")
     fuda = today.locator("tr", has=page.get_by_role("link", name="富达社区", exact=True))
-    expect(fuda.locator("td").nth(7)).to_have_text("1")     # 超时未归
+    expect(fuda.locator("td").nth(1 + columns.index("overdue"))).to_have_text("1")
 
     # Four plots, each with a line per community and one for the whole street.
     plots = page.locator("figure.plot svg.trend")
