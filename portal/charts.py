@@ -115,7 +115,7 @@ class LineChart:
     labels: list[str]
     lines: list[Line]
     y_ticks: list[tuple[float, str]]
-    x_ticks: list[tuple[float, str, str]]  # (x, label, text-anchor)
+    x_ticks: list[tuple[float, str, str, str]]  # (x, label, text-anchor, second line)
     target: tuple[float, str] | None = None
     rows: list[tuple[str, list[str]]] = field(default_factory=list)  # (series name, value texts)
     partial: tuple[int, str] | None = None  # (index of the month still running, e.g. "截至24日")
@@ -137,11 +137,6 @@ class LineChart:
     @property
     def plot_bottom(self) -> int:
         return self.height - self.bottom
-
-    @property
-    def partial_tick(self) -> tuple[float, str, str] | None:
-        """Where the second line of the running month's label goes."""
-        return self.x_ticks[self.partial[0]] if self.partial else None
 
     @property
     def partial_dash(self) -> str:
@@ -182,6 +177,15 @@ def _anchor(index: int, count: int) -> str:
     return "middle"
 
 
+def _tick_lines(label: str, note: str) -> tuple[str, str]:
+    """The two lines under the axis: "2026年6月" is "6月" over "2026年" (a phone's
+    narrow plot has no room for it on one line), a running month its note below."""
+    year, sep, rest = label.partition("年")
+    if sep and year.isdigit() and rest:
+        return rest, f"{year}年" + (f" {note}" if note else "")
+    return label, note
+
+
 def line_chart(chart_id: str, title: str, labels: list[str], series: list[tuple[str, list]], *,
                y_max: float | None = None, fmt=lambda v: f"{v:g}", target: float | None = None,
                target_label: str = "", emphasis: str | None = None, ticks: int = 2,
@@ -194,7 +198,9 @@ def line_chart(chart_id: str, title: str, labels: list[str], series: list[tuple[
     today falls: (11, "截至24日")."""
     values = [v for _, vs in series for v in vs if v is not None]
     top = y_max if y_max is not None else _nice_max(max([*values, target or 0, 0]))
-    bottom = PARTIAL_BOTTOM if partial else BOTTOM
+    ticks_text = [_tick_lines(label, partial[1] if partial and partial[0] == i else "")
+                  for i, label in enumerate(labels)]
+    bottom = PARTIAL_BOTTOM if any(second for _, second in ticks_text) else BOTTOM
     height = HEIGHT - BOTTOM + bottom
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     partial_index = partial[0] if partial else None
@@ -226,7 +232,7 @@ def line_chart(chart_id: str, title: str, labels: list[str], series: list[tuple[
     y_ticks = [(y_of(top * k / ticks), fmt(top * k / ticks)) for k in range(ticks + 1)]
     return LineChart(
         id=chart_id, title=title, labels=list(labels), lines=lines, y_ticks=y_ticks,
-        x_ticks=[(x_of(i), label, _anchor(i, len(labels))) for i, label in enumerate(labels)],
+        x_ticks=[(x_of(i), text, _anchor(i, len(labels)), second) for i, (text, second) in enumerate(ticks_text)],
         target=(y_of(target), target_label or fmt(target)) if target is not None else None, rows=rows,
         partial=partial, height=height, bottom=bottom,
     )

@@ -75,6 +75,14 @@ def test_a_month_still_running_has_open_markers_and_a_dotted_step_into_it():
     assert not any(p.partial for p in over.lines[0].points) and len(over.lines[0].paths) == 1
 
 
+def test_a_month_with_its_year_puts_the_year_under_it():
+    """"2026年6月" on one line ran into "7月" on a phone: the year goes below."""
+    chart = charts.line_chart("c", "t", ["2026年6月", "7月", "8月"], [("甲", [0.5, 0.6, 0.7])], partial=(2, "截至2日"))
+    assert [(text, second) for _, text, _, second in chart.x_ticks] == [("6月", "2026年"), ("7月", ""),
+                                                                         ("8月", "截至2日")]
+    assert chart.labels[0] == "2026年6月" and chart.column_labels[0] == "2026年6月"  # the table keeps the year
+
+
 def test_the_running_month_says_how_far_its_figures_go():
     months = rules.month_firsts(date(2026, 12, 3), 3)
     assert rules.running_month(months, date(2026, 12, 3), date(2026, 12, 2)) == (2, "截至2日")

@@ -98,7 +98,8 @@ def test_the_street_leader_reads_the_trends_and_narrows_the_audit_log(dash_pages
     for n in range(3):
         lines = plots.nth(n).locator("g.series")
         assert lines.count() >= 3
-        assert plots.nth(n).locator("g.series.emphasis polyline").count() == 1
+        assert plots.nth(n).locator("g.series.emphasis polyline:not(.partial)").count() == 1
+        assert plots.nth(n).locator("g.series.emphasis polyline.partial").count() == 1  # into November
         box = plots.nth(n).bounding_box()
         assert box["width"] > 400 and box["height"] > 100
     expect(page.locator("#chart-visits line.target")).to_have_count(1)
@@ -109,7 +110,33 @@ def test_the_street_leader_reads_the_trends_and_narrows_the_audit_log(dash_pages
     assert len(figures) == 6 and all(re.fullmatch(r"\d+(\.\d)?%|—", f) for f in figures)
     assert all(f != "—" for f in figures[-3:]), figures  # history of the last three months
     assert figures[:2] == ["—", "—"]  # June and July: nothing logged yet, no figure rather than 0%
+    expect(attendance.locator("thead th").last).to_have_text("11月（截至24日）")
+
+    # Told apart without colour: every line its own marker, the legend showing the same;
+    # November (24 days judged) with open markers and its label under the axis.
+    series = attendance.locator("g.series")
+    shapes = [series.nth(n).get_attribute("data-marker") for n in range(series.count())]
+    assert len(set(shapes)) == len(shapes) >= 3, shapes
+    expect(attendance.locator("figcaption .key-sample path")).to_have_count(len(shapes) + 1)  # + the partial key
+    expect(attendance.locator("text.partial-label")).to_have_text("截至24日")
+    expect(attendance.locator("figcaption")).to_contain_text("11月截至24日，尚未结束")
+    assert attendance.locator("path.point.partial").count() == len(shapes)
     screenshot(page, screenshots_dir, "dashboard-street-desktop")
+    attendance.screenshot(path=screenshots_dir / "dashboard-chart-desktop.png")
+
+    # The same street on a phone: markers big enough to tell apart, nothing off the side.
+    leader_phone = dash_pages.new("phone", **PHONE)
+    leader_phone.set_default_timeout(SLOW_MS)
+    leader_phone.set_default_navigation_timeout(SLOW_MS)
+    logged_in(leader_phone, "fuqiang_leader")
+    leader_phone.goto(page.url)
+    phone_chart = leader_phone.locator("#chart-attendance")
+    marker = phone_chart.locator("g.series").first.locator("path.point").first.bounding_box()
+    assert marker["width"] >= 7 and marker["height"] >= 7, marker
+    assert_no_sideways_scroll(leader_phone)
+    phone_chart.scroll_into_view_if_needed()
+    phone_chart.screenshot(path=screenshots_dir / "dashboard-chart-phone.png")
+    screenshot(leader_phone, screenshots_dir, "dashboard-street-phone")
 
     # The audit log of the street: start kind by kind, then one person.
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="操作日志").click()
