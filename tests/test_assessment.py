@@ -1,6 +1,7 @@
 """季度/年度考核 on the database and through the pages (工作规范 三(一)(二)): results
 computed from the records, a 书记's adjustment with its reason, the 街镇's lock that
 freezes a period, each 街镇's own rules, and the export."""
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from io import BytesIO
@@ -94,6 +95,48 @@ def test_a_failed_inspection_item_is_on_the_breakdown_with_a_link_to_the_item(ap
     auth.login("fuqiang_leader")
     page = auth.client.get(f"/assessment/people/{worker.id}?period=2026-Q4").get_data(as_text=True)
     assert f'href="/inspections/{inspection_id}#item-{failed.id}"' in page
+
+
+def _sections(page):
+    """{section title: (stated first day, stated last day) or None, [days of its lines]}
+    from the person page's breakdown."""
+    found = {}
+    for block in page.split("<h3>")[1:]:
+        title = block[:block.index(" <span")]
+        ranges = re.findall(r"(\d{4})年(\d+)月(\d+)日 至 (\d{4})年(\d+)月(\d+)日", block.split("</p>")[0])
+        spans = [(date(int(y1), int(m1), int(d1)), date(int(y2), int(m2), int(d2)))
+                 for y1, m1, d1, y2, m2, d2 in ranges]
+        days = [date(2026, int(m), int(d)) for m, d in re.findall(r'<td class="nowrap">(?:<a [^>]*>)?(\d+)月(\d+)日',
+                                                                    block)]
+        found[title] = (spans, days)
+    return found
+
+
+def test_the_person_page_lists_no_date_outside_the_span_it_states(app, auth):
+    """The street's 签到 start on 11月4日, the community was inspected on 11月2日: the
+    inspection counts (督查 of the 考核期间), and the page says so rather than
+    claiming one 计分日期 from 11月4日 for everything."""
+    with app.app_context():
+        worker = worker_with_a_late_day(days=(date(2026, 11, 4), date(2026, 11, 5)), late_on=date(2026, 11, 5))
+        inspector = account("inspector")
+        at = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # Monday 10:00
+        inspection = conduct.start(inspector, worker.community, now=at)
+        for index, item in enumerate(conduct.sheet(inspection).items):
+            conduct.answer(inspector, inspection.id, str(item.id), None, "fail" if index == 0 else "pass",
+                           "未公示" if index == 0 else "", now=at)
+        conduct.submit(inspector, inspection.id, now=at)
+        db.session.commit()
+        person_id = worker.id
+    auth.login("fuqiang_leader")
+    page = auth.client.get(f"/assessment/people/{person_id}?period=2026-Q4").get_data(as_text=True)
+    assert "按已判定的日子计：<span class=\"span-days\">2026年11月4日 至 2026年11月24日</span>" in page
+    assert "督查、逾期未销假和逾期未整改按整个考核期间计：<span class=\"span-period\">2026年10月1日 至 2026年12月31日" in page
+    sections = _sections(page)
+    assert sections["“八个统一”督查不符合项"][1] == [date(2026, 11, 2)]
+    assert date(2026, 11, 5) in sections["扣分"][1]  # 迟到, then the days 缺勤
+    for title, (spans, days) in sections.items():
+        for day in days:
+            assert any(first <= day <= last for first, last in spans), (title, day, spans)
 
 
 def test_a_secretary_cannot_adjust_a_person_in_another_community(app, auth):

@@ -49,6 +49,74 @@ def test_the_axis_reaches_above_the_target_and_the_largest_value():
     assert single.empty
 
 
+def test_no_two_lines_of_a_street_look_alike_without_colour():
+    """Up to eight lines (a 街镇's communities and its total): each has its own marker
+    shape, and neighbours in the legend differ in dash pattern too."""
+    names = [f"社区{n}" for n in range(7)] + ["全街镇"]
+    chart = charts.line_chart("c", "出勤率", ["10月", "11月"], [(name, [0.9, 0.95]) for name in names],
+                              y_max=1.0, emphasis="全街镇")
+    shapes = [line.sample(16, 7) for line in chart.lines]
+    assert len(set(shapes)) == len(names)
+    assert len({line.marker for line in chart.lines}) == len(names)
+    dashes = [line.dash for line in chart.lines[:-1]]
+    assert all(a != b for a, b in zip(dashes, dashes[1:], strict=False))
+
+
+def test_a_month_still_running_has_open_markers_and_a_dotted_step_into_it():
+    chart = charts.line_chart("c", "出勤率", ["9月", "10月", "11月"], [("甲", [0.9, 0.8, 1.0])], y_max=1.0,
+                              partial=(2, "截至25日"))
+    (line,) = chart.lines
+    assert [p.partial for p in line.points] == [False, False, True]
+    (full, full_partial), (step, step_partial) = line.paths
+    assert not full_partial and full.count(",") == 2      # 9月 → 10月, drawn like any line
+    assert step_partial and step.count(",") == 2          # 10月 → 11月, dotted
+    assert chart.column_labels == ["9月", "10月", "11月（截至25日）"]
+    over = charts.line_chart("c", "出勤率", ["9月", "10月"], [("甲", [0.9, 0.8])], y_max=1.0)
+    assert not any(p.partial for p in over.lines[0].points) and len(over.lines[0].paths) == 1
+
+
+def test_a_month_with_its_year_puts_the_year_under_it():
+    """"2026年6月" on one line ran into "7月" on a phone: the year goes below."""
+    chart = charts.line_chart("c", "t", ["2026年6月", "7月", "8月"], [("甲", [0.5, 0.6, 0.7])], partial=(2, "截至2日"))
+    assert [(text, second) for _, text, _, second in chart.x_ticks] == [("6月", "2026年"), ("7月", ""),
+                                                                         ("8月", "截至2日")]
+    assert chart.labels[0] == "2026年6月" and chart.column_labels[0] == "2026年6月"  # the table keeps the year
+
+
+def test_the_running_month_says_how_far_its_figures_go():
+    months = rules.month_firsts(date(2026, 12, 3), 3)
+    assert rules.running_month(months, date(2026, 12, 3), date(2026, 12, 2)) == (2, "截至2日")
+    assert rules.running_month(months, date(2026, 12, 1), date(2026, 11, 30)) == (2, "本月刚开始")
+    assert rules.running_month(months, date(2027, 1, 5), date(2027, 1, 4)) is None  # all three months over
+
+
+def test_a_street_dashboard_tells_its_lines_apart_and_marks_the_running_month(app, auth):
+    with app.app_context():
+        a_day_of("fuyuan_worker01", OCT_WED)
+        a_day_of("fuyuan_worker01", WED)
+        db.session.commit()
+        fuqiang = slug_id(Street, "fuqiang")
+        communities = db.session.scalars(select(Community.name).where(Community.street_id == fuqiang)).all()
+    auth.login("fuqiang_leader")
+    page = auth.client.get(f"/dashboards/streets/{fuqiang}?months=3").get_data(as_text=True)
+    chart = page[page.index('<figure class="plot" id="chart-attendance">'):]
+    chart = chart[:chart.index("</figure>")]
+    markers = re.findall(r'<g class="series (s\d)[^"]*" data-marker="([\w-]+)">', chart)
+    assert len(markers) == len(communities) + 1                      # every community and 全街镇
+    assert len({marker for _, marker in markers}) == len(markers)    # no two alike
+    # The legend shows each line's own marker: the same shape as on the plot.
+    legend = chart[chart.index('<figcaption'):]
+    for name in [*communities, "全街镇"]:
+        assert re.search(rf'<path d="[^"]+"/></svg>{name}</span>', legend), name
+    # November, 25 days judged, is marked as such on the axis, in the legend and the table.
+    assert re.search(r'<text x="[\d.]+" y="234" class="axis partial-label" text-anchor="end">截至25日</text>', chart)
+    assert "11月截至25日，尚未结束（空心标记、点线）" in legend
+    assert '<th class="num">11月（截至25日）</th>' in chart
+    assert 'class="point marker partial"' in chart and 'class="line partial"' in chart
+    assert re.search(r'class="point marker partial"><title>全街镇 11月（截至25日）：', chart)
+    assert not re.search(r'class="point marker partial"><title>[^<]* 10月', chart)
+
+
 # -- months -----------------------------------------------------------------------
 
 def test_months_run_back_across_the_new_year():
@@ -273,10 +341,11 @@ def test_the_plots_are_drawn_as_svg_with_their_figures(app, auth):
         fuyuan = slug_id(Community, "fuyuan")
     auth.login("fuyuan_secretary")
     page = auth.client.get(f"/dashboards/communities/{fuyuan}?months=3").get_data(as_text=True)
-    assert page.count('<svg viewBox="0 0 600 220" role="img"') == 3  # no inspections yet: no score plot
+    # November is still running: the plots are taller by a second line under the axis.
+    assert page.count('<svg viewBox="0 0 600 242" role="img"') == 3  # no inspections yet: no score plot
     assert page.count("暂无数据") == 1
     assert '<line x1="56" x2="584"' in page and 'class="target"' in page
-    assert re.search(r"<title>富源社区 11月：\d+(\.\d)?%</title>", page)
+    assert re.search(r"<title>富源社区 11月（截至25日）：\d+(\.\d)?%</title>", page)
     assert "<th class=\"num\">2026年9月</th>" in page  # three months, oldest labelled with its year
 
 

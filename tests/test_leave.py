@@ -331,7 +331,7 @@ def test_a_worker_files_and_the_secretary_approves_in_the_browserless_flow(app, 
     queue = secretary.client.get("/leave/queue").get_data(as_text=True)
     assert "陪同家人就医" not in queue and leave_path in queue
     detail = secretary.client.get(leave_path).get_data(as_text=True)
-    assert "在岗情况" in detail and "最少" in detail
+    assert "人手情况" in detail and "最少" in detail
     badge = secretary.client.get("/leave/queue/badge?n=1", headers={"HX-Request": "true"})
     assert badge.status_code == 204
     decided = secretary.post(leave_path + "/decide", {"decision": "approve", "comment": "同意"}, token_from=leave_path)

@@ -19,6 +19,11 @@ method; the weights, deductions and grades are its settings):
   the 书记/站长 who own it) and the 书记's adjustments; the total stays within 0–100.
 - Every point lost is one line naming the day, the week, the leave request, the
   inspection item or the 整改 behind it, so the lines and the total always agree.
+- Which dates count: what the 考勤 gives (出勤, 巡查, 入户 and 迟到/早退/缺勤) counts
+  the judged days, from the 街镇's first 签到 on record (days before it were not kept
+  here) to yesterday; the inspections, 逾期未销假 and overdue 整改 count by their own
+  date anywhere in the period, since they were recorded whenever they happened. The
+  person's page states both spans, each section of its breakdown its own.
 """
 import re
 from collections.abc import Iterable, Sequence

@@ -123,8 +123,10 @@ def community_xlsx(community_id: int):
 
 def _xlsx(title, report, people):
     state = "街镇已确认锁定" if report.lock else f"截至{clock.format_date(clock.today())}计算，尚未锁定"
-    span = (f"计分日期 {clock.format_date(report.counted[0])} 至 {clock.format_date(report.counted[1])}"
-            if report.counted else "本期尚无考勤记录")
+    span = (f"出勤、巡查、入户和迟到、早退、缺勤按 {clock.format_date(report.counted[0])} 至 "
+            f"{clock.format_date(report.counted[1])} 计" if report.counted else "本期尚无考勤记录")
+    span += (f"；“八个统一”督查、逾期未销假和逾期未整改按 {clock.format_date(report.start)} 至 "
+             f"{clock.format_date(report.end)} 计")
     return send_file(export.workbook(title, f"{state}；{span}", people), as_attachment=True,
                      download_name=f"{title}.xlsx", mimetype=XLSX)
 

@@ -309,7 +309,7 @@ ACTION_LABELS = {
     "attendance.settings_reset": "恢复区默认考勤规则",
     "calendar.prefilled": "预填工作日历", "calendar.day_set": "设置节假日", "calendar.day_cleared": "清除节假日",
     "calendar.year_confirmed": "确认全年日历", "calendar.notice_imported": "导入放假通知",
-    "inspection.started": "开始督查检查", "inspection.present": "登记在岗人员", "inspection.answer": "填写检查结果",
+    "inspection.started": "开始督查检查", "inspection.present": "登记在场人员", "inspection.answer": "填写检查结果",
     "inspection.photo": "上传检查照片", "inspection.submitted": "提交督查检查",
     "inspection.action_fixed": "登记整改", "inspection.action_verified": "整改复核通过",
     "inspection.action_reopened": "整改退回", "inspection.checklist_version": "发布检查表新版本",

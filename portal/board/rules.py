@@ -285,8 +285,13 @@ def _leave_today(community_ids, today):
     return leave_today(community_ids, today)
 
 
+# The one order of statuses wherever they are listed: the board sorted by status,
+# its counts, the street and district summaries, the dashboards. What needs someone
+# first (超时未归, 未签到), then who is out and where, then who is here, on leave, gone.
 STATUS_ORDER = ["overdue", Status.NOT_IN.value, Status.ERRAND.value, Status.MEETING.value, Status.PATROL.value,
                 Status.VISIT.value, Status.IN_OFFICE.value, Status.LEAVE.value, Status.OFF.value]
+# The heading of each count, in that order: (key, label).
+STATUS_COLUMNS = [(key, OVERDUE_LABEL if key == "overdue" else STATUS_LABELS[Status(key)]) for key in STATUS_ORDER]
 
 
 def sort_cards(cards: list[Card], sort: str) -> list[Card]:

@@ -269,7 +269,7 @@ def _summary_page(streets, title):
     totals = {key: sum(c[key] for c in counts.values()) for key in rules.STATUS_ORDER}
     return render("board/summary.html", block="summary", title=title, streets=streets,
                   counts=counts, totals=totals, version=rules.summary_version(ids),
-                  checked_at=int(clock.now().timestamp()), labels=rules.STATUS_LABELS)
+                  checked_at=int(clock.now().timestamp()), columns=rules.STATUS_COLUMNS)
 
 
 @bp.get("/people/<int:person_id>/history")

@@ -49,6 +49,17 @@ def month_firsts(today: date, count: int) -> list[date]:
     return firsts[::-1]
 
 
+def running_month(months: list[date], today: date, through: date) -> tuple[int, str] | None:
+    """(index, note) of the month still running among `months`, whose figures go up
+    to `through` (yesterday for the judged days, today for inspections): the charts
+    mark it rather than draw it like a full month. None when every month is over."""
+    if not months or months[-1] != today.replace(day=1):
+        return None
+    if through < months[-1]:
+        return len(months) - 1, "本月刚开始"
+    return len(months) - 1, f"截至{through.day}日"
+
+
 def parse_months(raw: str | None) -> tuple[int, str | None]:
     """How many months to show, from the query string; a bad value gives the default
     and a message."""
@@ -162,12 +173,8 @@ def inspection_scores(community_ids: list[int], months: list[date], group_of=Non
 
 # -- today's board, for leaders -------------------------------------------------
 
-# In the order a leader reads them: who is at work and where, then who is not.
-BOARD_COLUMNS = [
-    ("in_office", "在岗"), ("patrol", "巡查中"), ("visit", "入户中"), ("errand", "外出办事"),
-    ("meeting", "开会"), ("leave", "请假"), ("overdue", board.OVERDUE_LABEL), ("not_in", "未签到"),
-    ("off", "已签退"),
-]
+# The board's own columns, in the one order every page lists statuses in.
+BOARD_COLUMNS = board.STATUS_COLUMNS
 
 
 def board_today(community_ids: list[int]) -> tuple[dict[int, dict[str, int]], dict[str, int]]:

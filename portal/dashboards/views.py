@@ -1,5 +1,7 @@
 """Dashboards: trends per 社区 and 街镇, today's board for leaders. Thin views:
 parse the months, ask the policy, compute with dashboards.rules, draw with charts."""
+from datetime import timedelta
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -25,8 +27,12 @@ def percent(value: float) -> str:
 
 
 def trend_charts(trends: rules.Trends, named: list[tuple[object, str]], emphasis: str | None) -> list:
-    """The four charts, each with one line per (key, name)."""
+    """The four charts, each with one line per (key, name); the month still
+    running is marked (days judged up to yesterday, inspections up to today)."""
     labels = month_labels(trends.months)
+    today = clock.today()
+    judged = rules.running_month(trends.months, today, today - timedelta(days=1))
+    inspected = rules.running_month(trends.months, today, today)
 
     def lines(metric):
         return [(name, trends.series(metric, key)) for key, name in named]
@@ -35,17 +41,17 @@ def trend_charts(trends: rules.Trends, named: list[tuple[object, str]], emphasis
     return [
         ("出勤率", "出勤天数 ÷（出勤天数 + 缺勤天数），请假不计为缺勤。",
          charts.line_chart("chart-attendance", "出勤率（按月）", labels, lines("attendance"), y_max=1.0,
-                           fmt=percent, emphasis=emphasis, ticks=4)),
-        ("巡查达标率（一日双巡）", "网格员在岗日完成的合格巡查 ÷ 应巡查次数（上、下午各一次，每次不少于规定时长）。",
+                           fmt=percent, emphasis=emphasis, ticks=4, partial=judged)),
+        ("巡查达标率（一日双巡）", "网格员出勤日完成的合格巡查 ÷ 应巡查次数（上、下午各一次，每次不少于规定时长）。",
          charts.line_chart("chart-patrol", "巡查达标率（按月）", labels, lines("patrol"), y_max=1.0,
-                           fmt=percent, emphasis=emphasis, ticks=4)),
+                           fmt=percent, emphasis=emphasis, ticks=4, partial=judged)),
         ("网格员周均入户小时", f"每名网格员每周平均入户小时，要求不少于 {target:g} 小时（虚线）。",
          charts.line_chart("chart-visits", "网格员周均入户小时（按月）", labels, lines("visits"),
                            fmt=lambda v: f"{v:.1f}", target=target, target_label=f"要求 {target:g} 小时",
-                           emphasis=emphasis)),
+                           emphasis=emphasis, partial=judged)),
         ("“八个统一”检查得分", "当月提交的督查检查平均得分（满分 100，一票否决计 0 分）。",
          charts.line_chart("chart-inspections", "检查平均得分（按月）", labels, lines("inspections"), y_max=100,
-                           fmt=lambda v: f"{v:g}", emphasis=emphasis)),
+                           fmt=lambda v: f"{v:g}", emphasis=emphasis, partial=inspected)),
     ]
 
 
@@ -84,7 +90,8 @@ def district():
     scores = rules.inspection_scores(ids, months, group_of=street_of.get)
     chart = charts.line_chart(
         "chart-inspections", "各街镇检查平均得分（按月）", month_labels(months),
-        [(s.name, scores.get(s.id, [None] * len(months))) for s in streets], y_max=100)
+        [(s.name, scores.get(s.id, [None] * len(months))) for s in streets], y_max=100,
+        partial=rules.running_month(months, clock.today(), clock.today()))
     board_rows = [(s.id, s.name, url_for("dashboards.street", street_id=s.id)) for s in streets]
     return render_template("dashboards/district.html", board_counts=by_street, totals=totals,
                            board_rows=board_rows, row_heading="街镇",

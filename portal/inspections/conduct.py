@@ -86,7 +86,7 @@ def set_present(actor, inspection_id: int, person_ids: list[str]) -> Inspection:
     chosen: list[int] = []
     for raw in person_ids:
         if not (str(raw).isascii() and str(raw).isdigit() and len(str(raw)) < 10) or int(raw) not in allowed:
-            _refuse("present", "只能选择本社区在岗人员。")
+            _refuse("present", "只能选择本社区在册人员。")
         if int(raw) not in chosen:
             chosen.append(int(raw))
     before = list(inspection.present_ids or [])

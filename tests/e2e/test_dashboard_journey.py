@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 
 from portal.activity.rules import record_event
 from portal.auth.models import Account
+from portal.board.rules import STATUS_COLUMNS
 from portal.demo import seed_demo_history, seed_demo_inspections
 from portal.extensions import db
 from portal.org.models import Street
@@ -85,10 +86,11 @@ def test_the_street_leader_reads_the_trends_and_narrows_the_audit_log(dash_pages
     # Today's board per community, by the board's rules.
     today = page.locator("table.dash-board")
     fuyuan = today.locator("tr", has=page.get_by_role("link", name="富源社区", exact=True))
-    expect(fuyuan.locator("td").nth(2)).to_have_text("2")   # 巡查中: one by phone, one by the front desk
-    expect(fuyuan.locator("td").nth(3)).to_have_text("1")   # 入户中
+    columns = [key for key, _ in STATUS_COLUMNS]  # the one order of statuses (td 0 is the name)
+    expect(fuyuan.locator("td").nth(1 + columns.index("patrol"))).to_have_text("2")  # one by phone, one by the desk
+    expect(fuyuan.locator("td").nth(1 + columns.index("visit"))).to_have_text("1")
     fuda = today.locator("tr", has=page.get_by_role("link", name="富达社区", exact=True))
-    expect(fuda.locator("td").nth(7)).to_have_text("1")     # 超时未归
+    expect(fuda.locator("td").nth(1 + columns.index("overdue"))).to_have_text("1")
 
     # Four plots, each with a line per community and one for the whole street.
     plots = page.locator("figure.plot svg.trend")
@@ -96,7 +98,8 @@ def test_the_street_leader_reads_the_trends_and_narrows_the_audit_log(dash_pages
     for n in range(3):
         lines = plots.nth(n).locator("g.series")
         assert lines.count() >= 3
-        assert plots.nth(n).locator("g.series.emphasis polyline").count() == 1
+        assert plots.nth(n).locator("g.series.emphasis polyline:not(.partial)").count() == 1
+        assert plots.nth(n).locator("g.series.emphasis polyline.partial").count() == 1  # into November
         box = plots.nth(n).bounding_box()
         assert box["width"] > 400 and box["height"] > 100
     expect(page.locator("#chart-visits line.target")).to_have_count(1)
@@ -107,7 +110,33 @@ def test_the_street_leader_reads_the_trends_and_narrows_the_audit_log(dash_pages
     assert len(figures) == 6 and all(re.fullmatch(r"\d+(\.\d)?%|—", f) for f in figures)
     assert all(f != "—" for f in figures[-3:]), figures  # history of the last three months
     assert figures[:2] == ["—", "—"]  # June and July: nothing logged yet, no figure rather than 0%
+    expect(attendance.locator("thead th").last).to_have_text("11月（截至24日）")
+
+    # Told apart without colour: every line its own marker, the legend showing the same;
+    # November (24 days judged) with open markers and its label under the axis.
+    series = attendance.locator("g.series")
+    shapes = [series.nth(n).get_attribute("data-marker") for n in range(series.count())]
+    assert len(set(shapes)) == len(shapes) >= 3, shapes
+    expect(attendance.locator("figcaption .key-sample path")).to_have_count(len(shapes) + 1)  # + the partial key
+    expect(attendance.locator("text.partial-label")).to_have_text("截至24日")
+    expect(attendance.locator("figcaption")).to_contain_text("11月截至24日，尚未结束")
+    assert attendance.locator("path.point.partial").count() == len(shapes)
     screenshot(page, screenshots_dir, "dashboard-street-desktop")
+    attendance.screenshot(path=screenshots_dir / "dashboard-chart-desktop.png")
+
+    # The same street on a phone: markers big enough to tell apart, nothing off the side.
+    leader_phone = dash_pages.new("phone", **PHONE)
+    leader_phone.set_default_timeout(SLOW_MS)
+    leader_phone.set_default_navigation_timeout(SLOW_MS)
+    logged_in(leader_phone, "fuqiang_leader")
+    leader_phone.goto(page.url)
+    phone_chart = leader_phone.locator("#chart-attendance")
+    marker = phone_chart.locator("g.series").first.locator("path.point").first.bounding_box()
+    assert marker["width"] >= 7 and marker["height"] >= 7, marker
+    assert_no_sideways_scroll(leader_phone)
+    phone_chart.scroll_into_view_if_needed()
+    phone_chart.screenshot(path=screenshots_dir / "dashboard-chart-phone.png")
+    screenshot(leader_phone, screenshots_dir, "dashboard-street-phone")
 
     # The audit log of the street: start kind by kind, then one person.
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="操作日志").click()
@@ -161,5 +190,5 @@ def test_the_street_leader_reads_the_trends_and_narrows_the_audit_log(dash_pages
     desk.goto(desk.url.replace("/dashboards/communities/", "/inspections/communities/"))
     trend = desk.locator("#score-trend svg.trend")
     expect(trend).to_be_visible()
-    assert trend.locator("circle").count() >= 2
+    assert trend.locator(".point").count() >= 2
     screenshot(desk, screenshots_dir, "inspections-score-trend-desktop")
