@@ -367,6 +367,7 @@ def test_a_dashboard_costs_a_fixed_number_of_statements(app, auth):
         days.fill(db.session.scalars(select(Community.id)).all(), date(2025, 12, 1), date(2026, 11, 30))
         db.session.commit()
     auth.login("inspector")
+    auth.client.get("/")  # the login session, read once after the login
     small = count_statements(app, auth.client, f"/dashboards/streets/{wusutu}?months=2")
     large = count_statements(app, auth.client, f"/dashboards/streets/{kexue}?months=2")
     with app.app_context():
