@@ -95,6 +95,7 @@ def _register_watchers() -> None:
     inputs bump its data versions and rewrite the stored days they change. Loaded
     here, not by the models they watch, so that no model module imports the rules
     above it."""
+    from portal.assessment import watch as _assessment_watch  # noqa: F401
     from portal.attendance import days as _days  # noqa: F401
     from portal.attendance import freshness as _freshness  # noqa: F401
     from portal.auth import watch as _auth_watch  # noqa: F401

@@ -5,13 +5,18 @@ versions it is kept under, and a write to each such table does change them.
 A new query on a kept page that reads a table no watcher covers fails here, as does
 a watcher that claims a table and misses a write to it."""
 import re
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from portal import clock, versions
 from portal.activity import rules as activity
+from portal.activity.models import ActivityEvent, EventKind
+from portal.assessment import results as assessment_results
+from portal.assessment import rules as assessment_rules
+from portal.assessment import watch as assessment_watch
+from portal.assessment.models import AssessmentAdjustment, AssessmentLock, AssessmentSettings
 from portal.attendance import days, freshness, sheet
 from portal.attendance.models import AttendanceSettings
 from portal.auth import rules as auth_rules
@@ -21,6 +26,7 @@ from portal.board import rules as board_rules
 from portal.board import watch as board_watch
 from portal.errors import FieldErrors
 from portal.extensions import db
+from portal.inspections.models import ChecklistItem, ChecklistVersion, CorrectiveAction, Inspection
 from portal.leave import rules as leave_rules
 from portal.leave.models import LeaveRequest, LeaveStatus, LeaveType
 from portal.org.models import Community, Grid, Street
@@ -98,6 +104,15 @@ def _login_account(compute: bool):
     return versions.read(db.session, [auth_watch.LOGINS])
 
 
+def _street_report(compute: bool):
+    street = secretary().person.street
+    period = assessment_rules.period_of(clock.today())
+    if compute:
+        return assessment_results.report(street, period)
+    _text, (start, end, _label) = assessment_results.parse_period(period)
+    return versions.read(db.session, assessment_results.report_scopes(street.id, start, end, clock.today()))
+
+
 KEPT = {
     "board cards": (_board, board_watch.FEEDS),
     "board summary": (_board_counts, board_watch.FEEDS),
@@ -107,6 +122,7 @@ KEPT = {
     "approval queue": (_approval_queue, freshness.feeds() - {"activity_events"}),
     "login session facts": (_login_facts, auth_watch.FEEDS),
     "login account and page frame": (_login_account, auth_watch.FEEDS),
+    "street 考核": (_street_report, freshness.feeds() | assessment_watch.FEEDS),
 }
 
 
@@ -194,6 +210,69 @@ def _status_change():
     raise AssertionError("no status change applies")
 
 
+def _an_inspection() -> Inspection:
+    found = db.session.scalar(select(Inspection).order_by(Inspection.id))
+    if found is None:
+        version = db.session.scalar(select(ChecklistVersion.id).order_by(ChecklistVersion.id.desc()))
+        found = Inspection(community_id=secretary().person.community_id, version_id=version,
+                           inspector_id=person("inspector").id)
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def _inspection_vetoed():
+    found = _an_inspection()
+    found.vetoed = not found.vetoed
+
+
+def _corrective_action():
+    found = db.session.scalar(select(CorrectiveAction).order_by(CorrectiveAction.id))
+    if found is None:
+        inspection = _an_inspection()
+        item = db.session.scalar(select(ChecklistItem.id).where(ChecklistItem.version_id == inspection.version_id))
+        db.session.add(CorrectiveAction(inspection_id=inspection.id, item_id=item, community_id=inspection.community_id,
+                                        finding="楼道堆物", due_on=clock.today()))
+    else:
+        found.reopen_count += 1
+
+
+def _checklist_item():
+    db.session.scalar(select(ChecklistItem).order_by(ChecklistItem.id)).points += 1
+
+
+def _assessment_settings():
+    found = db.session.scalar(select(AssessmentSettings).order_by(AssessmentSettings.id))
+    found.late_points += 1
+
+
+def _assessment_adjustment():
+    worker = person("fuyuan_worker07")
+    db.session.add(AssessmentAdjustment(person_id=worker.id, street_id=worker.street_id,
+                                        period=assessment_rules.period_of(clock.today()), points=1, reason="表扬",
+                                        created_by_id=secretary().id))
+
+
+def _assessment_lock():
+    db.session.add(AssessmentLock(street_id=secretary().person.street_id, period="2025-Q1", locked_by_id=secretary().id,
+                                  snapshot={"rules": {}, "people": []}))
+
+
+def _yesterdays_event():
+    """A past day's event (a 补卡 or a late entry): today's do not change a report, which counts to yesterday."""
+    yesterday = clock.today() - timedelta(days=1)
+    start = datetime.combine(yesterday, time(0), tzinfo=clock.LOCAL_TZ)
+    found = db.session.scalar(select(ActivityEvent).where(
+        ActivityEvent.community_id == secretary().person.community_id, ActivityEvent.at >= start,
+        ActivityEvent.at < start + timedelta(days=1)).order_by(ActivityEvent.id))
+    if found is None:
+        worker = person("fuyuan_worker08")
+        db.session.add(ActivityEvent(person_id=worker.id, community_id=worker.community_id, kind=EventKind.CLOCK_IN,
+                                     at=start + timedelta(hours=8, minutes=20), entered_by_id=secretary().id))
+    else:
+        found.note = "补记" if found.note != "补记" else None
+
+
 def _settings_changed():
     found = db.session.scalar(select(AttendanceSettings).where(AttendanceSettings.street_id.is_(None)))
     found.morning_start = time(8, 15) if found.morning_start != time(8, 15) else time(8, 30)
@@ -239,9 +318,16 @@ WRITES = {
     "attendance_settings": _settings_changed,
     "login_sessions": _logout,
     "accounts": _deactivate_account,
+    "inspections": _inspection_vetoed,
+    "corrective_actions": _corrective_action,
+    "checklist_items": _checklist_item,
+    "assessment_settings": _assessment_settings,
+    "assessment_adjustments": _assessment_adjustment,
+    "assessment_locks": _assessment_lock,
 }
 # Where a page follows only some writes to a table, the example is one of those.
-PAGE_WRITES = {("login session facts", "people"): _deactivate_person}
+PAGE_WRITES = {("login session facts", "people"): _deactivate_person,
+               ("street 考核", "activity_events"): _yesterdays_event}
 
 CASES = [(page, table) for page, (_of, feeds) in KEPT.items() for table in sorted(feeds)]
 

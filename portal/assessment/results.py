@@ -9,15 +9,17 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
+from flask import current_app
 from sqlalchemy import bindparam, case, func, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from portal import clock, halfday
+from portal import clock, halfday, memo, versions
 from portal.activity.models import ActivityEvent, EventKind
 from portal.assessment import rules, settings
 from portal.assessment.models import AssessmentAdjustment, AssessmentLock
-from portal.attendance import days
+from portal.assessment.watch import ASSESSMENT
+from portal.attendance import days, freshness
 from portal.attendance import rules as attendance
 from portal.attendance.models import DayRecord, MonthTally, WeekTally
 from portal.audit import log as audit
@@ -54,6 +56,7 @@ class Report:
     rules: dict
     people: list[dict] = field(default_factory=list)
     lock: AssessmentLock | None = None
+    kept: memo.Kept | None = None   # what this worker keeps of an unlocked report (its rendered tables)
 
     def for_community(self, community_id: int) -> list[dict]:
         return [p for p in self.people if p["community_id"] == community_id]
@@ -119,6 +122,32 @@ def report(street: Street, period: str, community_ids: list[int] | None = None, 
     units = {c.id: (c.sort_order, c.name) for c in street.communities}
     ids = community_ids if community_ids is not None else list(units)
     days.ensure_closed(ids, start, end, today)
+    if person_id is not None or detail:
+        return Report(street, period, label, start, end, *_computed(street, period, start, end, today, units, ids,
+                                                                    person_id, detail))
+    # A street's or a community's table is asked for far more often than its inputs
+    # change: it is kept under the versions of all of them (the 考勤表's scopes for the
+    # days it counts, and the inspections' and 考核's own), read before the data.
+    stamp = versions.read(db.session, report_scopes(street.id, start, end, today),
+                          current_app.config["VERSIONS_MAX_AGE"])
+    kept = memo.kept("assessment.reports", (street.id, period, tuple(ids), today, stamp),
+                     lambda: _computed(street, period, start, end, today, units, ids, None, False),
+                     dirty=versions.uncommitted(db.session), size=64,
+                     clean_after=lambda: not versions.uncommitted(db.session))
+    return Report(street, period, label, start, end, *kept.data, None, kept)
+
+
+def report_scopes(street_id: int, start: date, end: date, today: date) -> list[str]:
+    """The data versions a street's report for start..end is kept under on `today`."""
+    last = min(end, today - timedelta(days=1))
+    return [freshness.GLOBAL, freshness.street_scope(street_id), ASSESSMENT,
+            *(freshness.day_scope(street_id, start + timedelta(days=n)) for n in range(max(0, (last - start).days + 1)))]
+
+
+def _computed(street: Street, period: str, start: date, end: date, today: date, units: dict, ids: list[int],
+              person_id: int | None, detail: bool) -> tuple:
+    """(the days counted, the rules as JSON, one row per person) computed from the
+    stored sums and the inspections."""
     rule_set = rules.Rules.from_settings(settings.for_period(street.id, end, today))
     members = _members(ids, start, end, today, person_id)
     person_ids = sorted(members, key=lambda pid: (
@@ -156,7 +185,7 @@ def report(street: Street, period: str, community_ids: list[int] | None = None, 
         rows.append({"person_id": pid, "name": member.name, "community_id": member.community_id,
                      "community": units[member.community_id][1], "position": position.label,
                      "grid": f"第{member.grid_number}网格" if member.grid_number else "", **result.as_json()})
-    return Report(street, period, label, start, end, counted, rule_set.as_json(), rows, None)
+    return counted, rule_set.as_json(), rows
 
 
 class _Member(NamedTuple):

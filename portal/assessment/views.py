@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from portal import clock
@@ -36,7 +37,17 @@ def _common(report) -> dict:
     period_error = f"考核期间“{raw}”无效（应为“2026-Q4”或“2026”），已显示本季度。" \
         if raw and rules.parse_period(raw) is None else None
     return {"report": report, "periods": periods, "parts": rules.PARTS, "grades": rules.GRADES,
-            "day_label": _day_label, "period_error": period_error}
+            "day_label": _day_label, "period_error": period_error,
+            "people_table": lambda show_community: _people_table(report, show_community)}
+
+
+def _people_table(report, show_community: bool) -> Markup:
+    """The table of people, rendered once per kept report (the same for every viewer)."""
+    def render() -> str:
+        return render_template("assessment/_people_table.html", report=report, people=report.people,
+                               parts=rules.PARTS, show_community=show_community)
+
+    return report.kept.fragment(f"people:{show_community}", render) if report.kept is not None else Markup(render())
 
 
 @bp.get("/")
