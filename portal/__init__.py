@@ -136,7 +136,7 @@ def _register_templates(app: Flask) -> None:
     from flask_login import current_user
 
     from portal.auth.policy import Action, can
-    from portal.nav import current_entry, navigation, phone_bar, queue_count
+    from portal.nav import current_entry, navigation, page_top, phone_bar, queue_count
 
     app.jinja_env.filters["date_cn"] = clock.format_date
     app.jinja_env.filters["datetime_cn"] = clock.format_datetime
@@ -155,6 +155,7 @@ def _register_templates(app: Flask) -> None:
             "nav_current": current_entry,
             "nav_phone_bar": phone_bar,
             "queue_count": lambda: queue_count(user),
+            "page_top": lambda: page_top(user),
             "today": clock.today(),
         }
 

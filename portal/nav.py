@@ -1,5 +1,6 @@
 """Navigation by role: each entry shows only where the policy allows it."""
-from flask import request, url_for
+from flask import render_template, request, session, url_for
+from markupsafe import Markup
 
 from portal import memo
 from portal.auth.policy import Action, actor_state, can
@@ -22,6 +23,21 @@ def navigation(account) -> list[tuple[str, str]]:
     # Every page draws it: one list per account state (all that `can` reads) and mount point.
     key = (*actor_state(account), request.script_root)
     return memo.kept("nav.entries", key, lambda: _entries(account), dirty=False, size=512).data
+
+
+def page_top(account) -> Markup:
+    """The opening of a page's body: its CSRF header, the top bar and the navigation
+    (_page_top.html). Every page of one login at one path with one badge count draws the
+    same, so it is kept per those: who it shows is in the key, and the CSRF token in it is
+    the login session's own, valid as long as the session (WTF_CSRF_TIME_LIMIT = None)."""
+    raw_token = session.get("csrf_token")
+    if not getattr(account, "is_authenticated", False) or raw_token is None:
+        return Markup(render_template("_page_top.html"))
+    person = account.person
+    key = (session.get("sid"), raw_token, *actor_state(account), person.name, person.unit_name,
+           request.script_root, request.path, queue_count(account))
+    return memo.kept("nav.page_tops", key, lambda: None, dirty=False, size=1024).fragment(
+        "top", lambda: render_template("_page_top.html"))
 
 
 def current_entry(items: list[tuple[str, str]], path: str) -> str | None:
