@@ -563,7 +563,7 @@ def test_a_drawn_community_with_a_check_already_open_links_to_that_check(app, au
         assert fuyuan in db.session.scalar(select(SamplingDraw)).chosen  # all of the street's communities
     auth.post(path + "/accept", token_from=path)
     html = page_of(auth, path)
-    assert f'href="/inspections/{open_one}">开始检查富源社区</a>' in html
+    assert f'href="/inspections/{open_one}">继续检查富源社区</a>' in html  # it has answers already
 
 
 @pytest.mark.parametrize("size, seed, field_message", [
