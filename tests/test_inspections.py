@@ -303,11 +303,16 @@ def test_the_page_opens_with_the_bar_counting_answers_and_naming_the_first_unans
     assert "提交" in bar and "hx-swap-oob" not in bar
 
 
-def test_an_answer_brings_the_bar_with_the_new_count_out_of_band(app, auth):
+def started_check(app) -> tuple[int, list[int]]:
+    """The inspector's new check of 富源社区 and its items' ids, in order."""
     with app.app_context():
         inspection_id = conduct.start(account("inspector"), community("fuyuan")).id
         db.session.commit()
-        items = [i.id for i in conduct.sheet(db.session.get(Inspection, inspection_id)).items]
+        return inspection_id, [i.id for i in conduct.sheet(db.session.get(Inspection, inspection_id)).items]
+
+
+def test_an_answer_brings_the_bar_with_the_new_count_out_of_band(app, auth):
+    inspection_id, items = started_check(app)
     auth.login("inspector")
     first = answer_htmx(auth, inspection_id, items[0], {"verdict": "pass"})
     body = first.get_data(as_text=True)
@@ -371,10 +376,7 @@ def test_the_last_answer_leaves_the_bar_pointing_at_submit(app, auth):
 
 
 def test_without_script_an_answer_redirects_to_the_next_unanswered_item(app, auth):
-    with app.app_context():
-        inspection_id = conduct.start(account("inspector"), community("fuyuan")).id
-        db.session.commit()
-        items = [i.id for i in conduct.sheet(db.session.get(Inspection, inspection_id)).items]
+    inspection_id, items = started_check(app)
     auth.login("inspector")
     path = f"/inspections/{inspection_id}"
     response = auth.post(f"{path}/items/{items[0]}/answer", {"verdict": "pass"}, token_from=path)
