@@ -31,10 +31,12 @@ serve: install
 # import that climbs a layer fails in a second, before the suite runs.
 # One test process per core (pytest-xdist): each test has its own database copy and
 # the browser journeys their own server on a free port, so the processes share nothing.
+# worksteal: the browser journeys (collected first) no longer all land on one process
+# while the other sits idle at the end.
 TEST_WORKERS ?= 2
 test: install
 	$(BIN)/lint-imports
-	$(BIN)/pytest -n $(TEST_WORKERS) -m "not faults"
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "not faults"
 
 # Races, kill -9 of a live gunicorn, backup/restore and migration round trips on
 # both databases: a few minutes, so apart from `make test` (.ci/run runs both).
@@ -59,7 +61,8 @@ test-time-travel: install
 	@for instant in $(TIME_TRAVEL_INSTANTS); do \
 	  echo "== the process clock at $$instant UTC"; \
 	  TEST_DATABASE_URL= PORTAL_TEST_PROCESS_CLOCK=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
-	    faketime "$$instant" $(BIN)/pytest -q -p no:cacheprovider -m "not e2e and not faults and not fuzz" \
+	    faketime "$$instant" $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal \
+	    -m "not e2e and not faults and not fuzz" \
 	    $(DATE_SENSITIVE) || exit 1; \
 	done
 

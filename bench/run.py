@@ -68,6 +68,7 @@ def endpoints(ids: dict) -> list[Endpoint]:
     cold = list(ids["cold_sheets"])
     return [
         Endpoint("bare", "bare route (no database)", None, "/_bench/bare"),
+        Endpoint("bare-w", "bare route, under writes", None, "/_bench/bare", writes=True),
         Endpoint("poll", "board poll, unchanged (204) or changed", "fangzhi_secretary", poll, htmx=True, expect=204,
                  target=0.9, writes=True, follow=True),
         Endpoint("fragment", "board fragment, 纺织社区", "fangzhi_secretary", f"/board/{fz}", htmx=True, target=0.5,

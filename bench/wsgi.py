@@ -12,7 +12,7 @@ import os
 import time
 from datetime import datetime
 
-from flask import g, has_request_context, render_template
+from flask import g, has_request_context, render_template, request
 from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -37,6 +37,8 @@ def bare():
 def _count_statement(conn, cursor, statement, parameters, context, executemany):
     if has_request_context() and not statement.startswith("BEGIN"):
         g.bench_sql = g.get("bench_sql", 0) + 1
+        if _TRACE is not None:
+            g.bench_first = g.get("bench_first") or " ".join(statement.split())[:160]
 
 
 @app.before_request
@@ -48,4 +50,13 @@ def _start_clock():
 def _report_statements(response):
     response.headers["X-Bench-SQL"] = str(g.get("bench_sql", 0))
     response.headers["X-Bench-CPU"] = str(round((time.process_time() - g.get("bench_cpu", 0)) * 1e6))
+    if _TRACE is not None:
+        _TRACE.write(f"{time.monotonic():.4f} {request.method} {request.path} {response.status_code} "
+                     f"{response.headers['X-Bench-CPU']} {response.headers['X-Bench-SQL']} {g.get('bench_first', '')}\n")
     return response
+
+
+# BENCH_TRACE=<dir>: one line per request (time, method, path, status, CPU µs, SQL) in a file per worker.
+_TRACE = None
+if os.environ.get("BENCH_TRACE"):
+    _TRACE = open(os.path.join(os.environ["BENCH_TRACE"], f"trace-{os.getpid()}.txt"), "a", buffering=1 << 16)  # noqa: SIM115

@@ -55,8 +55,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_templates(app)
     _register_errors(app)
 
-    from portal.security import set_security_headers
+    from portal.security import KeptCookieSessions, set_security_headers
 
+    app.session_interface = KeptCookieSessions()
     app.after_request(set_security_headers)
 
     from portal.cli import register_cli

@@ -644,6 +644,30 @@ def test_a_change_by_another_worker_reaches_the_poll_once_the_max_age_has_passed
     assert answer.status_code == 200 and f"card-{person_id(app, 'fuyuan_worker03')}" in answer.get_data(as_text=True)
 
 
+def test_a_poll_that_knows_a_newer_version_than_this_worker_read_takes_the_fast_path(app, auth, database_url):
+    """Another worker wrote a change and answered the board's poll with the new version;
+    the next poll, landing on this worker within its max age, must not take the slow
+    path over and over because this worker's read is older than what the browser knows."""
+    from tests.conftest import make_app
+
+    url, headers = unchanged_poll(app, auth, 3600.0)
+    other_worker = make_app(database_url, CLOCK_NOW=NOON)
+    with other_worker.app_context():
+        worker = account("fuyuan_worker03")
+        activity.record_event(worker, worker.person, "clock_in")
+        db.session.commit()
+        version = rules.board_state(worker.person.community_id, 0).version
+        db.engine.dispose()
+    newer = re.sub(r"([?&]v=)\d+", rf"\g<1>{version}", url)
+    assert newer != url
+    for _ in range(3):
+        response, statements = statements_of(app, lambda: auth.client.get(newer, headers=headers))
+        assert response.status_code == 204
+        assert len(statements) <= 1 and all("board_versions" in s for s in statements), statements
+    # Read once, then kept like any other state.
+    assert statements == []
+
+
 def test_an_expected_return_falling_due_ends_the_unchanged_answer_without_a_write(app, auth):
     app.config["VERSIONS_MAX_AGE"] = 3600.0
     with app.app_context():

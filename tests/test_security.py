@@ -168,3 +168,56 @@ def test_lists_get_a_small_copy_of_each_photo(app, auth):
     outsider = Auth(app.test_client())
     outsider.login("fuda_worker01")
     assert outsider.client.get(f"/inspections/photos/{photo_id}?size=thumb").status_code == 403
+
+
+# -- the session cookie, checked once per worker -------------------------------------------
+
+def test_a_tampered_session_cookie_is_a_logged_out_visitor(app, auth):
+    auth.login("fuyuan_secretary")
+    assert auth.client.get("/").status_code == 200
+    cookie = auth.client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    payload, signature = cookie.value.rsplit(".", 1)
+    forged = payload + "." + ("A" if signature[0] != "A" else "B") + signature[1:]
+    auth.client.set_cookie(app.config["SESSION_COOKIE_NAME"], forged)
+    for _ in range(2):  # a refused cookie is not kept either
+        response = auth.client.get("/")
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_kept_session_cookie_still_expires_with_the_session_lifetime(app, auth, monkeypatch):
+    """The cookie's signature is checked once and kept; its age is compared on every
+    request, so a cookie older than PERMANENT_SESSION_LIFETIME is refused although the
+    worker still holds it (the server-side login session is not what ends it here:
+    the app's clock stands still)."""
+    import time
+
+    from portal import security
+
+    auth.login("fuyuan_secretary")
+    assert auth.client.get("/").status_code == 200
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    real = time.time()
+    monkeypatch.setattr(security.time, "time", lambda: real + lifetime - 60)
+    assert auth.client.get("/").status_code == 200
+    monkeypatch.setattr(security.time, "time", lambda: real + lifetime + 60)
+    response = auth.client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_what_one_request_changes_in_its_session_stays_out_of_the_kept_cookie(app, auth):
+    """Each request gets its own copy of the kept payload: a list in the session
+    changed in place by one request (whose new cookie is not sent back) is unchanged
+    in the next request with the same cookie."""
+    from flask import session
+
+    name = app.config["SESSION_COOKIE_NAME"]
+    auth.login("fuyuan_secretary")
+    with app.test_request_context("/", headers={"Cookie": f"{name}={auth.client.get_cookie(name).value}"}):
+        session["probe"] = ["signed"]
+        response = app.make_response("")
+        app.session_interface.save_session(app, session, response)
+    cookie = response.headers["Set-Cookie"].split(";", 1)[0].split("=", 1)[1]
+    for _ in range(2):
+        with app.test_request_context("/", headers={"Cookie": f"{name}={cookie}"}):
+            assert session["probe"] == ["signed"]
+            session["probe"].append("changed in this request only")

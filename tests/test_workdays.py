@@ -475,3 +475,29 @@ def test_years_outside_the_range_are_not_found(app, auth):
     assert auth.client.get("/calendar/2200").status_code == 404
     assert auth.client.get("/calendar/1999").status_code == 404
     assert auth.post("/calendar/2200/confirm", token_from="/calendar/").status_code == 404
+
+
+# -- read once per transaction -------------------------------------------------------------
+
+def test_a_transaction_reads_a_span_once_and_sees_its_own_calendar_edits(app):
+    """A status change asks about today four times; the calendar is read once, and
+    an edit in the same transaction (through the rules, the ORM or a Core statement)
+    is seen by the next question."""
+    with app.app_context():
+        day = date(2026, 11, 26)   # a Thursday
+        first, statements = statements_of(lambda: rules.day_kind(day))
+        assert first == rules.DayInfo("workday") and len(statements) == 2
+        again, statements = statements_of(lambda: rules.is_workday(day))
+        assert again and statements == []
+        rules.set_day(account("admin"), day, "holiday", "测试假日")
+        assert rules.day_kind(day) == rules.DayInfo("holiday", "测试假日")
+        db.session.execute(CalendarDay.__table__.delete().where(CalendarDay.day == day))
+        assert rules.day_kind(day) == rules.DayInfo("workday")
+        db.session.rollback()
+        # A new transaction reads again: another process may have changed the calendar.
+        assert rules.day_kind(day) == rules.DayInfo("workday")
+        _, statements = statements_of(lambda: rules.day_kind(day))
+        assert statements == []
+        db.session.commit()
+        _, statements = statements_of(lambda: rules.day_kind(day))
+        assert len(statements) == 2

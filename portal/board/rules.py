@@ -432,7 +432,7 @@ class BoardState:
     returns: tuple[datetime, ...]
 
 
-def board_state(community_id: int, max_age: float) -> BoardState:
+def board_state(community_id: int, max_age: float, at_least: int = 0) -> BoardState:
     """The board's version and its sorted expected returns, as this worker read them
     at most `max_age` seconds ago (portal.memo.recent): every open board polls every
     5 s, most of them with nothing changed. A write of this worker is seen at once
@@ -441,7 +441,13 @@ def board_state(community_id: int, max_age: float) -> BoardState:
         rows = db.session.execute(_STATE, {"community": community_id}).all()
         return BoardState(rows[0][0] if rows else 0, tuple(sorted(at for _v, at in rows if at is not None)))
 
-    return memo.recent(BOARD_STATES, community_id, read, max_age)
+    state = memo.recent(BOARD_STATES, community_id, read, max_age)
+    if state.version < at_least:
+        # The client saw a version this worker has not read yet (another worker wrote it
+        # and answered its poll): read again rather than answer from a state known to be old.
+        memo.forget(BOARD_STATES, community_id)
+        state = memo.recent(BOARD_STATES, community_id, read, max_age)
+    return state
 
 
 def unchanged(community_id: int, known_version: int, known_at: int, now: datetime | None = None,
@@ -452,7 +458,7 @@ def unchanged(community_id: int, known_version: int, known_at: int, now: datetim
     seen = _seen_today(known_at, now)
     if seen is None:
         return False
-    state = board_state(community_id, max_age)
+    state = board_state(community_id, max_age, at_least=known_version)
     # None of the (sorted) expected returns lies in (seen, now].
     return state.version == known_version and bisect_right(state.returns, seen) == bisect_right(state.returns, now)
 

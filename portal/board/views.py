@@ -227,13 +227,15 @@ def set_status_POST(community_id: int, person_id: int):
 
 
 def _status_fragment(community, person, source, errors=None, status=200):
-    card = rules.board_cards(community.id, person_ids=[person.id])[0]
+    # The changed card and the board's counts from one read of the cards (the counts
+    # changed with the card).
+    cards = rules.board_cards(community.id)
+    card = next(c for c in cards if c.person.id == person.id)
     mine = person.id == current_user.person_id
     return render(
         "board/_status_response.html", status=status, community=community, card=card, source=source,
         my_card=card if mine else None, errors=errors or {}, error_person_id=person.id if errors else None,
-        presets=rules.RETURN_PRESETS, kinds=list(EventKind),
-        counts=rules.board_counts(community.id, current_app.config["VERSIONS_MAX_AGE"]), labels=rules.STATUS_LABELS,
+        presets=rules.RETURN_PRESETS, kinds=list(EventKind), counts=rules.summary(cards), labels=rules.STATUS_LABELS,
     )
 
 

@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal
 
 import chinese_calendar
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 
 from portal import clock, halfday
 from portal.audit import log as audit
@@ -101,9 +101,44 @@ class Calendar:
 
 
 def load_calendar(start: date, end: date) -> Calendar:
-    """Two statements whatever the span: the covered years, then its special days."""
+    """Two statements whatever the span: the covered years, then its special days.
+    Read once per transaction and span (a status change asks about today four
+    times: its sequence check, the day's result, the card and the board's counts);
+    a write to the calendar in the transaction forgets what was read."""
     if end < start:
         raise ValueError("结束日期不能早于开始日期。")
+    read = db.session.info.setdefault(_READ_IN_TRANSACTION, {})
+    found = read.get((start, end))
+    if found is None:
+        found = read[(start, end)] = _load_calendar(start, end)
+    return found
+
+
+_READ_IN_TRANSACTION = "workdays.calendars"   # session.info: {(start, end): Calendar}
+_CALENDAR_TABLES = frozenset({"calendar_days", "calendar_years"})
+
+
+@event.listens_for(db.session, "after_flush")
+def _forget_on_flush(session, flush_context):
+    if any(getattr(obj, "__tablename__", None) in _CALENDAR_TABLES
+           for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_READ_IN_TRANSACTION, None)
+
+
+@event.listens_for(db.session, "do_orm_execute")
+def _forget_on_statement(state):
+    table = getattr(state.statement, "table", None)  # ORM or Core insert/update/delete
+    if (state.is_insert or state.is_update or state.is_delete) and getattr(table, "name", None) in _CALENDAR_TABLES:
+        state.session.info.pop(_READ_IN_TRANSACTION, None)
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _forget_at_end(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(_READ_IN_TRANSACTION, None)
+
+
+def _load_calendar(start: date, end: date) -> Calendar:
     years = range(start.year, end.year + 1)
     covered = set(db.session.scalars(
         select(CalendarYear.year).where(CalendarYear.year.between(start.year, end.year))))
