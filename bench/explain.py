@@ -52,7 +52,7 @@ def main(argv=None) -> int:
         years = float(db.session.execute(text("SELECT value FROM bench_meta WHERE key = 'years'")).scalar_one())
     ids = route_ids(app, now, years)
     fangzhi = ids["fangzhi"]
-    points = [p for p in endpoints(ids) if p.key != "bare"] + [
+    points = [p for p in endpoints(ids) if not p.key.startswith("bare")] + [
         Endpoint("me", "worker's own 考勤", "fangzhi_worker01", "/attendance/me"),
         Endpoint("log", "community event log, today", "fangzhi_secretary", f"/board/{fangzhi}/log"),
         Endpoint("sheet-community", "month 考勤表, 纺织社区", "fangzhi_secretary", f"/attendance/sheet?community={fangzhi}"),

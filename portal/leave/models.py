@@ -72,7 +72,7 @@ class LeaveRequest(db.Model):
     __tablename__ = "leave_requests"
     __table_args__ = (
         Index("ix_leave_requests_person_start", "person_id", "start_date"),
-        Index("ix_leave_requests_community_status", "community_id", "status"),
+        Index("ix_leave_requests_community_status", "community_id", "status", "start_date"),
         Index("ix_leave_requests_community_dates", "community_id", "start_date", "end_date"),
         Index("ix_leave_requests_street_status", "street_id", "status"),
     )
