@@ -148,7 +148,8 @@ def start_server(url: str, port: int, workers: int, clock_now: datetime | None =
     logfile = open(BENCH_DIR / "gunicorn.log", "w")  # noqa: SIM115 - lives as long as the server
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
-        [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "sync",
+        [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", os.environ.get("BENCH_WORKER_CLASS", "sync"),
+         "--threads", os.environ.get("BENCH_THREADS", "1"),
          "--timeout", "120", "--log-level", "warning", "bench.wsgi:app"],
         cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
