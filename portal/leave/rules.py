@@ -555,7 +555,8 @@ def is_overdue(leave: LeaveRequest, now: datetime | None = None, calendars: dict
 def my_requests(person_id: int) -> list[LeaveRequest]:
     return list(db.session.scalars(
         select(LeaveRequest).where(LeaveRequest.person_id == person_id)
-        .options(joinedload(LeaveRequest.leave_type), joinedload(LeaveRequest.filed_by)).order_by(LeaveRequest.start_date.desc(), LeaveRequest.id.desc())
+        .options(joinedload(LeaveRequest.leave_type), joinedload(LeaveRequest.filed_by))
+        .order_by(LeaveRequest.start_date.desc(), LeaveRequest.id.desc())
     ))
 
 

@@ -85,8 +85,9 @@ def new_POST():
     return _file(form, current_user.person)
 
 
-def _file(form, person, behalf_person=None):
-    """Check, store the attachment, submit: one's own request, or 代请假 for `behalf_person`."""
+def _file(form, person):
+    """Check, store the attachment, submit: one's own request, or 代请假 for `person`."""
+    behalf_person = person if person.id != current_user.person_id else None
     data = form.to_input()
     if not form.validate():
         return _form_page(form, status=400, person=behalf_person)
@@ -167,7 +168,7 @@ def behalf_new_POST(person_id: int):
     person = _behalf_person(person_id)
     form = BehalfLeaveForm()
     form.set_types(rules.active_types())
-    return _file(form, person, behalf_person=person)
+    return _file(form, person)
 
 
 def _detail(leave, status=200, **forms):
