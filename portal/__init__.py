@@ -174,9 +174,9 @@ def _register_errors(app: Flask) -> None:
     def handler(code):
         def handle(error):
             title, text = messages[code]
-            # A Chinese description given with abort(400, description=…) says what exactly was wrong.
+            # A Chinese description given with abort(400 or 403, description=…) says what exactly was wrong.
             described = getattr(error, "description", None)
-            if code == 400 and described and any("\u4e00" <= ch <= "\u9fff" for ch in described):
+            if code in (400, 403) and described and any("\u4e00" <= ch <= "\u9fff" for ch in described):
                 text = described
             return render_template("error.html", code=code, title=title, text=text), code
         return handle

@@ -43,6 +43,7 @@ def sees_fuyuan_leave(role):
     return role in FUYUAN_OFFICE or ROLES[role][0] == "district" or role == "fuqiang_leader"
 
 
+FUYUAN_HEADS = ("fuyuan_secretary", "fuyuan_stationhead")
 INSPECTING = ("inspector", "fuqiang_leader")  # 工作规范 三(三): district 督查; a 街镇 checks its own
 COMMUNITY_HEADS = ("fuyuan_secretary", "fuyuan_stationhead", "fangzhi_secretary")
 
@@ -137,6 +138,36 @@ MATRIX = [
     ("GET", "/leave/communities/{community:fuyuan}/calendar", "leave.community_calendar", sees_fuyuan_leave, None),
     ("GET", "/leave/communities/{community:fuyuan}/export.xlsx", "leave.community_export", sees_fuyuan_leave, None),
     ("GET", "/leave/people/{person:fuyuan_worker02}", "leave.person_history", sees_fuyuan_leave, None),
+    # 代请假: a community's 书记 and 站长 file for its people (each other included, never
+    # themselves); nobody else does, the 管理员 and the 街镇 included. The filer
+    # (fuyuan_secretary) never decides it: the 站长 does; the filer and the person withdraw.
+    ("GET", "/leave/behalf", "leave.behalf_people", lambda role: role in COMMUNITY_HEADS, None),
+    ("GET", "/leave/people/{person:fuyuan_worker02}/behalf", "leave.behalf_new",
+     lambda role: role in FUYUAN_HEADS, None),
+    ("GET", "/leave/people/{person:fuyuan_frontdesk}/behalf", "leave.behalf_new",
+     lambda role: role in FUYUAN_HEADS, None),
+    ("GET", "/leave/people/{person:fuyuan_secretary}/behalf", "leave.behalf_new",
+     lambda role: role == "fuyuan_stationhead", None),
+    ("GET", "/leave/people/{person:fangzhi_worker01}/behalf", "leave.behalf_new",
+     lambda role: role == "fangzhi_secretary", None),
+    ("GET", "/leave/people/{person:fuqiang_leader}/behalf", "leave.behalf_new", lambda role: False, None),
+    ("GET", "/leave/people/{person:fuyuan_worker02}/behalf/preview", "leave.behalf_preview",
+     lambda role: role in FUYUAN_HEADS, None),
+    ("POST", "/leave/people/{person:fuyuan_worker02}/behalf", "leave.behalf_new_POST",
+     lambda role: role in FUYUAN_HEADS, {}),
+    ("POST", "/leave/people/{person:fuyuan_secretary}/behalf", "leave.behalf_new_POST",
+     lambda role: role == "fuyuan_stationhead", {}),
+    ("POST", "/leave/people/{person:fuyuan_stationhead}/behalf", "leave.behalf_new_POST",
+     lambda role: role == "fuyuan_secretary", {}),
+    ("POST", "/leave/people/{person:fangzhi_worker01}/behalf", "leave.behalf_new_POST",
+     lambda role: role == "fangzhi_secretary", {}),
+    ("GET", "/leave/{behalf:fuyuan_frontdesk2}", "leave.detail", sees_fuyuan_leave, None),
+    ("GET", "/leave/{behalf:fuyuan_frontdesk2}/attachment", "leave.attachment",
+     lambda role: role in ("admin", *FUYUAN_HEADS), None),  # the filer, the approver, the admin
+    ("POST", "/leave/{behalf:fuyuan_frontdesk2}/decide", "leave.decide_POST",
+     lambda role: role == "fuyuan_stationhead", {}),
+    ("POST", "/leave/{behalf:fuyuan_frontdesk2}/withdraw", "leave.withdraw_POST",
+     lambda role: role == "fuyuan_secretary", {}),
     ("GET", "/leave/types", "leave.types", admin_only, None),
     ("POST", "/leave/types/1", "leave.type_POST", admin_only, {"active": "on"}),
     ("POST", "/leave/entitlements", "leave.entitlement_POST", admin_only, {}),
@@ -282,6 +313,8 @@ def resolve(app, path: str) -> str:
                 obj_id = db.session.scalar(select(Account.person_id).where(Account.username == slug))
             elif kind == "leave":
                 obj_id = pending_leave_of(slug)
+            elif kind == "behalf":
+                obj_id = behalf_leave_of(slug)
             elif kind == "correction":
                 obj_id = pending_correction_of(slug)
             elif kind == "inspection":
@@ -313,6 +346,27 @@ def pending_leave_of(username) -> int:
         start += timedelta(days=1)
     data = leave_rules.LeaveInput(personal, start, "am", start, "pm", "家中有事", "本市", "")
     leave = leave_rules.submit(account, account.person, data, {"LEAVE_STREET_APPROVAL_OVER_DAYS": 3})
+    db.session.commit()
+    return leave.id
+
+
+def behalf_leave_of(username) -> int:
+    """A pending 病假 of this person filed for them by fuyuan_secretary (代请假), once per test database."""
+    from portal.leave import rules as leave_rules
+    from portal.leave.models import LeaveRequest, LeaveType
+
+    person_id = db.session.scalar(select(Account.person_id).where(Account.username == username))
+    existing = db.session.scalar(select(LeaveRequest.id).where(LeaveRequest.person_id == person_id,
+                                                               LeaveRequest.filed_by_id.is_not(None)))
+    if existing:
+        return existing
+    sick = db.session.scalar(select(LeaveType.id).where(LeaveType.code == "sick"))
+    from portal import clock
+
+    today = clock.today()
+    data = leave_rules.LeaveInput(sick, today, "am", today, "pm", "住院", "包头市中心医院", "")
+    leave = leave_rules.submit(account("fuyuan_secretary"), account(username).person, data,
+                               {"LEAVE_STREET_APPROVAL_OVER_DAYS": 3}, behalf_reason="住院，无法使用手机")
     db.session.commit()
     return leave.id
 

@@ -7,7 +7,10 @@ communities of their street, district staff the whole district.
 import enum
 
 from flask import abort
+from sqlalchemy import select
 
+from portal.auth.models import Account
+from portal.extensions import db
 from portal.org.models import Community, Grid, Street
 from portal.people.models import Level, Person, Position
 
@@ -28,6 +31,8 @@ class Action(enum.StrEnum):
     VIEW_CALENDAR = "calendar.view"    # the work calendar: holidays and 调休 workdays
     MANAGE_CALENDAR = "calendar.manage"
     REQUEST_LEAVE = "leave.request"    # one's own 请假
+    FILE_LEAVE_FOR = "leave.file_for"  # 代请假: file for a person (target), or for anyone at all (None)
+    WITHDRAW_LEAVE = "leave.withdraw"  # take back a request before its decision
     VIEW_LEAVE = "leave.view"          # a leave request: who, type, dates, status, return
     VIEW_LEAVE_DETAILS = "leave.details"  # its reason, destination, phone, attachment and comments
     DECIDE_LEAVE = "leave.decide"      # approve or reject at the request's current stage
@@ -143,6 +148,12 @@ def can(account, action: Action, target=None) -> bool:
             return position in (Position.SECRETARY, Position.STATION_HEAD) and covers(actor, target)
         case Action.REQUEST_LEAVE:
             return position in ON_THE_BOARD
+        case Action.FILE_LEAVE_FOR:
+            return files_leave_for(actor, target)
+        case Action.WITHDRAW_LEAVE:
+            # The requester, or the 书记/站长 who filed it for them while they still may.
+            return target.person.id == actor.id or (filer_of(target) == actor.id
+                                                    and files_leave_for(actor, target.person))
         case Action.VIEW_LEAVE:
             requester = target.person
             if requester.id == actor.id:
@@ -155,7 +166,7 @@ def can(account, action: Action, target=None) -> bool:
             # approvers of the request and the administrator; the front desk and the
             # inspectors see that and until when someone is away, not why.
             return (target.person.id == actor.id or position is Position.ADMIN
-                    or _decides_leave(actor, target))
+                    or filer_of(target) == actor.id or _decides_leave(actor, target))
         case Action.DECIDE_LEAVE:
             return _decides_leave(actor, target)
         case Action.REVOKE_LEAVE:
@@ -270,20 +281,67 @@ COMMUNITY_HEADS = {Position.SECRETARY, Position.STATION_HEAD}
 LEAVE_APPROVERS = COMMUNITY_HEADS | {Position.STREET_LEADER}
 
 
-def is_first_approver(actor: Person, leave) -> bool:
-    """工作规范 二(四): a worker or front-desk clerk asks the community's 书记 or 站长;
-    a 书记's or 站长's own leave goes to their 街镇领导. Nobody decides their own."""
-    requester = leave.person
-    if requester.id == actor.id:
+def files_leave_for(actor: Person, person) -> bool:
+    """代请假 (工作规范 二(四): leave is asked of the 社区书记、站长, so they are the ones
+    who can take it down for someone who cannot ask, e.g. a worker in hospital): the
+    community's 书记 or 站长 files for an active person on their own board: a worker, a
+    front-desk clerk, or the other head (the 站长 for the 书记 and the other way round).
+    Nobody else does: not the front desk (they keep the board, not leave), not the
+    街镇领导 (they decide a head's leave; a street has one, so they could not also file
+    it), not the 督查 nor the 管理员 (accounts, not people's absences). Without a
+    person: whether the actor files for anyone at all."""
+    if actor.position not in COMMUNITY_HEADS or actor.community_id is None:
         return False
+    if person is None:
+        return True
+    return (isinstance(person, Person) and person.id != actor.id and person.active
+            and person.position in ON_THE_BOARD and person.community_id == actor.community_id)
+
+
+def filer_of(leave) -> int | None:
+    """The person who filed a request for its requester (代请假), else None (补卡 too)."""
+    filed_by = getattr(leave, "filed_by", None)
+    return filed_by.person_id if filed_by is not None else None
+
+
+def is_first_approver(actor: Person, leave) -> bool:
+    """Who takes the first decision on a request (and revokes it once approved):
+
+    1. a worker's or front-desk clerk's: the community's 书记 or 站长 (工作规范 二(四));
+    2. a 书记's or 站长's own: their 街镇领导;
+    3. nobody their own, and nobody a request they filed for someone else (代请假).
+       When the 书记 files for a worker, the 站长 decides (and the other way round);
+       if the community has no other active head, the decision moves up to the next
+       approver in the chain, the 街镇领导 of the worker's street. A head's own leave
+       filed by the other head is decided by the 街镇 anyway (rule 2).
+
+    The second decision on long leave is the 街镇's (is_street_approver). The approval
+    queues say the same in SQL (portal.leave.rules.queue_for). Also asked for 补卡,
+    which has no filer."""
+    requester = leave.person
+    filer = filer_of(leave)
+    if actor.id in (requester.id, filer):
+        return False
+    of_the_street = actor.position is Position.STREET_LEADER and actor.street_id == requester.street_id
     if requester.position in COMMUNITY_HEADS:
-        return actor.position is Position.STREET_LEADER and actor.street_id == requester.street_id
-    return actor.position in COMMUNITY_HEADS and actor.community_id == requester.community_id
+        return of_the_street
+    if actor.position in COMMUNITY_HEADS:
+        return actor.community_id == requester.community_id
+    return of_the_street and filer is not None and not another_head(requester.community_id, filer)
+
+
+def another_head(community_id: int | None, besides: int) -> bool:
+    """Whether the community has an active 书记 or 站长 who can log in, other than `besides`."""
+    return db.session.scalar(
+        select(Person.id).join(Account, Account.person_id == Person.id).where(
+            Person.community_id == community_id, Person.active.is_(True), Account.active.is_(True),
+            Person.position.in_(list(COMMUNITY_HEADS)), Person.id != besides).limit(1)) is not None
 
 
 def is_street_approver(actor: Person, leave) -> bool:
-    """Long leave of community staff needs a second decision by their 街镇."""
-    return (leave.needs_street and leave.person.id != actor.id
+    """Long leave of community staff needs a second decision by their 街镇 (never the
+    requester's, never the filer's)."""
+    return (leave.needs_street and actor.id not in (leave.person.id, filer_of(leave))
             and actor.position is Position.STREET_LEADER and actor.street_id == leave.person.street_id)
 
 
@@ -302,8 +360,9 @@ def actor_state(account) -> tuple:
             person.street_id)
 
 
-def require(account, action: Action, target=None) -> None:
+def require(account, action: Action, target=None, explanation: str | None = None) -> None:
     """Abort with 403 unless allowed; 404 would hide that the object exists, but
-    inside one district's intranet a clear refusal serves users better."""
+    inside one district's intranet a clear refusal serves users better. A Chinese
+    `explanation` replaces the general one on the refusal page."""
     if not can(account, action, target):
-        abort(403)
+        abort(403, description=explanation)

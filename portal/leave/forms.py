@@ -44,6 +44,13 @@ class LeaveForm(FlaskForm):
                 field.errors = [*list(field.errors or []), message]
 
 
+class BehalfLeaveForm(LeaveForm):
+    """代请假: the same request, and why the person could not file it themself."""
+
+    behalf_reason = TextAreaField("代请假原因", render_kw={
+        "rows": 2, "maxlength": 200, "placeholder": "本人为何不能自己提交，如：住院，无法使用手机"})
+
+
 class DecisionForm(FlaskForm):
     comment = TextAreaField("审批意见", render_kw={"rows": 2, "maxlength": 500})
 

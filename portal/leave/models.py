@@ -95,6 +95,10 @@ class LeaveRequest(db.Model):
     status: Mapped[LeaveStatus] = mapped_column(str_enum(LeaveStatus, "leave_status"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    # 代请假: the 书记's or 站长's account that filed it for the person (None: the person
+    # filed it), and why the person could not (portal.leave.behalf).
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    behalf_reason: Mapped[str | None] = mapped_column(String(200))
 
     attachment_file: Mapped[str | None] = mapped_column(String(80))
     attachment_name: Mapped[str | None] = mapped_column(String(120))
@@ -124,6 +128,7 @@ class LeaveRequest(db.Model):
     street_decided_by = relationship("Account", foreign_keys=[street_decided_by_id])
     returned_recorded_by = relationship("Account", foreign_keys=[returned_recorded_by_id])
     revoked_by = relationship("Account", foreign_keys=[revoked_by_id])
+    filed_by = relationship("Account", foreign_keys=[filed_by_id])
 
     @property
     def span_label(self) -> str:

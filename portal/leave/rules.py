@@ -8,12 +8,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import bindparam, func, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, exists, func, or_, select, update
+from sqlalchemy.orm import aliased, joinedload
 
 from portal import clock, halfday, memo, versions
 from portal.attendance import freshness
 from portal.audit import log as audit
+from portal.auth.models import Account
 from portal.auth.policy import (
     COMMUNITY_HEADS,
     ON_THE_BOARD,
@@ -26,6 +27,7 @@ from portal.auth.policy import (
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.halfday import Half
+from portal.leave import behalf
 from portal.leave.models import LeaveEntitlement, LeaveRequest, LeaveStatus, LeaveType
 from portal.people.models import Person
 from portal.text import has_control
@@ -329,14 +331,18 @@ def check_text(data: LeaveInput) -> dict[str, str]:
 
 
 def submit(actor, person: Person, data: LeaveInput, config, attachment=None,
-           now: datetime | None = None) -> LeaveRequest:
+           now: datetime | None = None, behalf_reason: str | None = None) -> LeaveRequest:
     """File a request (caller commits). `attachment` is a portal.leave.files.Stored
-    already checked. Raises PermissionError or FieldErrors; nothing written then."""
-    if actor.person_id != person.id or not can(actor, Action.REQUEST_LEAVE):
-        raise PermissionError("only one's own leave")
+    already checked. For someone else it is 代请假 (portal.leave.behalf): the actor
+    must be allowed to file for the person, and `behalf_reason` says why the person
+    could not; the days and balances are the person's. Raises PermissionError or
+    FieldErrors; nothing written then."""
+    own = actor.person_id == person.id
+    if not (can(actor, Action.REQUEST_LEAVE) if own else can(actor, Action.FILE_LEAVE_FOR, person)):
+        raise PermissionError("only one's own leave, or 代请假 by the person's 书记/站长")
     now = now or clock.now()
     result = preview(person, data, config, now)
-    errors = {**check_text(data), **result.errors}
+    errors = {**check_text(data), **result.errors, **({} if own else behalf.check_reason(behalf_reason))}
     if errors:
         raise FieldErrors(errors)
     leave = LeaveRequest(
@@ -347,13 +353,17 @@ def submit(actor, person: Person, data: LeaveInput, config, attachment=None,
         phone=(data.phone or "").strip().replace(" ", "") or None,
         late_filed=result.late_filed, needs_street=result.needs_street, status=LeaveStatus.PENDING,
         created_at=now, created_by_id=actor.id,
+        filed_by_id=None if own else actor.id, behalf_reason=None if own else behalf_reason.strip(),
     )
     if attachment is not None:
         leave.attachment_file, leave.attachment_name, leave.attachment_type = (
             attachment.stored_name, attachment.original_name, attachment.content_type)
     db.session.add(leave)
     db.session.flush()
-    audit.record(actor, "leave.requested", leave, after=snapshot(leave))
+    audit.record(actor, "leave.requested", leave, on_behalf_of=None if own else person,
+                 after={**snapshot(leave), **({} if own else {"filed_by": actor.id})})
+    if not own:
+        behalf.filed_on_behalf.send(leave)
     return leave
 
 
@@ -447,13 +457,15 @@ def decide(actor, leave: LeaveRequest, approve: bool, comment: str | None,
 
 
 def withdraw(actor, leave: LeaveRequest, now: datetime | None = None) -> None:
-    if leave.person_id != actor.person_id:
-        raise PermissionError("only the requester withdraws")
+    """Before any decision: the requester, or the 书记/站长 who filed it for them."""
+    if not can(actor, Action.WITHDRAW_LEAVE, leave):
+        raise PermissionError("only the requester or the filer withdraws")
     if leave.status not in (LeaveStatus.PENDING, LeaveStatus.PENDING_STREET):
         raise AlreadyDecided({"decision": _decided_message(leave)})
     before = snapshot(leave)
     _compare_and_set(leave, leave.status, status=LeaveStatus.WITHDRAWN)
-    audit.record(actor, "leave.withdrawn", leave, before=before, after=snapshot(leave))
+    audit.record(actor, "leave.withdrawn", leave, before=before, after=snapshot(leave),
+                 on_behalf_of=leave.person if actor.person_id != leave.person_id else None)
 
 
 def revoke(actor, leave: LeaveRequest, reason: str, now: datetime | None = None) -> str:
@@ -543,15 +555,30 @@ def is_overdue(leave: LeaveRequest, now: datetime | None = None, calendars: dict
 def my_requests(person_id: int) -> list[LeaveRequest]:
     return list(db.session.scalars(
         select(LeaveRequest).where(LeaveRequest.person_id == person_id)
-        .options(joinedload(LeaveRequest.leave_type)).order_by(LeaveRequest.start_date.desc(), LeaveRequest.id.desc())
+        .options(joinedload(LeaveRequest.leave_type), joinedload(LeaveRequest.filed_by))
+        .order_by(LeaveRequest.start_date.desc(), LeaveRequest.id.desc())
     ))
 
 
+def _street_decides_first():
+    """In SQL, policy.is_first_approver's rule 3 for the 街镇: a request filed for a
+    worker by a head of a community that has no other active head who can log in."""
+    head, login = aliased(Person), aliased(Account)
+    filer = select(Account.person_id).where(Account.id == LeaveRequest.filed_by_id).scalar_subquery()
+    return LeaveRequest.filed_by_id.is_not(None) & Person.position.not_in(list(COMMUNITY_HEADS)) & ~exists(
+        select(head.id).join(login, login.person_id == head.id).where(
+            head.community_id == Person.community_id, head.active.is_(True), login.active.is_(True),
+            head.position.in_(list(COMMUNITY_HEADS)), head.id != filer))
+
+
 def queue_for(account) -> list[LeaveRequest]:
-    """Requests waiting for this approver's decision, and revocations they were asked for."""
+    """Requests waiting for this approver's decision, and revocations they were asked for
+    (the chain is portal.auth.policy.is_first_approver's: nobody sees what they filed)."""
     person = account.person
     query = (select(LeaveRequest).join(Person, Person.id == LeaveRequest.person_id)
-             .options(joinedload(LeaveRequest.leave_type), joinedload(LeaveRequest.person))
+             .options(joinedload(LeaveRequest.leave_type), joinedload(LeaveRequest.person),
+                      joinedload(LeaveRequest.filed_by))
+             .where(or_(LeaveRequest.filed_by_id.is_(None), LeaveRequest.filed_by_id != account.id))
              .order_by(LeaveRequest.start_date, LeaveRequest.id))
     if person.position in COMMUNITY_HEADS:
         query = query.where(
@@ -561,12 +588,13 @@ def queue_for(account) -> list[LeaveRequest]:
                 (LeaveRequest.status == LeaveStatus.APPROVED) & LeaveRequest.revoke_requested_at.is_not(None)),
         )
     elif person.street_id is not None:
+        decides_first = Person.position.in_(list(COMMUNITY_HEADS)) | _street_decides_first()
         query = query.where(
             LeaveRequest.street_id == person.street_id, Person.id != person.id,
             or_(LeaveRequest.status == LeaveStatus.PENDING_STREET,
-                (LeaveRequest.status == LeaveStatus.PENDING) & Person.position.in_(list(COMMUNITY_HEADS)),
+                (LeaveRequest.status == LeaveStatus.PENDING) & decides_first,
                 (LeaveRequest.status == LeaveStatus.APPROVED) & LeaveRequest.revoke_requested_at.is_not(None)
-                & Person.position.in_(list(COMMUNITY_HEADS))),
+                & decides_first),
         )
     else:
         return []
@@ -602,6 +630,7 @@ class QueueRow:
     days: Decimal
     status: LeaveStatus
     revoke_requested: bool
+    filed_by_name: str | None = None  # 代请假: who filed it for the person
 
 
 @dataclass(frozen=True)
@@ -612,7 +641,8 @@ class ApproverQueue:
 
 def _row(leave: LeaveRequest) -> QueueRow:
     return QueueRow(leave.id, leave.person.name, leave.leave_type.name, leave.late_filed, leave.span_label,
-                    leave.days, leave.status, leave.revoke_requested_at is not None)
+                    leave.days, leave.status, leave.revoke_requested_at is not None,
+                    leave.filed_by.person.name if leave.filed_by is not None else None)
 
 
 def approver_queue(account, now: datetime | None = None) -> memo.Kept:

@@ -11,8 +11,8 @@ from portal.auth.policy import Action, can, require
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.htmx import is_htmx, render
-from portal.leave import export, files, rules
-from portal.leave.forms import DecisionForm, LeaveForm, ReturnForm, RevokeForm
+from portal.leave import behalf, export, files, rules
+from portal.leave.forms import BehalfLeaveForm, DecisionForm, LeaveForm, ReturnForm, RevokeForm
 from portal.leave.models import LeaveRequest, LeaveStatus, LeaveType
 from portal.org.models import Community
 from portal.people.models import Person
@@ -20,6 +20,7 @@ from portal.text import choice
 
 bp = Blueprint("leave", __name__, url_prefix="/leave")
 LEAVE = "/<int(max=2147483647):leave_id>"
+PERSON = "/people/<int(max=2147483647):person_id>"
 
 
 @bp.app_template_filter("days")
@@ -46,9 +47,10 @@ def mine():
                            balance=rules.annual_balance(person), now=clock.now(), rules=rules)
 
 
-def _form_page(form, result=None, status=200):
-    return render("leave/new.html", status=status, form=form, preview=result,
-                  balance=rules.annual_balance(current_user.person))
+def _form_page(form, result=None, status=200, person=None):
+    """The request form: one's own, or 代请假 for `person` (their balance, their name)."""
+    return render("leave/new.html", status=status, form=form, preview=result, behalf=person,
+                  balance=rules.annual_balance(person or current_user.person))
 
 
 @bp.get("/new")
@@ -80,15 +82,21 @@ def new_POST():
     require(current_user, Action.REQUEST_LEAVE)
     form = LeaveForm()
     form.set_types(rules.active_types())
+    return _file(form, current_user.person)
+
+
+def _file(form, person):
+    """Check, store the attachment, submit: one's own request, or 代请假 for `person`."""
+    behalf_person = person if person.id != current_user.person_id else None
     data = form.to_input()
     if not form.validate():
-        return _form_page(form, status=400)
-    person = current_user.person
+        return _form_page(form, status=400, person=behalf_person)
     if request.form.get("action") == "preview":
-        return _form_page(form, rules.preview(person, data, current_app.config))
+        return _form_page(form, rules.preview(person, data, current_app.config), person=behalf_person)
     upload = request.files.get("attachment")
     stored = None
-    errors = {**rules.check_text(data)}
+    behalf_reason = form.behalf_reason.data if behalf_person is not None else None
+    errors = {**rules.check_text(data), **(behalf.check_reason(behalf_reason) if behalf_person else {})}
     result = rules.preview(person, data, current_app.config)
     errors.update(result.errors)
     if upload is not None and upload.filename:
@@ -99,18 +107,68 @@ def new_POST():
             errors["attachment"] = str(error)
     if errors:
         form.show_errors(errors)
-        return _form_page(form, result, status=400)
+        return _form_page(form, result, status=400, person=behalf_person)
     if upload is not None and upload.filename:
         stored = files.store(upload.filename, content, current_app.config["UPLOAD_MAX_BYTES"])
     try:
-        leave = rules.submit(current_user, person, data, current_app.config, attachment=stored)
+        leave = rules.submit(current_user, person, data, current_app.config, attachment=stored,
+                             behalf_reason=behalf_reason)
     except FieldErrors as error:
         db.session.rollback()
         form.show_errors(error.errors)
-        return _form_page(form, result, status=400)
+        return _form_page(form, result, status=400, person=behalf_person)
     db.session.commit()
-    flash(f"已提交{leave.leave_type.name}申请（{format_days(leave.days)} 个工作日），等待审批。", "success")
+    whose = f"已为{person.name}提交" if behalf_person else "已提交"
+    flash(f"{whose}{leave.leave_type.name}申请（{format_days(leave.days)} 个工作日），等待审批。", "success")
     return redirect(url_for("leave.detail", leave_id=leave.id))
+
+
+# -- 代请假 (portal.leave.behalf) ------------------------------------------------------
+
+def _behalf_person(person_id: int) -> Person:
+    person = db.session.get(Person, person_id) or abort(404)
+    require(current_user, Action.FILE_LEAVE_FOR, person, explanation=behalf.REFUSED)
+    return person
+
+
+@bp.get("/behalf")
+@login_required
+def behalf_people():
+    """Whom the 书记/站长 may file leave for: the people of their community."""
+    require(current_user, Action.FILE_LEAVE_FOR, explanation=behalf.REFUSED)
+    return render_template("leave/behalf.html", people=behalf.people_to_file_for(current_user))
+
+
+@bp.get(PERSON + "/behalf")
+@login_required
+def behalf_new(person_id: int):
+    person = _behalf_person(person_id)
+    form = BehalfLeaveForm(formdata=None)
+    form.set_types(rules.active_types())
+    return _form_page(form, person=person)
+
+
+@bp.get(PERSON + "/behalf/preview")
+@login_required
+def behalf_preview(person_id: int):
+    """The cost of the request being typed for the person: their days, their balance."""
+    person = _behalf_person(person_id)
+    form = BehalfLeaveForm(request.args, meta={"csrf": False})
+    form.set_types(rules.active_types())
+    data = form.to_input()
+    if data.type_id is None or data.start_date is None or data.end_date is None:
+        return render("leave/new.html", block="preview", preview=None, form=form, behalf=person)
+    return render("leave/new.html", block="preview", preview=rules.preview(person, data, current_app.config),
+                  form=form, behalf=person)
+
+
+@bp.post(PERSON + "/behalf")
+@login_required
+def behalf_new_POST(person_id: int):
+    person = _behalf_person(person_id)
+    form = BehalfLeaveForm()
+    form.set_types(rules.active_types())
+    return _file(form, person)
 
 
 def _detail(leave, status=200, **forms):
@@ -160,8 +218,7 @@ def decide_POST(leave_id: int):
 @login_required
 def withdraw_POST(leave_id: int):
     leave = _leave(leave_id)
-    if leave.person_id != current_user.person_id:
-        abort(403)
+    require(current_user, Action.WITHDRAW_LEAVE, leave)
     try:
         rules.withdraw(current_user, leave)
     except FieldErrors as error:
@@ -169,7 +226,8 @@ def withdraw_POST(leave_id: int):
         return _detail(leave, 409, errors=error.errors)
     db.session.commit()
     flash("申请已撤回。", "success")
-    return redirect(url_for("leave.mine"))
+    return redirect(url_for("leave.mine") if leave.person_id == current_user.person_id
+                    else url_for("leave.detail", leave_id=leave.id))
 
 
 @bp.post(LEAVE + "/revoke")

@@ -190,6 +190,22 @@ CASES: dict[str, Case] = {
                      ("no end date", lambda f: not_a_date(f["end_date"])),
                      ("no reason", lambda f: blank(f["reason"])),
                      ("no destination", lambda f: blank(f["destination"])))),
+    # 代请假: the request as above, for a front-desk clerk, and why she could not file it.
+    "leave.behalf_new_POST": Case(
+        "fuyuan_secretary", "/leave/people/{person:fuyuan_frontdesk3}/behalf",
+        {"type_id": field(*[str(n) for n in range(1, 11)]), "start_date": field(*LEAVE_DATES),
+         "start_half": field("am", "pm"), "end_date": field(*LEAVE_DATES), "end_half": field("am", "pm"),
+         "reason": field("急病住院"), "destination": field("包头市中心医院", "本市"),
+         "phone": field("13800000000", ""), "behalf_reason": field("住院，无法使用手机"),
+         "action": field("submit", "preview")},
+        files={"attachment": upload()},
+        refuse=first(("just a preview", lambda f: seen(f["action"]) == "preview"),
+                     ("no start date", lambda f: not_a_date(f["start_date"])),
+                     ("no end date", lambda f: not_a_date(f["end_date"])),
+                     ("no reason", lambda f: blank(f["reason"])),
+                     ("no destination", lambda f: blank(f["destination"])),
+                     ("no reason why she could not file", lambda f: blank(f["behalf_reason"])),
+                     ("control characters in why", lambda f: control(f["behalf_reason"], newlines_ok=True)))),
     "leave.decide_POST": Case(
         "fuyuan_secretary", lambda: f"/leave/{objects.pending_leave('fuyuan_worker02', objects.FUYUAN_WORKERS)}/decide",
         {"decision": field("approve", "reject"), "comment": field("同意", "")},
