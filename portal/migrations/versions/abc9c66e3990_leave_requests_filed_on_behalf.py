@@ -4,7 +4,7 @@ filed_by_id is the filer's account, NULL for leave the person filed themself (ev
 existing request); behalf_reason says why the person could not file (in hospital …).
 
 Revision ID: abc9c66e3990
-Revises: 5b1e0c7f2a93
+Revises: 7d3e9a1c5b20
 Create Date: 2026-12-03 09:00:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'abc9c66e3990'
-down_revision = '5b1e0c7f2a93'
+down_revision = '7d3e9a1c5b20'
 branch_labels = None
 depends_on = None
 
