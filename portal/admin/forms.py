@@ -26,7 +26,7 @@ STATUS_CHOICES = [SelectChoice("", "全部"), SelectChoice("active", "在职"), 
 def to_id(value) -> int | None:
     """A positive integer the database can hold, or None."""
     text = str(value or "").strip()
-    if not text.isascii() or not text.isdigit():
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None

@@ -11,7 +11,7 @@ from tests.test_policy import FROZEN, MATRIX, ROLES, resolve
 # Every name the views read from a query string (request.args / request.values / filter forms).
 PARAMS = ("sort", "next", "month", "street", "community", "version", "username", "start", "end", "period",
           "page", "n", "date", "action", "v", "t", "q", "position", "status", "street_id", "community_id",
-          "type_id", "start_date", "start_half", "end_date", "end_half", "reason", "destination", "phone")
+          "type_id", "start_date", "start_half", "end_date", "end_half", "reason", "destination", "phone", "year")
 HOSTILE = (
     "²",                     # isdigit(), yet int() refuses it
     "9" * 5000,              # beyond int()'s 4300 digits
