@@ -338,3 +338,13 @@ def test_a_preview_is_the_uploaders_own_and_lasts_a_day(app, admin, auth, travel
     upload(admin, saved(book))  # the next upload clears the stale one
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(RosterUpload)) == 1
+
+
+def test_a_name_the_export_kept_from_being_a_formula_comes_back_as_it_was(app, admin):
+    with app.app_context():
+        db.session.scalar(select(Account).where(Account.username == "fuyuan_worker03")).person.name = "=张三"
+        db.session.commit()
+    book = export(admin, community=community_id(app, "fuyuan"))
+    assert book.active.cell(row=row_of(book, "fuyuan_worker03"), column=1).value == "'=张三"
+    response = upload(admin, saved(book))
+    assert response.status_code == 200 and "没有需要导入的变更" in response.get_data(as_text=True)

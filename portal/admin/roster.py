@@ -21,7 +21,7 @@ from portal.errors import FORM, FieldErrors
 from portal.extensions import db
 from portal.org.models import Community, Grid, Street
 from portal.people.models import POSITION_BY_LABEL, Level, Person, Position
-from portal.spreadsheet import append
+from portal.spreadsheet import append, unsafe
 from portal.text import clean
 
 HEADERS = ("姓名", "用户名", "职务", "街镇", "社区", "网格号", "手机号", "参加工作时间", "入职本社区时间", "状态")
@@ -151,7 +151,7 @@ def cell_text(value) -> str:
         return str(int(value))
     if isinstance(value, datetime | date | time):
         return value.isoformat()
-    return str(value).strip()
+    return str(unsafe(value)).strip()
 
 
 def cell_grid_number(value) -> tuple[int | None, str | None]:
