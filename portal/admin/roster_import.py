@@ -335,8 +335,8 @@ def apply(actor: Account, kept: RosterUpload, digest: str | None) -> Result:
     if digest != found.digest:
         raise StalePreview(found)
     result = Result(created=[], changed=0, deactivated=0, reactivated=0)
-    befores = {e.person.id: people_rules.snapshot(e.person) for e in found.entries if e.person is not None}
     writing = [e for e in found.entries if e.kind != UNCHANGED]
+    befores = {e.person.id: people_rules.snapshot(e.person) for e in writing if e.person is not None}
     first = [e for e in writing if e.active and e.data.position is Position.ADMIN]
     deactivated = [e for e in writing if e.kind == DEACTIVATED]
     rest = [e for e in writing if e.kind != DEACTIVATED and not (e.active and e.data.position is Position.ADMIN)]
