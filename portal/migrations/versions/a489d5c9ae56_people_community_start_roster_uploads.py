@@ -1,7 +1,7 @@
 """people.community_start (入职本社区时间); roster_uploads (a roster between preview and confirmation)
 
 Revision ID: a489d5c9ae56
-Revises: 5b1e0c7f2a93
+Revises: 7d3e9a1c5b20
 Create Date: 2026-12-03 09:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import portal.database
 
 # revision identifiers, used by Alembic.
 revision = 'a489d5c9ae56'
-down_revision = '5b1e0c7f2a93'
+down_revision = '7d3e9a1c5b20'
 branch_labels = None
 depends_on = None
 
