@@ -76,6 +76,7 @@ class DatabaseIdConverter(IntegerConverter):
 
 def _register_models() -> None:
     from portal.activity import models as _activity  # noqa: F401
+    from portal.admin import models as _admin  # noqa: F401
     from portal.assessment import models as _assessment  # noqa: F401
     from portal.attendance import models as _attendance  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401

@@ -17,6 +17,14 @@ def safe(value):
     return value
 
 
+def unsafe(value):
+    """What a cell written by `safe` stood for: an export read back (a roster) gets its
+    text as it was, not with the ' that kept it from being a formula."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def append(sheet: Worksheet, values: Iterable) -> None:
     """Add a row, every text value made safe."""
     sheet.append([safe(value) for value in values])

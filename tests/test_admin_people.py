@@ -300,9 +300,11 @@ def test_editing_a_phone_number_is_saved_and_audited_before_and_after(app, admin
     assert f'value="{old_phone}"' in form and 'value="fuyuan_worker01"' in form
     assert 'name="password"' not in form
     mark = last_audit_id(app)
+    service_start = re.search(r'name="service_start" [^>]*value="([^"]*)"', form).group(1)
     response = admin.post(f"/admin/people/{worker}/edit", {
         "name": load(app, "fuyuan_worker01")["name"], "username": "fuyuan_worker01", "position": "grid_worker",
         "community_id": str(community_id(app, "富源社区")), "grid_number": "1", "phone": "0472-5109999",
+        "service_start": service_start,  # the form shows it, so the browser sends it back
     }, token_from=f"/admin/people/{worker}/edit")
     assert response.status_code == 303
     assert "已保存" in admin.client.get(response.headers["Location"]).get_data(as_text=True)

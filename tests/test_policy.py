@@ -168,6 +168,13 @@ MATRIX = [
      lambda role: role == "fuyuan_stationhead", {}),
     ("POST", "/leave/{behalf:fuyuan_frontdesk2}/withdraw", "leave.withdraw_POST",
      lambda role: role == "fuyuan_secretary", {}),
+    # 年休假一览: as the 考勤表 (kept by the 书记/站长, watched by the 街镇 and district).
+    ("GET", "/leave/communities/{community:fuyuan}/entitlements", "leave.community_entitlements",
+     lambda role: sees_fuyuan_leave(role) and role != "fuyuan_frontdesk", None),
+    ("GET", "/leave/communities/{community:fuyuan}/entitlements.xlsx?year=2026", "leave.community_entitlements_xlsx",
+     lambda role: sees_fuyuan_leave(role) and role != "fuyuan_frontdesk", None),
+    ("GET", "/leave/communities/{community:fangzhi}/entitlements", "leave.community_entitlements",
+     lambda role: role in ("admin", "inspector", "fangzhi_secretary"), None),
     ("GET", "/leave/types", "leave.types", admin_only, None),
     ("POST", "/leave/types/1", "leave.type_POST", admin_only, {"active": "on"}),
     ("POST", "/leave/entitlements", "leave.entitlement_POST", admin_only, {}),
@@ -212,6 +219,17 @@ MATRIX = [
     ("GET", "/admin/roster/template.xlsx", "admin.roster_template", admin_only, None),
     ("GET", "/admin/roster/import", "admin.roster_import", admin_only, None),
     ("POST", "/admin/roster/import", "admin.roster_import_POST", admin_only, {}),
+    ("GET", "/admin/roster/import/not-a-stored-upload-token", "admin.roster_preview", admin_only, None),
+    ("POST", "/admin/roster/import/not-a-stored-upload-token/apply", "admin.roster_apply_POST", admin_only, {}),
+    # The 花名册 export: the administrator anywhere, a 街镇 its street, a 书记/站长 their community.
+    ("GET", "/admin/roster/export.xlsx", "admin.roster_export", admin_only, None),
+    ("GET", "/admin/roster/export.xlsx?street={street:fuqiang}", "admin.roster_export",
+     lambda role: role in STREET_OR_ADMIN, None),
+    ("GET", "/admin/roster/export.xlsx?street={street:kexue}", "admin.roster_export", admin_only, None),
+    ("GET", "/admin/roster/export.xlsx?community={community:fuyuan}", "admin.roster_export",
+     lambda role: role in (*STREET_OR_ADMIN, "fuyuan_secretary", "fuyuan_stationhead"), None),
+    ("GET", "/admin/roster/export.xlsx?community={community:fangzhi}", "admin.roster_export",
+     lambda role: role in ("admin", "fangzhi_secretary"), None),
     ("GET", "/admin/audit", "admin.audit_log", lambda role: role in STREET_OR_ADMIN, None),  # → /audit/
     ("GET", "/inspections/", "inspections.index", lambda role: role in INSPECTING + COMMUNITY_HEADS, None),
     ("POST", "/inspections/", "inspections.start_POST", lambda role: role in INSPECTING, {}),
@@ -490,6 +508,24 @@ def test_a_worker_sees_themself_but_manages_nobody(app):
         assert can(worker, Action.VIEW_PEOPLE, worker.person)
         assert not can(worker, Action.MANAGE_PEOPLE, worker.person)
         assert not can(worker, Action.VIEW_AUDIT)
+
+
+def test_the_roster_export_follows_the_office_that_keeps_the_roster(app):
+    """The 管理员 for the district, a 街镇 for its street and its communities, a
+    书记/站长 for their community; nobody else, and importing stays the 管理员's."""
+    with app.app_context():
+        fuyuan, fangzhi = community("fuyuan"), community("fangzhi")
+        fuqiang = fuyuan.street
+        assert can(account("admin"), Action.EXPORT_ROSTER, None)
+        assert not can(account("fuqiang_leader"), Action.EXPORT_ROSTER, None)
+        assert can(account("fuqiang_leader"), Action.EXPORT_ROSTER, fuqiang)
+        assert can(account("fuqiang_leader"), Action.EXPORT_ROSTER, fuyuan)
+        assert not can(account("fuqiang_leader"), Action.EXPORT_ROSTER, fangzhi)
+        assert can(account("fuyuan_stationhead"), Action.EXPORT_ROSTER, fuyuan)
+        assert not can(account("fuyuan_secretary"), Action.EXPORT_ROSTER, fuqiang)
+        for role in ("inspector", "fuyuan_frontdesk", "fuyuan_worker01"):
+            assert not can(account(role), Action.EXPORT_ROSTER, fuyuan), role
+        assert not can(account("fuqiang_leader"), Action.IMPORT_ROSTER)
 
 
 def test_a_deactivated_account_may_do_nothing(app):

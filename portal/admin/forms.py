@@ -8,7 +8,7 @@ from wtforms import Form, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
-from portal.admin.people import PersonInput
+from portal.admin.people import SERVICE_LABELS, PersonInput, parse_service_date
 from portal.extensions import db
 from portal.org.models import Community, Street
 from portal.people.models import Position
@@ -26,7 +26,7 @@ STATUS_CHOICES = [SelectChoice("", "全部"), SelectChoice("active", "在职"), 
 def to_id(value) -> int | None:
     """A positive integer the database can hold, or None."""
     text = str(value or "").strip()
-    if not text.isascii() or not text.isdigit():
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None
@@ -101,6 +101,27 @@ class WholeNumberField(IntegerField):
             raise StopValidation()
 
 
+class ServiceDateField(StringField):
+    """参加工作时间 or 入职本社区时间: 2010-07 or 2010-07-15 (people.parse_service_date);
+    blank is None, anything else unreadable is the one message shown."""
+
+    def process_formdata(self, valuelist):
+        self.raw_text = str(valuelist[0]) if valuelist else ""
+        self.data, problem = parse_service_date(self.raw_text[:40], SERVICE_LABELS[self.name])
+        if problem:
+            self.data = None
+            raise ValueError(problem)
+
+    def _value(self):
+        if self.data is not None:
+            return self.data.isoformat()
+        return getattr(self, "raw_text", "")[:40]
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
 class PersonForm(FlaskForm):
     name = StringField("姓名", filters=[strip], validators=[
         DataRequired("请填写姓名。"), Length(max=50, message="姓名不能超过 50 个字。")])
@@ -119,8 +140,11 @@ class PersonForm(FlaskForm):
     phone = StringField("手机号", filters=[strip], validators=[
         Length(max=20, message="手机号应为 11 位手机号码，或形如 0472-1234567 的固定电话。")],
         render_kw={"inputmode": "tel", "autocomplete": "off"})
+    service_start = ServiceDateField("参加工作时间", render_kw={"autocomplete": "off", "placeholder": "如 2010-07"})
+    community_start = ServiceDateField("入职本社区时间", render_kw={"autocomplete": "off", "placeholder": "如 2018-03"})
 
-    FIELDS = ("name", "username", "position", "street_id", "community_id", "grid_number", "phone")
+    FIELDS = ("name", "username", "position", "street_id", "community_id", "grid_number", "phone", "service_start",
+              "community_start")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,6 +161,8 @@ class PersonForm(FlaskForm):
             "community_id": str(person.community_id or ""),
             "grid_number": person.grid.number if person.grid else None,
             "phone": person.phone or "",
+            "service_start": person.service_start,
+            "community_start": person.community_start,
         })
 
     def to_input(self) -> PersonInput:
@@ -154,6 +180,8 @@ class PersonForm(FlaskForm):
             community_id=value("community_id", to_id),
             grid_number=value("grid_number"),
             phone=value("phone") or None,
+            service_start=value("service_start"),
+            community_start=value("community_start"),
         )
 
     def add_errors(self, errors: dict[str, str]) -> list[str]:

@@ -5,11 +5,14 @@ Shared by the admin forms and the roster import, so both refuse the same things
 with the same Chinese messages. Nothing here commits: callers commit once.
 """
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
+from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from werkzeug.security import generate_password_hash
 
+from portal import clock
 from portal.audit import log as audit
 from portal.audit import rules as audit_rules
 from portal.auth import rules as auth_rules
@@ -22,6 +25,19 @@ from portal.text import has_control
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_]{2,31}$")
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+# 参加工作时间 as personnel files write it: 2010-07, 2010.7, 2010/07, 2010年7月, or a day of it.
+SERVICE_DATE_RE = re.compile(r"^([0-9]{4})(?:年|[-./])([0-9]{1,2})月?(?:(?:[-./]|(?<=月))([0-9]{1,2})日?)?$")
+EARLIEST_SERVICE = date(1960, 1, 1)  # earlier is a typing error, not a colleague
+SERVICE_LABELS = {"service_start": "参加工作时间", "community_start": "入职本社区时间"}
+
+# District staff first, then street by street, community by community (the people list
+# and the roster export list people in this order).
+POSITION_RANK = case(
+    {p: i for i, p in enumerate((Position.ADMIN, Position.INSPECTOR, Position.STREET_LEADER,
+                                 Position.SECRETARY, Position.STATION_HEAD, Position.FRONT_DESK,
+                                 Position.GRID_WORKER))},
+    value=Person.position,
+)
 
 
 @dataclass
@@ -33,6 +49,49 @@ class PersonInput:
     community_id: int | None = None
     grid_number: int | None = None
     phone: str | None = None
+    service_start: date | None = None    # 参加工作时间
+    community_start: date | None = None  # 入职本社区时间, where it differs
+
+
+def parse_service_date(text: str | None, label: str) -> tuple[date | None, str | None]:
+    """(date, problem) of a typed 参加工作时间 or 入职本社区时间: blank is None; a month
+    without a day is its first day; a year alone is refused (the month is on record)."""
+    raw = unicodedata.normalize("NFKC", str(text or "")).strip()
+    compact = re.sub(r"\s+", "", raw)
+    if not compact:
+        return None, None
+    if re.fullmatch(r"[0-9]{4}年?", compact):
+        return None, f"{label}请写到月份，如 {compact[:4]}-07。"
+    match = SERVICE_DATE_RE.match(compact)
+    if match is None:
+        return None, f"{label}应写成 2010-07 或 2010-07-15 的形式。"
+    year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
+    try:
+        return date(year, month, day), None
+    except ValueError:
+        return None, f"{label}“{raw[:20]}”不是有效的日期。"
+
+
+def service_date_problems(data: PersonInput) -> dict[str, str]:
+    """Dates in the future or implausibly early, and a 入职本社区时间 that contradicts
+    the rest of the record."""
+    errors = {}
+    today = clock.today()
+    for key, label in SERVICE_LABELS.items():
+        value = getattr(data, key)
+        if value is None:
+            continue
+        if value > today:
+            errors[key] = f"{label}不能晚于今天（{today.isoformat()}）。"
+        elif value < EARLIEST_SERVICE:
+            errors[key] = f"{label}早于 {EARLIEST_SERVICE.year} 年，请核对。"
+    if "community_start" not in errors and data.community_start is not None:
+        if data.position is not None and data.position.level is not Level.COMMUNITY:
+            errors["community_start"] = "只有社区工作人员填写入职本社区时间。"
+        elif data.service_start is not None and data.community_start < data.service_start \
+                and "service_start" not in errors:
+            errors["community_start"] = "入职本社区时间不能早于参加工作时间。"
+    return errors
 
 
 def normalise(data: PersonInput) -> PersonInput:
@@ -44,13 +103,21 @@ def normalise(data: PersonInput) -> PersonInput:
         community_id=data.community_id,
         grid_number=data.grid_number,
         phone=(data.phone or "").strip().replace(" ", "") or None,
+        service_start=data.service_start,
+        community_start=data.community_start,
     )
 
 
-def check(data: PersonInput, person: Person | None = None) -> tuple[dict[str, str], dict]:
+def check(data: PersonInput, person: Person | None = None, released_grids: frozenset[int] = frozenset(),
+          active: bool | None = None) -> tuple[dict[str, str], dict]:
     """Validate against the database. Returns (errors, resolved) where resolved
-    holds the Street, Community and Grid objects to assign."""
-    errors: dict[str, str] = {}
+    holds the Street, Community and Grid objects to assign. `released_grids`: grids
+    whose present holders leave them in the same change (a roster that swaps two
+    workers' grids). `active`: whether the person is in service after the change
+    (default: as now); a 网格员 out of service holds no grid (停用 freed it)."""
+    if active is None:
+        active = person is None or person.active
+    errors: dict[str, str] = service_date_problems(data)
     resolved: dict = {"street": None, "community": None, "grid": None}
 
     if not data.name:
@@ -89,7 +156,8 @@ def check(data: PersonInput, person: Person | None = None) -> tuple[dict[str, st
     if position is Position.GRID_WORKER:
         community = resolved["community"]
         if data.grid_number is None:
-            errors["grid_number"] = "网格员须填写所负责的网格号（一员一格）。"
+            if active:
+                errors["grid_number"] = "网格员须填写所负责的网格号（一员一格）。"
         elif community is not None:
             grid = db.session.scalar(
                 select(Grid).where(Grid.community_id == community.id, Grid.number == data.grid_number)
@@ -98,7 +166,8 @@ def check(data: PersonInput, person: Person | None = None) -> tuple[dict[str, st
                 errors["grid_number"] = f"{community.name}只有第 1–{community.grid_count} 网格。"
             else:
                 holder = db.session.scalar(select(Person).where(Person.grid_id == grid.id))
-                if holder is not None and (person is None or holder.id != person.id):
+                if holder is not None and (person is None or holder.id != person.id) \
+                        and grid.id not in released_grids:
                     errors["grid_number"] = f"{grid}已由{holder.name}负责（一员一格）。"
                 resolved["grid"] = grid
     elif data.grid_number is not None:
@@ -115,6 +184,8 @@ def snapshot(person: Person) -> dict:
         "community_id": person.community_id,
         "grid_id": person.grid_id,
         "phone": person.phone,
+        "service_start": person.service_start.isoformat() if person.service_start else None,
+        "community_start": person.community_start.isoformat() if person.community_start else None,
         "active": person.active,
     }
 
@@ -126,9 +197,13 @@ def _apply(person: Person, data: PersonInput, resolved: dict) -> None:
     person.street = resolved["street"]
     person.community = resolved["community"]
     person.grid = resolved["grid"]
+    person.service_start = data.service_start
+    person.community_start = data.community_start
 
 
-def create_person(actor: Account | None, data: PersonInput, password: str) -> Person:
+def create_person(actor: Account | None, data: PersonInput, password: str, generated: bool = False) -> Person:
+    """`generated`: the password is a random temporary one (auth.rules.temporary_password),
+    hashed the lighter way a roster of hundreds needs (auth.rules.hash_generated_password)."""
     data = normalise(data)
     errors, resolved = check(data)
     if problem := auth_rules.password_problem(password, data.username):
@@ -137,7 +212,8 @@ def create_person(actor: Account | None, data: PersonInput, password: str) -> Pe
         raise FieldErrors(errors)
     person = Person()
     _apply(person, data, resolved)
-    person.account = Account(username=data.username, password_hash=generate_password_hash(password))
+    password_hash = auth_rules.hash_generated_password(password) if generated else generate_password_hash(password)
+    person.account = Account(username=data.username, password_hash=password_hash)
     if actor is not None:  # set by an administrator (a new account, a roster): theirs to replace
         auth_rules.make_temporary(person.account)
     db.session.add(person)
@@ -158,14 +234,16 @@ def _is_last_admin(person: Person) -> bool:
 LAST_ADMIN = "这是唯一在用的管理员账号：请先把另一人设为管理员，再改动这个账号。"
 
 
-def update_person(actor: Account, person: Person, data: PersonInput) -> Person:
+def update_person(actor: Account, person: Person, data: PersonInput, before: dict | None = None) -> Person:
+    """`before`: the person's snapshot before a change of several steps (a roster frees
+    the grids it reassigns first), so the audit entry shows the whole change."""
     data = normalise(data)
     errors, resolved = check(data, person)
     if data.position is not Position.ADMIN and _is_last_admin(person):
         errors["position"] = LAST_ADMIN
     if errors:
         raise FieldErrors(errors)
-    before = snapshot(person)
+    before = before or snapshot(person)
     _apply(person, data, resolved)
     if person.account is not None:
         person.account.username = data.username

@@ -1,36 +1,41 @@
-"""Reading and checking a roster spreadsheet (花名册), and creating its people.
-
-No request objects here: the view hands over the file name and bytes. A roster
-is taken whole or not at all — any problem in any row and nothing is written.
-Nothing here commits; the caller commits once, or rolls back on FieldErrors.
+"""The roster spreadsheet (花名册): its columns, reading and parsing an uploaded one,
+the blank template, and the export of a scope's people in the same columns, so that
+an office can export, edit in Excel and import again (portal.admin.roster_import
+compares and applies). No request objects here: the view hands over the bytes.
 """
 import re
+import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from io import BytesIO
 
 import openpyxl
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from portal.admin import people as people_rules
-from portal.audit import log as audit
-from portal.auth import rules as auth_rules
 from portal.errors import FORM, FieldErrors
 from portal.extensions import db
-from portal.org.models import Community, Street
-from portal.people.models import POSITION_BY_LABEL, Level, Position
-from portal.spreadsheet import append
+from portal.org.models import Community, Grid, Street
+from portal.people.models import POSITION_BY_LABEL, Level, Person, Position
+from portal.spreadsheet import append, unsafe
 from portal.text import clean
 
-HEADERS = ("姓名", "用户名", "职务", "街镇", "社区", "网格号", "手机号")
-EXAMPLE = ("张晓明", "zhangxiaoming", "网格员", "富强路街道", "富源社区", 3, "13800000000")
-# Each new account's password is hashed with werkzeug's scrypt (~0.2 s here), all in
-# one request and one transaction: 100 rows stay well inside a worker's timeout.
-# A street's roster is imported community by community.
-MAX_ROWS = 100
+HEADERS = ("姓名", "用户名", "职务", "街镇", "社区", "网格号", "手机号", "参加工作时间", "入职本社区时间", "状态")
+# The first template had the first seven columns; such a file still imports, its people's
+# dates and status left as they are.
+LEGACY_HEADERS = HEADERS[:7]
+EXAMPLE = ("张晓明", "zhangxiaoming", "网格员", "富强路街道", "富源社区", 3, "13800000000", "2010-07", "2018-03-01",
+           "在职")
+ACTIVE, INACTIVE = "在职", "停用"
+STATUS_WORDS = {ACTIVE: True, INACTIVE: False, "已停用": False}
+# The district has some 700 staff: a whole district's export must come back in one
+# file. New accounts get generated temporary passwords with the light hash
+# (auth.rules.hash_generated_password), so even that many stay within a request.
+MAX_ROWS = 3000
 MAX_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # a 5 MB upload that unpacks to more is not a roster
 MAX_SCANNED_ROWS = 100_000  # blank rows included; stops a sheet of a million empty rows
@@ -39,20 +44,18 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 POSITION_LABELS = "、".join(p.label for p in Position)
 GRID_RE = re.compile(r"^第?\s*(\d{1,6})\s*(?:号)?\s*(?:网格)?$")
+NOT_GIVEN = object()  # a column the file does not have (a roster of the first template)
 
 
 @dataclass
 class RosterRow:
+    """One person as the file states them, with what is wrong in the row by itself."""
+
     row: int  # the spreadsheet's own row number, as the user sees it
     data: people_rules.PersonInput
-
-
-@dataclass
-class Imported:
-    row: int
-    name: str
-    username: str
-    password: str
+    active: bool | None = None    # 状态; None: not stated
+    dates_given: bool = True      # False for the first template's seven columns
+    problems: dict[str, str] = field(default_factory=dict)
 
 
 def row_problem(row: int, message: str) -> str:
@@ -83,8 +86,9 @@ UNREADABLE = "文件无法读取：请确认是用 Excel 或 WPS 保存的 .xlsx
 
 
 def read_sheet(data: bytes) -> list[tuple[int, tuple]]:
-    """The non-blank data rows of the first worksheet as (row number, 7 values);
-    the header row must be exactly HEADERS."""
+    """The non-blank data rows of the first worksheet as (row number, one value per
+    column of HEADERS); the header row must be HEADERS (or LEGACY_HEADERS, whose
+    missing columns come as NOT_GIVEN)."""
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
@@ -106,6 +110,9 @@ def read_sheet(data: bytes) -> list[tuple[int, tuple]]:
         workbook.close()
 
 
+TOO_MANY = f"花名册超过 {MAX_ROWS} 行（不含表头），请拆分后分批导入。"
+
+
 def _rows_of(workbook) -> list[tuple[int, tuple]]:
     if not workbook.worksheets:
         raise FieldErrors.on(FORM, UNREADABLE)
@@ -114,22 +121,21 @@ def _rows_of(workbook) -> list[tuple[int, tuple]]:
     found = [cell_text(v) for v in header]
     while found and not found[-1]:
         found.pop()
-    if tuple(found) != HEADERS:
+    if tuple(found) not in (HEADERS, LEGACY_HEADERS):
         shown = "、".join(found) if found else "空"
         raise FieldErrors.on(FORM, row_problem(1, f"表头应为“{'、'.join(HEADERS)}”，共 {len(HEADERS)} 列，"
-                                                  f"按此顺序；文件中是“{shown}”。请使用下载的模板。"))
+                                                  f"按此顺序；文件中是“{shown}”。请使用下载的模板或导出的名单。"))
+    width = len(found)
     rows = []
-    for number, values in enumerate(
-        sheet.iter_rows(min_row=2, max_col=len(HEADERS), values_only=True), start=2
-    ):
+    for number, values in enumerate(sheet.iter_rows(min_row=2, max_col=width, values_only=True), start=2):
         if number > MAX_SCANNED_ROWS + 1:
-            raise FieldErrors.on(FORM, f"花名册超过 {MAX_ROWS} 行（不含表头），请拆分后分批导入。")
-        values = tuple(values) + (None,) * (len(HEADERS) - len(values))
+            raise FieldErrors.on(FORM, TOO_MANY)
+        values = tuple(values) + (None,) * (width - len(values))
         if all(cell_text(v) == "" for v in values):
             continue  # blank rows (usually at the end) are ignored
-        rows.append((number, values))
+        rows.append((number, values + (NOT_GIVEN,) * (len(HEADERS) - width)))
         if len(rows) > MAX_ROWS:
-            raise FieldErrors.on(FORM, f"花名册超过 {MAX_ROWS} 行（不含表头），请拆分后分批导入。")
+            raise FieldErrors.on(FORM, TOO_MANY)
     if not rows:
         raise FieldErrors.on(FORM, "花名册中没有人员：表头下面没有数据。")
     return rows
@@ -145,7 +151,7 @@ def cell_text(value) -> str:
         return str(int(value))
     if isinstance(value, datetime | date | time):
         return value.isoformat()
-    return str(value).strip()
+    return str(unsafe(value)).strip()
 
 
 def cell_grid_number(value) -> tuple[int | None, str | None]:
@@ -170,58 +176,56 @@ def cell_grid_number(value) -> tuple[int | None, str | None]:
     return number, None
 
 
+def cell_service_date(value, label: str) -> tuple[date | None, str | None]:
+    """(date, problem) of a 参加工作时间 or 入职本社区时间 cell: a date cell, or text as
+    the person form takes it (people.parse_service_date). A number is refused: Excel
+    turns a typed 2010.10 into 2010.1, and no one can tell October from January then."""
+    if value is None or value is NOT_GIVEN:
+        return None, None
+    if isinstance(value, datetime):
+        return value.date(), None
+    if isinstance(value, date):
+        return value, None
+    if isinstance(value, bool) or isinstance(value, time):
+        return None, f"{label}应写成 2010-07 或 2010-07-15 的形式。"
+    if isinstance(value, int | float):
+        if isinstance(value, int) or value.is_integer():
+            return people_rules.parse_service_date(str(int(value)), label)
+        return None, (f"{label}“{value}”是一个数字，分辨不出月份（Excel 会把 2010.10 存成 2010.1）："
+                      "请写成 2010-10 或 2010年10月。")
+    return people_rules.parse_service_date(str(value), label)
+
+
+def cell_status(value) -> tuple[bool | None, str | None]:
+    """(active, problem) of a 状态 cell: 在职 or 停用; blank says nothing."""
+    text = unicodedata.normalize("NFKC", cell_text(value) if value is not NOT_GIVEN else "")
+    if not text:
+        return None, None
+    if text in STATUS_WORDS:
+        return STATUS_WORDS[text], None
+    return None, f"状态“{text[:20]}”应为“{ACTIVE}”或“{INACTIVE}”。"
+
+
 # -- the rows -----------------------------------------------------------------
 
-def check_rows(rows: list[tuple[int, tuple]]) -> list[RosterRow]:
-    """Every row against the rules and against the other rows of the file."""
-    streets = {s.name: s for s in db.session.scalars(select(Street))}
-    communities = {c.name: c for c in db.session.scalars(select(Community))}
-    community_names = {c.id: c.name for c in communities.values()}
-    problems: list[str] = []
-    checked: list[RosterRow] = []
-    first_username: dict[str, int] = {}
-    first_grid: dict[tuple[int, int], int] = {}
+class Places:
+    """The district's streets and communities by name (and by id), read once per file."""
 
-    for number, values in rows:
-        data, own = _parse_row(values, streets, communities)
-        errors, _ = people_rules.check(people_rules.normalise(data))
-        messages = dict(own)
-        for key, message in errors.items():
-            messages.setdefault(key, message)
-        normalised = people_rules.normalise(data)
-
-        username = normalised.username
-        if username:
-            if username in first_username:
-                messages["username_twice"] = (f"用户名“{username}”与第{first_username[username]}行重复，"
-                                              "同一用户名只能出现一次。")
-            else:
-                first_username[username] = number
-        if data.position is Position.GRID_WORKER and data.community_id and data.grid_number:
-            key = (data.community_id, data.grid_number)
-            if key in first_grid:
-                messages["grid_twice"] = (f"{community_names[data.community_id]}第{data.grid_number}网格与第{first_grid[key]}行"
-                                          "重复（一员一格）。")
-            else:
-                first_grid[key] = number
-
-        problems.extend(row_problem(number, m) for m in _in_column_order(messages))
-        checked.append(RosterRow(row=number, data=data))
-    if problems:
-        raise FieldErrors({FORM: problems})
-    return checked
+    def __init__(self):
+        self.streets = {s.name: s for s in db.session.scalars(select(Street))}
+        self.communities = {c.name: c for c in db.session.scalars(select(Community))}
+        self.street_by_id = {s.id: s for s in self.streets.values()}
+        self.community_by_id = {c.id: c for c in self.communities.values()}
 
 
-ORDER = ("name", "username", "username_twice", "position", "street_id", "community_id",
-         "grid_number", "grid_twice", "phone")
+def parse_rows(rows: list[tuple[int, tuple]], places: Places) -> list[RosterRow]:
+    """Each row read by itself: its values, and what is wrong with its cells."""
+    return [_parse_row(number, values, places) for number, values in rows]
 
 
-def _in_column_order(messages: dict[str, str]) -> list[str]:
-    return [messages[k] for k in sorted(messages, key=lambda k: ORDER.index(k) if k in ORDER else len(ORDER))]
-
-
-def _parse_row(values: tuple, streets: dict, communities: dict) -> tuple[people_rules.PersonInput, dict]:
-    name, username, position_label, street_name, community_name, grid_cell, phone = values[: len(HEADERS)]
+def _parse_row(number: int, values: tuple, places: Places) -> RosterRow:
+    (name, username, position_label, street_name, community_name, grid_cell, phone,
+     service_cell, community_cell, status_cell) = values[: len(HEADERS)]
     problems: dict[str, str] = {}
 
     label = cell_text(position_label)
@@ -231,11 +235,11 @@ def _parse_row(values: tuple, streets: dict, communities: dict) -> tuple[people_
                                 else "请填写职务。")
 
     street_text, community_text = cell_text(street_name), cell_text(community_name)
-    street = streets.get(street_text) if street_text else None
+    street = places.streets.get(street_text) if street_text else None
     community = None
     if community_text:
-        community = communities.get(community_text) or (
-            communities.get(community_text + "社区") if not community_text.endswith("社区") else None)
+        community = places.communities.get(community_text) or (
+            places.communities.get(community_text + "社区") if not community_text.endswith("社区") else None)
     if street_text and street is None:
         problems["street_id"] = f"街镇“{street_text[:20]}”不存在，请写全称，如 富强路街道。"
     if community_text and community is None:
@@ -260,6 +264,14 @@ def _parse_row(values: tuple, streets: dict, communities: dict) -> tuple[people_
     grid_number, grid_problem = cell_grid_number(grid_cell)
     if grid_problem:
         problems["grid_number"] = grid_problem
+    dates = {}
+    for key, cell in (("service_start", service_cell), ("community_start", community_cell)):
+        dates[key], problem = cell_service_date(cell, people_rules.SERVICE_LABELS[key])
+        if problem:
+            problems[key] = problem
+    active, problem = cell_status(status_cell)
+    if problem:
+        problems["active"] = problem
 
     data = people_rules.PersonInput(
         name=cell_text(name),
@@ -269,61 +281,99 @@ def _parse_row(values: tuple, streets: dict, communities: dict) -> tuple[people_
         community_id=community.id if community is not None else None,
         grid_number=grid_number,
         phone=cell_text(phone) or None,
+        **dates,
     )
-    return data, problems
+    return RosterRow(row=number, data=data, active=active, dates_given=service_cell is not NOT_GIVEN,
+                     problems=problems)
 
 
-# -- writing ------------------------------------------------------------------
-
-def temporary_password_for(username: str) -> str:
-    """A temporary password the password rules accept for this username."""
-    while True:
-        password = auth_rules.temporary_password()
-        if auth_rules.password_problem(password, username) is None:
-            return password
+ORDER = ("name", "username", "username_twice", "position", "street_id", "community_id",
+         "grid_number", "grid_twice", "phone", "service_start", "community_start", "active")
 
 
-def import_roster(actor, filename: str | None, data: bytes) -> list[Imported]:
-    """Check the whole file, then create everyone with a temporary password and
-    audit the import. Raises FieldErrors (nothing added to the session that the
-    caller's rollback would not undo). The caller commits."""
-    check_upload(filename, data)
-    rows = check_rows(read_sheet(data))
-    created = []
-    for item in rows:
-        username = people_rules.normalise(item.data).username
-        password = temporary_password_for(username)
-        try:
-            person = people_rules.create_person(actor, item.data, password)
-        except FieldErrors as error:  # changed by someone else meanwhile
-            raise FieldErrors({FORM: [row_problem(item.row, m) for m in error.all()]}) from None
-        created.append(Imported(row=item.row, name=person.name, username=person.account.username,
-                                password=password))
-    audit.record(actor, "roster.imported", object_type="roster",
-                 after={"rows": len(created), "filename": clean_filename(filename)})
-    return created
+def in_column_order(messages: dict[str, str]) -> list[str]:
+    return [messages[k] for k in sorted(messages, key=lambda k: ORDER.index(k) if k in ORDER else len(ORDER))]
 
 
-# -- the template -------------------------------------------------------------
+# -- the template and the export ------------------------------------------------
 
-def template_workbook() -> bytes:
-    """The header row, one example row, and a drop-down of the positions."""
+def _workbook(rows) -> bytes:
+    """HEADERS, the rows, drop-downs for 职务 and 状态, text phone numbers, date cells."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "花名册"
     append(sheet, HEADERS)
-    append(sheet, EXAMPLE)
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        append(sheet, row)
+        sheet.cell(row=count + 1, column=7).number_format = "@"
+        for column in (8, 9):
+            if isinstance(row[column - 1], date):
+                sheet.cell(row=count + 1, column=column).number_format = "yyyy-mm-dd"
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for column, width in zip("ABCDEFG", (12, 18, 20, 14, 14, 8, 16), strict=True):
+    for column, width in zip("ABCDEFGHIJ", (12, 18, 20, 14, 14, 8, 16, 14, 16, 8), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.column_dimensions["G"].number_format = "@"  # phone numbers typed in stay text
     sheet.freeze_panes = "A2"
+    last = max(count + 1, MAX_ROWS + 1)
     positions = DataValidation(type="list", formula1='"' + ",".join(p.label for p in Position) + '"',
                                allow_blank=True, showErrorMessage=True,
                                errorTitle="职务", error="请从列表中选择职务。")
+    status = DataValidation(type="list", formula1=f'"{ACTIVE},{INACTIVE}"', allow_blank=True,
+                            showErrorMessage=True, errorTitle="状态", error=f"请选择{ACTIVE}或{INACTIVE}。")
     sheet.add_data_validation(positions)
-    positions.add(f"C2:C{MAX_ROWS + 1}")
+    sheet.add_data_validation(status)
+    positions.add(f"C2:C{last}")
+    status.add(f"J2:J{last}")
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def template_workbook() -> bytes:
+    """The header row and one example row."""
+    return _workbook([EXAMPLE])
+
+
+def people_of(street: Street | None = None, community: Community | None = None) -> list[Person]:
+    """Everyone of a scope, the deactivated included, in the people list's order:
+    a community's staff, a street's leaders and communities, or the whole district."""
+    query = (
+        select(Person)
+        .outerjoin(Person.account).outerjoin(Person.street).outerjoin(Person.community).outerjoin(Person.grid)
+        .options(contains_eager(Person.account), contains_eager(Person.street),
+                 contains_eager(Person.community), contains_eager(Person.grid))
+        .order_by(func.coalesce(Street.sort_order, 0), func.coalesce(Community.sort_order, 0),
+                  people_rules.POSITION_RANK, func.coalesce(Grid.number, 0), Person.id)
+    )
+    if community is not None:
+        query = query.where(Person.community_id == community.id)
+    elif street is not None:
+        query = query.where(Person.street_id == street.id)
+    return list(db.session.scalars(query).unique())
+
+
+def row_of(person: Person) -> tuple:
+    """A person as a row of HEADERS: what importing it again would leave unchanged."""
+    return (
+        person.name,
+        person.account.username if person.account else "",
+        person.position.label,
+        person.street.name if person.street else None,
+        person.community.name if person.community else None,
+        person.grid.number if person.grid else None,
+        person.phone,
+        person.service_start,
+        person.community_start,
+        ACTIVE if person.active else INACTIVE,
+    )
+
+
+def export_workbook(people: list[Person]) -> bytes:
+    return _workbook([row_of(p) for p in people if p.account is not None])
+
+
+def export_name(scope_name: str, today: date) -> str:
+    return f"花名册_{scope_name}_{today.isoformat()}.xlsx"
+

@@ -9,19 +9,21 @@ from math import ceil
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
+from portal import clock
 from portal.admin import people as people_rules
-from portal.admin import roster
-from portal.admin.forms import NewPersonForm, PeopleFilterForm, PersonForm
+from portal.admin import roster, roster_import
+from portal.admin.forms import NewPersonForm, PeopleFilterForm, PersonForm, to_id
 from portal.auth import rules as auth_rules
 from portal.auth.models import Account
-from portal.auth.policy import Action, require
+from portal.auth.policy import ON_THE_BOARD, Action, require
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.htmx import render
+from portal.leave import entitlements
 from portal.org.models import Community, Grid, Street
 from portal.people.models import Person, Position
 
@@ -30,13 +32,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
 PERSON = "/people/<int(max=2147483647):person_id>"
 CONFLICT = "保存时数据已被他人修改（例如用户名或网格刚被占用），请检查后重新提交。"
-# District staff first, then street by street, community by community.
-POSITION_RANK = case(
-    {p: i for i, p in enumerate((Position.ADMIN, Position.INSPECTOR, Position.STREET_LEADER,
-                                 Position.SECRETARY, Position.STATION_HEAD, Position.FRONT_DESK,
-                                 Position.GRID_WORKER))},
-    value=Person.position,
-)
 
 
 def actor() -> Account:
@@ -93,19 +88,25 @@ def people():
                  contains_eager(Person.community), contains_eager(Person.grid))
         .where(*conditions)
         .order_by(func.coalesce(Street.sort_order, 0), func.coalesce(Community.sort_order, 0),
-                  POSITION_RANK, func.coalesce(Grid.number, 0), Person.id)
+                  people_rules.POSITION_RANK, func.coalesce(Grid.number, 0), Person.id)
         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
     params = {key: (value.value if isinstance(value, Position) else value)
               for key, value in values.items() if value}
+    scope = {key: params[key] for key in ("community_id", "street_id") if key in params}
+    export = {"community": scope["community_id"]} if "community_id" in scope else \
+        {"street": scope["street_id"]} if "street_id" in scope else {}
     return render("admin/people.html", block="results", filters=filters, people=rows, total=total,
-                  page=page, pages=pages, params=params)
+                  page=page, pages=pages, params=params, export=export)
 
 
 def _render_person_form(form, person=None, problems=(), status=200):
     self_edit = person is not None and person.id == actor().person_id
+    annual = None
+    if person is not None and person.position in ON_THE_BOARD:
+        annual = entitlements.person_year(person, clock.today().year)
     return render_template("admin/person_form.html", form=form, person=person, problems=list(problems),
-                           self_edit=self_edit), status
+                           self_edit=self_edit, annual=annual), status
 
 
 @bp.get("/people/new")
@@ -241,9 +242,9 @@ def _roster_page(problems=(), status=200):
                            max_mb=roster.MAX_BYTES // (1024 * 1024)), status
 
 
-@bp.get("/roster/import")
+@bp.get("/roster/import", endpoint="roster_import")
 @login_required
-def roster_import():
+def roster_import_page():
     require(current_user, Action.IMPORT_ROSTER)
     return _roster_page()
 
@@ -256,22 +257,81 @@ def roster_template():
                      as_attachment=True, download_name="花名册模板.xlsx")
 
 
+@bp.get("/roster/export.xlsx")
+@login_required
+def roster_export():
+    """The 花名册 of ?community=, ?street= or (no scope) the whole district."""
+    community_arg, street_arg = request.args.get("community"), request.args.get("street")
+    community = street = None
+    if community_arg:
+        community = db.session.get(Community, to_id(community_arg) or 0) or abort(404)
+    elif street_arg:
+        street = db.session.get(Street, to_id(street_arg) or 0) or abort(404)
+    scope = community or street
+    require(current_user, Action.EXPORT_ROSTER, scope)
+    name = scope.name if scope is not None else "青山区"
+    return send_file(BytesIO(roster.export_workbook(roster.people_of(street, community))),
+                     mimetype=roster.XLSX_MIMETYPE, as_attachment=True,
+                     download_name=roster.export_name(name, clock.today()))
+
+
 @bp.post("/roster/import")
 @login_required
 def roster_import_POST():
+    """Step 1: check and compare; the changes are shown before anything is written."""
     require(current_user, Action.IMPORT_ROSTER)
     upload = request.files.get("file")
     data = upload.stream.read(roster.MAX_BYTES + 1) if upload else b""
     try:
-        imported = roster.import_roster(actor(), upload.filename if upload else None, data)
+        kept, plan = roster_import.upload(actor(), upload.filename if upload else None, data)
         db.session.commit()
+    except FieldErrors as error:
+        db.session.rollback()
+        return _roster_page(error.all(), 400)
+    if kept is None:
+        return render_template("admin/roster_preview.html", plan=plan, kept=None)
+    return redirect(url_for("admin.roster_preview", token=kept.token), 303)
+
+
+@bp.get("/roster/import/<token>")
+@login_required
+def roster_preview(token: str):
+    require(current_user, Action.IMPORT_ROSTER)
+    kept = roster_import.stored(actor(), token)
+    if kept is None:
+        return _roster_page([roster_import.EXPIRED], 404)
+    try:
+        plan = roster_import.preview(actor(), kept)
+    except FieldErrors as error:
+        db.session.rollback()
+        return _roster_page(error.all(), 409)
+    return render_template("admin/roster_preview.html", plan=plan, kept=kept,
+                           changed_since=plan.digest != kept.plan_digest)
+
+
+@bp.post("/roster/import/<token>/apply")
+@login_required
+def roster_apply_POST(token: str):
+    """Step 2: exactly the changes shown, or nothing."""
+    require(current_user, Action.IMPORT_ROSTER)
+    kept = roster_import.stored(actor(), token)
+    if kept is None:
+        db.session.rollback()
+        return _roster_page([roster_import.EXPIRED], 404)
+    try:
+        result = roster_import.apply(actor(), kept, request.form.get("plan"))
+        db.session.commit()
+    except roster_import.StalePreview as stale:
+        db.session.rollback()
+        return render_template("admin/roster_preview.html", plan=stale.plan, kept=kept,
+                               problems=stale.all()), 409
     except FieldErrors as error:
         db.session.rollback()
         return _roster_page(error.all(), 400)
     except IntegrityError:
         db.session.rollback()
-        return _roster_page(["导入时数据已被他人修改（例如用户名或网格刚被占用），没有导入任何人，请重新上传。"], 400)
-    return render_template("admin/roster_result.html", imported=imported)
+        return _roster_page(["导入时数据已被他人修改（例如用户名或网格刚被占用），没有写入任何数据，请重新上传。"], 409)
+    return render_template("admin/roster_result.html", result=result)
 
 
 # -- audit --------------------------------------------------------------------

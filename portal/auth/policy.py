@@ -23,6 +23,7 @@ class Action(enum.StrEnum):
     MANAGE_PEOPLE = "people.manage"  # create, edit, deactivate people and accounts
     RESET_PASSWORD = "account.reset_password"
     IMPORT_ROSTER = "roster.import"
+    EXPORT_ROSTER = "roster.export"  # the 花名册 of a scope as xlsx: the district (None), a street, a community
     VIEW_AUDIT = "audit.view"
     VIEW_BOARD = "board.view"          # a community's whereabouts board, or a summary of many
     SET_STATUS = "board.set_status"    # a person's status on the board
@@ -41,6 +42,7 @@ class Action(enum.StrEnum):
     VIEW_LEAVE_QUEUE = "leave.queue"
     VIEW_LEAVE_CALENDAR = "leave.calendar"  # a community's leave month, and its export
     MANAGE_LEAVE = "leave.manage"      # leave types and 年休假 entitlements
+    VIEW_ENTITLEMENTS = "leave.entitlements"  # a community's 年休假 for a year: days, used, left
     MANAGE_SCHEDULE = "attendance.schedule"  # the district default (target None) or a street's hours
     LOCK_MONTH = "attendance.lock"     # 封账 and unlocking a street's month
     REQUEST_CORRECTION = "attendance.correction_request"  # one's own 补卡
@@ -122,6 +124,14 @@ def can(account, action: Action, target=None) -> bool:
         case (Action.MANAGE_PEOPLE | Action.RESET_PASSWORD | Action.IMPORT_ROSTER | Action.MANAGE_CALENDAR
               | Action.MANAGE_LEAVE):
             return position is Position.ADMIN
+        case Action.EXPORT_ROSTER:
+            # The administrator keeps the accounts; a 街镇 keeps the 花名册 of its
+            # communities and the 书记/站长 their own, to check and send corrections
+            # back (importing stays the administrator's: it sets passwords).
+            if position is Position.ADMIN:
+                return True
+            return position in (Position.STREET_LEADER, *COMMUNITY_HEADS) and target is not None \
+                and covers(actor, target)
         case Action.VIEW_AUDIT:
             if position is Position.ADMIN:
                 return True
@@ -182,8 +192,9 @@ def can(account, action: Action, target=None) -> bool:
             if position is Position.ADMIN:
                 return True
             return position is Position.STREET_LEADER and target is not None and covers(actor, target)
-        case Action.VIEW_ATTENDANCE:
-            # 工作规范 二(四): 考勤 is kept by the 书记 and 站长, watched by the 街镇 and district.
+        case Action.VIEW_ATTENDANCE | Action.VIEW_ENTITLEMENTS:
+            # 工作规范 二(四): 考勤 is kept by the 书记 and 站长, watched by the 街镇 and district;
+            # so is who has how many days of 年休假 left (each person sees their own on 我的请假).
             if position in (Position.GRID_WORKER, Position.FRONT_DESK):
                 return False
             return covers(actor, target)

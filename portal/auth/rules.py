@@ -243,3 +243,14 @@ def set_password(account: Account, password: str, actor: Account, action: str) -
 
 def temporary_password() -> str:
     return secrets.token_urlsafe(9)
+
+
+# A generated temporary password is 72 random bits: no guessing gets near it, so key
+# stretching buys nothing, and the default scrypt (~0.2 s) would hold a roster import of
+# hundreds of people for minutes. This costs ~3 ms; the password must be replaced at the
+# first login (make_temporary), where the new one gets the default hash.
+GENERATED_PASSWORD_HASH = "scrypt:1024:8:1"
+
+
+def hash_generated_password(password: str) -> str:
+    return generate_password_hash(password, method=GENERATED_PASSWORD_HASH)

@@ -84,16 +84,35 @@ def service_years(person: Person, year: int) -> int:
 
 
 def entitlement(person: Person, year: int) -> tuple[Decimal, str]:
-    """The year's 年休假 days and where the figure comes from."""
+    """The year's 年休假 days and where the figure comes from: an administrator's
+    override for that person and year (the exception), else the regulation's figure."""
     override = db.session.scalar(select(LeaveEntitlement).where(
         LeaveEntitlement.person_id == person.id, LeaveEntitlement.year == year))
     if override is not None:
         return Decimal(override.days), f"管理员核定：{override.reason}"
+    return statutory_entitlement(person, year)
+
+
+def statutory_entitlement(person: Person, year: int) -> tuple[Decimal, str]:
+    """The year's 年休假 by 参加工作时间 (《职工带薪年休假条例》第三条); in the year of
+    入职本社区时间 prorated by the calendar days left in it, whole days only
+    (《企业职工带薪年休假实施办法》第五条: 剩余日历天数 ÷ 365 × 全年天数)."""
+    if person.service_start is None:
+        return Decimal(0), "未填写参加工作时间，无法计算年休假（请管理员在人员信息中填写）"
+    joined = person.community_start
+    if joined is not None and joined.year > year:
+        return Decimal(0), f"{joined.year}年才入职本社区"
     years = service_years(person, year)
-    for threshold, days in ANNUAL_LEAVE_STEPS:
-        if years >= threshold:
-            return days, f"累计工作 {years} 年（《职工带薪年休假条例》）"
-    return Decimal(0), "累计工作不满 1 年，无年休假（《职工带薪年休假条例》）"
+    full = next((days for threshold, days in ANNUAL_LEAVE_STEPS if years >= threshold), None)
+    if full is None:
+        return Decimal(0), "累计工作不满 1 年，无年休假（《职工带薪年休假条例》）"
+    source = f"累计工作 {years} 年（《职工带薪年休假条例》）"
+    if joined is not None and joined.year == year:
+        left = (date(year, 12, 31) - joined).days + 1
+        days = Decimal(int(full * left / 365))
+        return days, (f"{source}；{joined.month}月{joined.day}日入职本社区，按当年剩余 {left} 天折算"
+                      "（《企业职工带薪年休假实施办法》第五条）")
+    return full, source
 
 
 def _charged_span(leave: LeaveRequest) -> tuple[int, int]:

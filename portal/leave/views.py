@@ -407,3 +407,36 @@ def entitlement_POST():
     db.session.commit()
     flash(f"已核定{account.person.name}{year_text}年的年休假天数。", "success")
     return redirect(url_for("leave.types"))
+
+
+# -- 年休假一览 (portal.leave.entitlements) ---------------------------------------------
+
+def _entitlement_scope(community_id: int) -> tuple[Community, int, str | None]:
+    from portal.leave import entitlements
+
+    community = db.session.get(Community, community_id) or abort(404)
+    require(current_user, Action.VIEW_ENTITLEMENTS, community)
+    year, error = entitlements.parse_year(request.args.get("year"), clock.today())
+    return community, year, error
+
+
+@bp.get("/communities/<int:community_id>/entitlements")
+@login_required
+def community_entitlements(community_id: int):
+    from portal.leave import entitlements
+
+    community, year, error = _entitlement_scope(community_id)
+    return render_template("leave/entitlements.html", community=community, year=year, year_error=error,
+                           rows=entitlements.community_year(community, year),
+                           first_year=entitlements.FIRST_YEAR, last_year=entitlements.LAST_YEAR)
+
+
+@bp.get("/communities/<int:community_id>/entitlements.xlsx")
+@login_required
+def community_entitlements_xlsx(community_id: int):
+    from portal.leave import entitlements
+
+    community, year, _error = _entitlement_scope(community_id)
+    data = entitlements.workbook(community, year, entitlements.community_year(community, year))
+    return send_file(data, download_name=f"{community.name}{year}年年休假一览.xlsx", as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

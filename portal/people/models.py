@@ -70,6 +70,9 @@ class Person(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # 参加工作时间: years of service decide the 年休假 entitlement.
     service_start: Mapped[date | None]
+    # 入职本社区时间, where it differs from 参加工作时间: the year someone joins, their
+    # 年休假 is prorated by the days left in that year (portal.leave.rules).
+    community_start: Mapped[date | None]
     # The first day the portal judges this person's 考勤 (go-live, or the day a new
     # hire was added): earlier days are "not yet in the portal", never 缺勤.
     # None: judged on every day (people from before this column existed).

@@ -19,7 +19,7 @@ def test_admin_finds_people_with_htmx_filters_and_a_taken_grid_is_refused(pages,
     page.get_by_label("姓名").fill("王新来")
     page.get_by_label("用户名").fill("fangzhi_newcomer")
     page.get_by_label("职务").select_option(label="网格员")
-    page.get_by_label("社区").select_option(label="纺织社区")
+    page.get_by_label("社区", exact=True).select_option(label="纺织社区")  # not 入职本社区时间
     page.get_by_label("网格号").fill("5")
     page.get_by_label("初始密码").fill("qingshan-start-2026")
     page.get_by_role("button", name="新增人员").click()

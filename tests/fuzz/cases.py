@@ -102,6 +102,13 @@ def roster_workbook(rows) -> bytes:
     return out.getvalue()
 
 
+def fill_digest(value):
+    """The confirm form's plan: "CURRENT" stands for the digest of the stored upload."""
+    if isinstance(value, list):
+        return [fill_digest(v) for v in value]
+    return objects.ROSTER_PREVIEW["digest"] if value == "CURRENT" else value
+
+
 # Cell text openpyxl can store (it refuses most control characters itself).
 cell = st.one_of(st.none(), nasty.filter(lambda s: not control(s)), st.integers(-10**12, 10**12),
                  st.floats(allow_nan=True), st.sampled_from(["张三", "zhangsan9", "grid_worker", "网格员", "富强街道",
@@ -120,11 +127,30 @@ PERSON_FIELDS = {
     "community_id": field("", "1", "2", "3"),
     "grid_number": field("", "3", "99"),
     "phone": field("13800000000", "0472-1234567", ""),
+    "service_start": field("2010-07", "2010-07-15", "", "2030-01", "1959-12", "2010"),
+    "community_start": field("", "2018-03", "2009-01", "2027-02"),
 }
+
+
+def implausible_service_date(value) -> bool:
+    """A 参加工作时间 that must never be stored: a year alone, or an ISO date (or month)
+    after the suite's today or before 1960. Other shapes may be a date the form reads."""
+    text = (seen(value) or "").strip()
+    if len(text) == 4 and text.isascii() and text.isdigit():
+        return True
+    try:
+        day = date.fromisoformat(text if len(text) == 10 else text + "-01")
+    except ValueError:
+        return False
+    return day > date(2026, 11, 25) or day < date(1960, 1, 1)
+
+
 PERSON_REFUSE = (
     ("no name", lambda f: blank(f["name"])),
     ("no username", lambda f: blank(f["username"])),
     ("no such position", lambda f: seen(f["position"]) not in {p.value for p in Position}),
+    ("implausible 参加工作时间", lambda f: implausible_service_date(f["service_start"])),
+    ("implausible 入职本社区时间", lambda f: implausible_service_date(f["community_start"])),
 )
 SETTINGS_VALUES = {
     **{name: field(DEFAULTS[name].strftime("%H:%M"), "09:00") for name in TIMES},
@@ -295,6 +321,11 @@ CASES: dict[str, Case] = {
     "admin.person_activate_POST": Case("admin", "/admin/people/{person:fuda_worker01}/activate"),
     "admin.person_reset_password_POST": Case("admin", "/admin/people/{person:fuda_worker01}/reset-password"),
     "admin.roster_import_POST": Case("admin", "/admin/roster/import", files={"file": roster_file}),
+    "admin.roster_apply_POST": Case(
+        "admin", objects.roster_preview_path, {"plan": field("CURRENT", "0" * 64)},
+        fill=lambda form: {**form, "plan": fill_digest(form.get("plan"))},
+        refuse=first(("not the digest of the changes shown",
+                      lambda f: seen(f["plan"]) != objects.ROSTER_PREVIEW["digest"]))),
     # -- inspections ---------------------------------------------------------------------
     "inspections.start_POST": Case(
         "inspector", "/inspections/", {"community": field(*COMMUNITY_IDS)},

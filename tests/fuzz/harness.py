@@ -33,6 +33,7 @@ class Case:
     after_success: Callable | None = None  # fn(fuzzer, seen form): restore what later examples rely on
     path_param: object = None             # strategy for a {param} segment of a string path
     silent_ok: bool = False               # accepting may change nothing and say nothing (same answer again)
+    fill: Callable | None = None          # fn(form) → form: values known only once the path's object exists
 
 
 class _Messages(HTMLParser):
@@ -156,6 +157,8 @@ class Fuzzer:
 
     def check(self, form: dict, files: dict, extra: dict, csrf: str, htmx: bool, param=None):
         path = self.resolve_path(param)
+        if self.case.fill is not None:
+            form = self.case.fill(form)
         before = self.last_digests
         if before is None or callable(self.case.path):  # a fresh object may have been made
             with self.app.app_context():

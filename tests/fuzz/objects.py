@@ -131,3 +131,30 @@ def display_link_path(slug: str) -> str:
         found = db.session.scalar(select(HallDisplayLink.id).where(
             HallDisplayLink.community_id == community.id, HallDisplayLink.revoked_at.is_(None)))
     return f"/board/{community.id}/display-links/{found}/revoke"
+
+
+# The confirm form's digest of the stored upload made last (cases.py fills it in).
+ROSTER_PREVIEW = {"digest": None}
+
+
+def roster_preview_path() -> str:
+    """A fresh stored roster upload of the administrator that changes one phone number
+    of 富达社区 (to and fro, so that each example has a change to confirm)."""
+    import io
+
+    import openpyxl
+
+    from portal.admin import roster, roster_import
+
+    fuda = db.session.scalar(select(Community).where(Community.slug == "fuda"))
+    book = openpyxl.load_workbook(io.BytesIO(roster.export_workbook(roster.people_of(community=fuda))))
+    sheet = book.active
+    for row in sheet.iter_rows(min_row=2):
+        if row[1].value == "fuda_worker02":
+            row[6].value = "13900000002" if row[6].value != "13900000002" else "13900000022"
+    out = io.BytesIO()
+    book.save(out)
+    kept, plan = roster_import.upload(account("admin"), "富达社区.xlsx", out.getvalue())
+    db.session.commit()
+    ROSTER_PREVIEW["digest"] = plan.digest
+    return f"/admin/roster/import/{kept.token}/apply"

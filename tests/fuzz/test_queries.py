@@ -12,7 +12,7 @@ from tests.test_policy import FROZEN, MATRIX, ROLES, resolve
 PARAMS = ("sort", "next", "month", "street", "community", "version", "username", "start", "end", "period",
           "page", "n", "date", "action", "v", "t", "q", "position", "status", "street_id", "community_id",
           "type_id", "start_date", "start_half", "end_date", "end_half", "reason", "destination", "phone",
-          "behalf_reason")
+          "behalf_reason", "year")
 HOSTILE = (
     "²",                     # isdigit(), yet int() refuses it
     "9" * 5000,              # beyond int()'s 4300 digits
