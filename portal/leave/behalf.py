@@ -17,7 +17,7 @@ from portal.people.models import Person, Position
 from portal.text import has_control
 
 MAX_REASON = 200
-REFUSED = "代请假只能由社区书记、站长为本社区在岗人员（不含本人）提交。"
+REFUSED = "代请假只能由社区书记、站长为本社区在册人员（不含本人）提交。"
 
 _signals = Namespace()
 filed_on_behalf = _signals.signal("leave-filed-on-behalf", doc="""\

@@ -86,7 +86,7 @@ def test_a_secretary_files_sick_leave_for_a_worker_in_hospital(pages, live_app, 
     logged_in(outsider, "fuda_secretary")
     response = outsider.goto(f"/leave/people/{worker_id}/behalf")
     assert response.status == 403
-    expect(outsider.locator("main")).to_contain_text("代请假只能由社区书记、站长为本社区在岗人员")
+    expect(outsider.locator("main")).to_contain_text("代请假只能由社区书记、站长为本社区在册人员")
 
     # The 站长 approves it from her phone.
     head = pages.new("phone", **PHONE)
