@@ -22,10 +22,11 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
+from portal.auth.models import Account
 from portal.demo import seed_demo_people
 from portal.extensions import db
 from portal.seed import seed_reference_data
@@ -174,6 +175,11 @@ def statements_of(app, client, path) -> list[str]:
 
 def count_statements(app, client, path) -> int:
     return len(statements_of(app, client, path))
+
+
+def account(username: str) -> Account:
+    """The demo account of that username (the tests' way to name an actor)."""
+    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 class Auth:

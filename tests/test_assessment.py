@@ -22,6 +22,7 @@ from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.inspections import conduct
 from portal.org.models import Street
+from tests.conftest import account
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Baotou; 2026 Q4, Q3 is over
 
@@ -30,9 +31,6 @@ NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Baotou; 202
 def frozen(app):
     app.config["CLOCK_NOW"] = NOW
 
-
-def account(username):
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def street(slug):

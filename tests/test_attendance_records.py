@@ -9,11 +9,11 @@ from portal.activity.models import ActivityEvent, MonthLock
 from portal.attendance import corrections, locks, settings
 from portal.attendance.models import AttendanceCorrection, AttendanceSettings
 from portal.audit.models import AuditEntry
-from portal.auth.models import Account
 from portal.clock import LOCAL_TZ
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Street
+from tests.conftest import account
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Baotou
 
@@ -22,9 +22,6 @@ NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Baotou
 def frozen(app):
     app.config["CLOCK_NOW"] = NOW
 
-
-def account(username) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def street(slug) -> Street:

@@ -10,11 +10,10 @@ from sqlalchemy import select
 from portal.activity import rules as activity
 from portal.admin import people as people_rules
 from portal.attendance import days, sheet
-from portal.auth.models import Account
 from portal.demo import seed_demo_history
 from portal.extensions import db
 from portal.org.models import Community, Street
-from tests.conftest import count_statements
+from tests.conftest import account, count_statements
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # Thursday 10:00 in Baotou: Wednesday is judged
 WED = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)  # Wednesday 08:00 in Baotou
@@ -24,9 +23,6 @@ WED = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)  # Wednesday 08:00 in Baotou
 def frozen(app):
     app.config["CLOCK_NOW"] = NOW
 
-
-def account(username) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def a_day_of_worker01(app):

@@ -13,11 +13,11 @@ from portal.attendance import locks
 from portal.audit import log as audit_log
 from portal.audit import rules
 from portal.audit.models import AuditEntry
-from portal.auth.models import Account
 from portal.extensions import db
 from portal.inspections import conduct
 from portal.org.models import Community, Street
 from portal.people.models import Person
+from tests.conftest import account
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Baotou
 
@@ -25,10 +25,6 @@ NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Baotou
 @pytest.fixture(autouse=True)
 def frozen(app):
     app.config["CLOCK_NOW"] = NOW
-
-
-def account(username) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def person(username) -> Person:

@@ -11,14 +11,14 @@ from portal.activity import rules as activity
 from portal.activity.models import ActivityEvent, CurrentStatus
 from portal.audit.models import AuditEntry
 from portal.auth import rules as auth_rules
-from portal.auth.models import Account, LoginSession
+from portal.auth.models import LoginSession
 from portal.board import rules
 from portal.board.models import HallDisplayLink
 from portal.demo import seed_demo_day, seed_demo_leave
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Community
-from tests.conftest import Auth, recorded_statements
+from tests.conftest import Auth, account, recorded_statements
 
 # 10:00 in Baotou on a Wednesday; every test here runs at this frozen instant.
 NOON = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
@@ -29,9 +29,6 @@ def frozen(app):
     app.config["CLOCK_NOW"] = NOON
     return NOON
 
-
-def account(username) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def community_id(slug) -> int:

@@ -13,14 +13,13 @@ from portal.activity import rules as activity
 from portal.admin import people as people_rules
 from portal.attendance import rules as attendance
 from portal.attendance import sheet
-from portal.auth.models import Account
 from portal.board import rules as board_rules
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.leave import rules as leave_rules
 from portal.leave.models import LeaveEntitlement, LeaveType
 from portal.people.models import Position
-from tests.conftest import forget_calendar_year
+from tests.conftest import account, forget_calendar_year
 
 UNCOVERED = 2027
 
@@ -29,9 +28,6 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
     """An instant given as Qingshan's wall clock (UTC+8)."""
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
 
-
-def account(username) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,6 @@ from portal.attendance import corrections, locks
 from portal.attendance import settings as attendance_settings
 from portal.attendance.models import DayRecord, MonthTally
 from portal.audit.models import AuditEntry
-from portal.auth.models import Account
 from portal.dashboards import rules as dashboards
 from portal.demo import seed_demo_history
 from portal.errors import FieldErrors
@@ -23,15 +22,12 @@ from portal.leave.models import LeaveRequest, LeaveType
 from portal.org.models import Community, Street
 from portal.workdays import rules as workdays
 from portal.workdays.models import DayKind
-from tests.conftest import Auth
+from tests.conftest import Auth, account
 
 NOW = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)         # Thursday 10 December 2026, 10:00 in Qingshan
 NOVEMBER = date(2026, 11, 1)
 LATE_SICK_DAY = date(2026, 11, 20)
 
-
-def account(username) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def fuqiang() -> Street:

@@ -13,14 +13,13 @@ from portal.activity.models import EventKind
 from portal.attendance import days
 from portal.attendance import rules as attendance
 from portal.attendance import sheet as attendance_sheet
-from portal.auth.models import Account
 from portal.clock import LOCAL_TZ
 from portal.dashboards import rules
 from portal.extensions import db
 from portal.org.models import Community, Street
 from portal.people.models import Person
 from portal.workdays.rules import Calendar
-from tests.conftest import count_statements
+from tests.conftest import account, count_statements
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)   # Thursday 26 November, 10:00 in Baotou
 WED = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)   # Wednesday 08:00 in Baotou
@@ -190,9 +189,6 @@ def test_leave_is_not_absence_and_nobody_at_work_gives_no_figure():
 def frozen(app):
     app.config["CLOCK_NOW"] = NOW
 
-
-def account(username) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def slug_id(model, slug):

@@ -13,16 +13,12 @@ from sqlalchemy import func, select
 
 from portal.admin import people as people_rules
 from portal.audit.models import AuditEntry
-from portal.auth.models import Account
 from portal.extensions import db
 from portal.leave import rules
 from portal.leave.entitlements import parse_year
 from portal.org.models import Community
 from portal.people.models import Person
-
-
-def account(username: str) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
+from tests.conftest import account
 
 
 def worker(service_start: date | None, community_start: date | None = None) -> Person:

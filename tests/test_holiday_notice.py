@@ -15,13 +15,12 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
-from portal.auth.models import Account
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.workdays import rules
 from portal.workdays.models import CalendarDay, CalendarSource, CalendarYear, DayKind
 from portal.workdays.notice import MAX_CHARS, parse_notice
-from tests.conftest import forget_calendar_year
+from tests.conftest import account, forget_calendar_year
 
 NOTICES = Path(__file__).parent / "data" / "holiday_notices"
 DECEMBER = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 10:00 in Baotou: 2027 is next year
@@ -245,9 +244,6 @@ def in_december(request):
         forget_calendar_year(UNCOVERED)  # should a newer package know 2027, the tests still start without it
     return DECEMBER
 
-
-def account(username) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def counts(app):

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
-from portal.auth.models import Account
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.inspections import bulletins, checklist, conduct, rules, sampling
@@ -26,7 +25,7 @@ from portal.inspections.models import (
 )
 from portal.org.models import Community
 from tests import images
-from tests.conftest import Auth, count_statements
+from tests.conftest import Auth, account, count_statements
 
 NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)  # Wednesday 18 Nov 2026, 10:00 in Baotou
 TABLES = (Inspection, InspectionAnswer, InspectionPhoto, CorrectiveAction, ChecklistVersion, ChecklistItem,
@@ -37,9 +36,6 @@ TABLES = (Inspection, InspectionAnswer, InspectionPhoto, CorrectiveAction, Check
 def frozen(app):
     app.config["CLOCK_NOW"] = NOW
 
-
-def account(username) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def community(slug) -> Community:

@@ -11,14 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
-from portal.auth.models import Account
 from portal.board import rules as board_rules
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.leave import rules
 from portal.leave.models import LeaveEntitlement, LeaveRequest, LeaveStatus, LeaveType
 from tests import images
-from tests.conftest import Auth, recorded_statements
+from tests.conftest import Auth, account, recorded_statements
 
 # Wednesday 25 November 2026, 10:00 in Baotou.
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
@@ -30,9 +29,6 @@ SAT, SUN = date(2026, 11, 28), date(2026, 11, 29)
 def frozen(app):
     app.config["CLOCK_NOW"] = NOW
 
-
-def account(username) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def leave_type(code) -> LeaveType:

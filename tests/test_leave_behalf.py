@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
-from portal.auth.models import Account
 from portal.auth.policy import Action, can, is_first_approver
 from portal.board import rules as board_rules
 from portal.errors import FieldErrors
@@ -17,7 +16,7 @@ from portal.extensions import db
 from portal.leave import behalf, rules
 from portal.leave.models import LeaveRequest, LeaveStatus, LeaveType
 from tests import images
-from tests.conftest import Auth
+from tests.conftest import Auth, account
 
 # Wednesday 25 November 2026, 10:00 in Baotou.
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
@@ -29,9 +28,6 @@ MON, TUE = date(2026, 11, 30), date(2026, 12, 1)
 def frozen(app):
     app.config["CLOCK_NOW"] = NOW
 
-
-def account(username) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def sick_leave(code="sick", start=WED, end=FRI, reason="急性阑尾炎住院", destination="包头市中心医院"):

@@ -13,6 +13,7 @@ from portal.auth.models import Account
 from portal.auth.policy import Action, can
 from portal.extensions import db
 from portal.org.models import Community, Street
+from tests.conftest import account
 
 # role → (level, home slug)
 ROLES = {
@@ -475,9 +476,6 @@ def test_anonymous_visitors_are_sent_to_login(app, client):
             response = client.get(resolve(app, template))
             assert response.status_code == 302 and response.headers["Location"].startswith("/login"), template
 
-
-def account(username):
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def community(slug):

@@ -14,7 +14,6 @@ from portal import versions
 from portal.activity import rules as activity
 from portal.admin import people as people_rules
 from portal.attendance import corrections, freshness, settings, sheet
-from portal.auth.models import Account
 from portal.demo import seed_demo_history
 from portal.extensions import db
 from portal.leave import rules as leave_rules
@@ -23,7 +22,7 @@ from portal.org.models import Community, Grid, Street
 from portal.people.models import Person, Position
 from portal.workdays import rules as workdays
 from portal.workdays.models import CalendarDay, CalendarYear, DayKind
-from tests.conftest import Auth, make_app, statements_of
+from tests.conftest import Auth, account, make_app, statements_of
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # Thursday 10:00 in Baotou: up to Wednesday is judged
 MONDAY = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # 08:00 in Baotou
@@ -40,9 +39,6 @@ CELL = re.compile(r'<td class="num sym sym-[a-z]+(?: review)?"(?: title="[^"]*")
 def frozen(app):
     app.config["CLOCK_NOW"] = NOW
 
-
-def account(username) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def street_id(slug) -> int:

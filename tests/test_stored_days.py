@@ -10,7 +10,6 @@ from portal.activity import rules as activity
 from portal.activity.models import ActivityEvent
 from portal.attendance import days, rules, settings
 from portal.attendance.models import DayFill, DayRecord, MonthTally, WeekTally
-from portal.auth.models import Account
 from portal.clock import LOCAL_TZ
 from portal.demo import seed_demo_history
 from portal.extensions import db
@@ -20,15 +19,12 @@ from portal.org.models import Community
 from portal.people.models import Person
 from portal.workdays import rules as workdays
 from portal.workdays.models import DayKind
-from tests.conftest import statements_of
+from tests.conftest import account, statements_of
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # the suite's Wednesday, 10:00 in Baotou
 TODAY = date(2026, 11, 25)
 MONDAY = date(2026, 11, 23)
 
-
-def account(username: str) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def at(day: date, hhmm: str) -> datetime:

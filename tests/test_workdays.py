@@ -12,12 +12,11 @@ import pytest
 from sqlalchemy import event, func, select
 
 from portal.audit.models import AuditEntry
-from portal.auth.models import Account
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.workdays import rules
 from portal.workdays.models import CalendarDay, CalendarSource, CalendarYear
-from tests.conftest import forget_calendar_year
+from tests.conftest import account, forget_calendar_year
 
 NOON = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)          # Wednesday 10:00 in Baotou
 DECEMBER = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -31,9 +30,6 @@ def frozen(app):
         forget_calendar_year(UNCOVERED)  # should a newer package know 2027, the tests still start without it
     return NOON
 
-
-def account(username) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def counts():

@@ -13,13 +13,12 @@ from sqlalchemy import select
 from portal.activity import rules as activity
 from portal.activity.models import CurrentStatus, EventKind
 from portal.attendance.models import DayRecord
-from portal.auth.models import Account
 from portal.board import rules as board_rules
 from portal.board.rules import Status
 from portal.clock import LOCAL_TZ
 from portal.extensions import db
 from portal.org.models import Community
-from tests.conftest import Auth
+from tests.conftest import Auth, account
 
 TODAY = date(2026, 11, 25)       # a Wednesday, a working day
 SATURDAY = date(2026, 11, 28)    # a rest day
@@ -29,9 +28,6 @@ def at(day: date, hhmm: str) -> datetime:
     hour, minute = (int(p) for p in hhmm.split(":"))
     return datetime.combine(day, time(hour, minute), tzinfo=LOCAL_TZ)
 
-
-def account(username: str) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def card_of(username: str) -> board_rules.Card:

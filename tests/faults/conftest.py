@@ -35,9 +35,6 @@ def quick_logins() -> None:
     db.session.commit()
 
 
-def account(username) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
-
 
 def logged_in(app, username: str, token_from: str = "/") -> tuple[Auth, str]:
     """A fresh test client (its own cookie jar and session) logged in as `username`,

@@ -12,7 +12,8 @@ from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.leave import rules
 from portal.leave.models import LeaveRequest, LeaveStatus, LeaveType
-from tests.faults.conftest import RACERS, account, logged_in, race
+from tests.conftest import account
+from tests.faults.conftest import RACERS, logged_in, race
 
 pytestmark = pytest.mark.faults
 

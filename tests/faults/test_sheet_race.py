@@ -15,8 +15,8 @@ from portal.activity import rules as activity
 from portal.attendance import corrections
 from portal.extensions import db
 from portal.org.models import Street
-from tests.conftest import make_app
-from tests.faults.conftest import account, logged_in, race
+from tests.conftest import account, make_app
+from tests.faults.conftest import logged_in, race
 
 pytestmark = pytest.mark.faults
 

@@ -9,10 +9,7 @@ from portal.auth.models import Account
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Community
-
-
-def account(username: str) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
+from tests.conftest import account
 
 
 def _file_leave(username: str, code: str, days: list[date]) -> int:
