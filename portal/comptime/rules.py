@@ -157,14 +157,15 @@ def _rules_of(records) -> dict:
 
 def proposals(community_ids=None, person_id: int | None = None, today: date | None = None,
               with_sources: bool = True) -> list[Proposal]:
-    """Rest days and holidays with 入户/巡查 enough for half a day, closed (final) and
+    """Rest days and holidays before today with 入户/巡查 enough for half a day (as
+    stored when the events were written: a day is over once today is not it) and
     not yet decided, of these communities or of one person, oldest first; days that
     could earn nothing usable any more (past the longest validity) are left out."""
     today = today or clock.today()
     earliest = add_months(today, -LOOKBACK_MONTHS)
     query = (select(DayRecord).outerjoin(CompTimeCredit, and_(CompTimeCredit.person_id == DayRecord.person_id,
                                                               CompTimeCredit.work_day == DayRecord.day))
-             .where(DayRecord.code == Code.REST.value, DayRecord.workday.is_(False), DayRecord.final.is_(True),
+             .where(DayRecord.code == Code.REST.value, DayRecord.workday.is_(False),
                     DayRecord.day >= earliest, DayRecord.day < today,
                     (DayRecord.visit_minutes + DayRecord.patrol_minutes) > 0, CompTimeCredit.id.is_(None))
              .order_by(DayRecord.day, DayRecord.person_id))
