@@ -98,5 +98,14 @@ def test_a_saturday_visit_confirmed_becomes_comp_leave_that_is_used(pages, live_
     assert_no_sideways_scroll(phone)
     screenshot(phone, screenshots_dir, "comptime-mine-phone")
 
+    # The community page on the 书记's phone: the balance per person, nothing sideways.
+    head_phone = pages.new("phone", **PHONE)
+    logged_in(head_phone, "fuyuan_secretary")
+    head_phone.goto("/leave/queue")
+    head_phone.get_by_role("link", name=re.compile("本社区调休确认与余额")).click()
+    expect(head_phone.locator("main")).to_contain_text("调休余额")
+    assert_no_sideways_scroll(head_phone)
+    screenshot(head_phone, screenshots_dir, "comptime-community-phone")
+
     desk.goto("/comptime/")  # the 书记's own page (her own balance: none)
     expect(desk.get_by_role("heading", name="我的调休")).to_be_visible()
