@@ -82,6 +82,7 @@ def _register_models() -> None:
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.board import models as _board  # noqa: F401
+    from portal.comptime import models as _comptime  # noqa: F401
     from portal.inspections import models as _inspections  # noqa: F401
     from portal.leave import models as _leave  # noqa: F401
     from portal.org import models as _org  # noqa: F401
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.board.views import bp as board_bp
     from portal.board.views import hall_bp
+    from portal.comptime.views import bp as comptime_bp
     from portal.dashboards.views import bp as dashboards_bp
     from portal.home.views import bp as home_bp
     from portal.inspections.views import bp as inspections_bp
@@ -127,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(hall_bp)
     app.register_blueprint(workdays_bp)
     app.register_blueprint(leave_bp)
+    app.register_blueprint(comptime_bp)
     app.register_blueprint(attendance_bp)
     app.register_blueprint(inspections_bp)
     app.register_blueprint(assessment_bp)

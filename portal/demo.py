@@ -240,6 +240,46 @@ def seed_demo_leave(now=None) -> int:
     return made
 
 
+def seed_demo_comptime(now=None) -> int:
+    """调休 in 富源: some rest days of the history confirmed by the 书记, the rest left
+    waiting, and a recorded 加班, so the 调休 pages show each state. Runs after the
+    days are closed (proposals are stored day results). Returns the credits made."""
+    from datetime import timedelta
+
+    from portal import clock
+    from portal.comptime import rules as comptime
+
+    fuyuan = community_by_slug("fuyuan")
+    secretary = db.session.scalar(select(Account).where(Account.username == "fuyuan_secretary"))
+    if fuyuan is None or secretary is None:
+        return 0
+    now = now or clock.now()
+    today = clock.to_local(now).date()
+    made = 0
+    waiting = [p for p in comptime.proposals([fuyuan.id], today=today, with_sources=False)
+               if comptime.confirms_comp_time(secretary.person, p.person)]
+    for proposal in waiting[::2][:4]:  # every other one: the others stay 待确认
+        try:
+            with db.session.begin_nested():
+                comptime.decide(secretary, proposal.person, proposal.day, True, str(proposal.days.normalize()),
+                                "", now=now)
+            made += 1
+        except FieldErrors:
+            continue
+    worker = db.session.scalar(select(Account).where(Account.username == "fuyuan_worker03"))
+    last_saturday = today - timedelta(days=(today.weekday() - 5) % 7 or 7)
+    for day in (last_saturday - timedelta(days=7), last_saturday):
+        try:
+            with db.session.begin_nested():
+                comptime.record_overtime(secretary, worker.person, day, "5", "社区防汛值守", now=now)
+            made += 1
+            break
+        except FieldErrors:
+            continue
+    db.session.flush()
+    return made
+
+
 HISTORY_DAYS = 28  # the demo's go-live: four weeks before the day it is seeded
 
 

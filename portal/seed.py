@@ -45,6 +45,13 @@ def seed_demo(with_day: bool = True, now=None) -> list[str]:
         done = _seed_demo(with_day, now, go_live)
     db.session.commit()
     days.close_days(today=clock.to_local(now).date())
+    if with_day:
+        from portal.demo import seed_demo_comptime
+
+        credits = seed_demo_comptime(now)
+        db.session.commit()
+        if credits:
+            done.append(f"已生成演示调休 {credits} 条。")
     return done
 
 

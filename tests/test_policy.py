@@ -176,6 +176,20 @@ MATRIX = [
      lambda role: sees_fuyuan_leave(role) and role != "fuyuan_frontdesk", None),
     ("GET", "/leave/communities/{community:fangzhi}/entitlements", "leave.community_entitlements",
      lambda role: role in ("admin", "inspector", "fangzhi_secretary"), None),
+    # 调休: one's own; the people who confirm it (书记/站长, the 街镇 for them) and who watch 考勤.
+    ("GET", "/comptime/", "comptime.mine", lambda role: on_a_board(role), None),
+    ("GET", "/comptime/people/{person:fuyuan_worker01}", "comptime.person",
+     lambda role: role in ("fuyuan_worker01", *FUYUAN_HEADS, "fuqiang_leader", "admin", "inspector"), None),
+    ("GET", "/comptime/communities/{community:fuyuan}", "comptime.community",
+     lambda role: sees_fuyuan_leave(role) and role != "fuyuan_frontdesk", None),
+    ("GET", "/comptime/communities/{community:fangzhi}", "comptime.community",
+     lambda role: role in ("admin", "inspector", "fangzhi_secretary"), None),
+    ("POST", "/comptime/people/{person:fuyuan_worker01}/decide", "comptime.decide_POST",
+     lambda role: role in FUYUAN_HEADS, {}),
+    ("POST", "/comptime/people/{person:fuyuan_secretary}/decide", "comptime.decide_POST",
+     lambda role: role == "fuqiang_leader", {}),
+    ("POST", "/comptime/communities/{community:fuyuan}/overtime", "comptime.overtime_POST",
+     lambda role: role in (*FUYUAN_HEADS, "fuqiang_leader"), {}),
     ("GET", "/leave/types", "leave.types", admin_only, None),
     ("POST", "/leave/types/1", "leave.type_POST", admin_only, {"active": "on"}),
     ("POST", "/leave/entitlements", "leave.entitlement_POST", admin_only, {}),
@@ -524,6 +538,25 @@ def test_the_roster_export_follows_the_office_that_keeps_the_roster(app):
         for role in ("inspector", "fuyuan_frontdesk", "fuyuan_worker01"):
             assert not can(account(role), Action.EXPORT_ROSTER, fuyuan), role
         assert not can(account("fuqiang_leader"), Action.IMPORT_ROSTER)
+
+
+def test_rest_day_work_is_confirmed_by_whoever_decides_the_persons_leave(app):
+    """调休: a worker's by the community's 书记 or 站长, a 书记's or 站长's by their 街镇;
+    nobody their own, nobody another community's, not the 管理员 or the 督查."""
+    with app.app_context():
+        worker, secretary = account("fuyuan_worker01").person, account("fuyuan_secretary").person
+        assert can(account("fuyuan_secretary"), Action.CONFIRM_COMP_TIME, worker)
+        assert can(account("fuyuan_stationhead"), Action.RECORD_OVERTIME, worker)
+        assert not can(account("fuyuan_worker01"), Action.CONFIRM_COMP_TIME, worker)
+        assert not can(account("fuyuan_secretary"), Action.CONFIRM_COMP_TIME, secretary)
+        assert can(account("fuqiang_leader"), Action.CONFIRM_COMP_TIME, secretary)
+        assert not can(account("fuqiang_leader"), Action.CONFIRM_COMP_TIME, worker)
+        for role in ("fangzhi_secretary", "fuyuan_frontdesk", "admin", "inspector"):
+            assert not can(account(role), Action.CONFIRM_COMP_TIME, worker), role
+            assert not can(account(role), Action.RECORD_OVERTIME, community("fuyuan")), role
+        assert can(account("fuyuan_worker01"), Action.VIEW_COMP_TIME, worker)
+        assert not can(account("fuyuan_worker02"), Action.VIEW_COMP_TIME, worker)
+        assert not can(account("fuyuan_frontdesk"), Action.VIEW_COMP_TIME, community("fuyuan"))
 
 
 def test_a_deactivated_account_may_do_nothing(app):

@@ -45,6 +45,10 @@ class AttendanceSettings(db.Model):
     patrol_min_minutes: Mapped[int]
     weekly_visit_minutes: Mapped[int]
     corrections_per_month: Mapped[int]
+    # 调休 earned by rest-day work (portal.comptime)
+    comptime_half_day_minutes: Mapped[int] = mapped_column(default=120, server_default="120")
+    comptime_full_day_minutes: Mapped[int] = mapped_column(default=240, server_default="240")
+    comptime_valid_months: Mapped[int] = mapped_column(default=6, server_default="6")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
 

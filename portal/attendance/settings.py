@@ -23,6 +23,9 @@ DEFAULTS = {
     "late_grace_minutes": 5, "early_grace_minutes": 5,
     "patrols_per_day": 2, "patrol_min_minutes": 90, "weekly_visit_minutes": 300,
     "corrections_per_month": 3,
+    # 调休 earned by rest-day work (portal.comptime): a rest day or holiday with this
+    # much 入户/巡查 earns half a day, or a whole day; days can be taken for this long.
+    "comptime_half_day_minutes": 120, "comptime_full_day_minutes": 240, "comptime_valid_months": 6,
 }
 LABELS = {
     "morning_start": "上午上班", "morning_end": "上午下班",
@@ -32,10 +35,13 @@ LABELS = {
     "late_grace_minutes": "迟到宽限（分钟）", "early_grace_minutes": "早退宽限（分钟）",
     "patrols_per_day": "每日巡查次数", "patrol_min_minutes": "每次巡查最少分钟",
     "weekly_visit_minutes": "每周入户最少分钟", "corrections_per_month": "每月补卡次数上限",
+    "comptime_half_day_minutes": "休息日工作满多少分钟计半天调休", "comptime_full_day_minutes": "满多少分钟计一天调休",
+    "comptime_valid_months": "调休有效期（月）",
 }
 RANGES = {
     "late_grace_minutes": (0, 60), "early_grace_minutes": (0, 60), "patrols_per_day": (0, 4),
     "patrol_min_minutes": (30, 240), "weekly_visit_minutes": (0, 2400), "corrections_per_month": (0, 31),
+    "comptime_half_day_minutes": (30, 720), "comptime_full_day_minutes": (60, 1440), "comptime_valid_months": (1, 24),
 }
 TIMES = ("morning_start", "morning_end", "summer_afternoon_start", "summer_afternoon_end",
          "winter_afternoon_start", "winter_afternoon_end")
@@ -138,6 +144,8 @@ def parse(form: dict) -> tuple[dict, dict[str, str]]:
                 errors[f"{season}_afternoon_start"] = "上午、下午的上下班时间须依次递增，且上午下班不晚于下午上班。"
         if values["summer_from"] == values["winter_from"]:
             errors["winter_from"] = "冬季与夏季作息起始日不能相同。"
+        if values["comptime_half_day_minutes"] >= values["comptime_full_day_minutes"]:
+            errors["comptime_full_day_minutes"] = "计一天调休的分钟数须多于计半天的分钟数。"
     return values, errors
 
 

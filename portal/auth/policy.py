@@ -43,6 +43,9 @@ class Action(enum.StrEnum):
     VIEW_LEAVE_CALENDAR = "leave.calendar"  # a community's leave month, and its export
     MANAGE_LEAVE = "leave.manage"      # leave types and 年休假 entitlements
     VIEW_ENTITLEMENTS = "leave.entitlements"  # a community's 年休假 for a year: days, used, left
+    VIEW_COMP_TIME = "comptime.view"   # 调休 earned and taken: a person's (target), or a community's
+    CONFIRM_COMP_TIME = "comptime.confirm"  # confirm or refuse a person's rest-day work as 调休
+    RECORD_OVERTIME = "comptime.overtime"   # record a person's 加班 on a rest day (confirmed as recorded)
     MANAGE_SCHEDULE = "attendance.schedule"  # the district default (target None) or a street's hours
     LOCK_MONTH = "attendance.lock"     # 封账 and unlocking a street's month
     REQUEST_CORRECTION = "attendance.correction_request"  # one's own 补卡
@@ -198,6 +201,21 @@ def can(account, action: Action, target=None) -> bool:
             if position in (Position.GRID_WORKER, Position.FRONT_DESK):
                 return False
             return covers(actor, target)
+        case Action.VIEW_COMP_TIME:
+            # Each person their own; the people who confirm it, and those who watch 考勤.
+            if isinstance(target, Person) and target.id == actor.id:
+                return target.position in ON_THE_BOARD
+            if position in (Position.GRID_WORKER, Position.FRONT_DESK):
+                return False
+            return covers(actor, target)
+        case Action.CONFIRM_COMP_TIME:
+            return confirms_comp_time(actor, target)
+        case Action.RECORD_OVERTIME:
+            # A community (target): whether the actor records 加班 for anyone of it.
+            if isinstance(target, Community):
+                return ((position in COMMUNITY_HEADS and actor.community_id == target.id)
+                        or (position is Position.STREET_LEADER and covers(actor, target)))
+            return confirms_comp_time(actor, target)
         case Action.REQUEST_CORRECTION:
             return position in ON_THE_BOARD
         case Action.DECIDE_CORRECTION:
@@ -307,6 +325,20 @@ def files_leave_for(actor: Person, person) -> bool:
         return True
     return (isinstance(person, Person) and person.id != actor.id and person.active
             and person.position in ON_THE_BOARD and person.community_id == actor.community_id)
+
+
+def confirms_comp_time(actor: Person, person) -> bool:
+    """Who turns a person's rest-day work into 调休 (and records their 加班): whoever
+    decides their leave first (工作规范 二(四): 考勤 is the 书记's and 站长's): for
+    a worker or front-desk clerk the community's 书记 or 站长, for a 书记 or 站长
+    their 街镇领导; never the person themself."""
+    if not isinstance(person, Person) or not person.active or person.position not in ON_THE_BOARD:
+        return False
+    if actor.id == person.id:
+        return False
+    if person.position in COMMUNITY_HEADS:
+        return actor.position is Position.STREET_LEADER and actor.street_id == person.street_id
+    return actor.position in COMMUNITY_HEADS and actor.community_id == person.community_id
 
 
 def filer_of(leave) -> int | None:

@@ -24,6 +24,7 @@ from portal.auth.policy import (
     is_first_approver,
     is_street_approver,
 )
+from portal.comptime import ledger as comptime
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.halfday import Half
@@ -56,6 +57,9 @@ SEEDED_TYPES = (
     ("field", "公务外出", True, False, False, False),
 )
 FIELD_WORK = "field"
+# 调休 draws on the days earned by rest-day work (portal.comptime.ledger): checked when
+# filed, drawn oldest first when finally approved, given back when revoked or cut short.
+COMPENSATORY = "compensatory"
 
 
 def seed_leave_types() -> None:
@@ -235,6 +239,7 @@ class Preview:
     needs_street: bool = False
     errors: dict[str, str] = field(default_factory=dict)
     charged: Decimal | None = None  # the part of `days` charged to `balance`'s year
+    comp_available: Decimal | None = None  # 调休: days earned and usable at the start, less pending requests
 
     @property
     def balance_after(self) -> Decimal | None:
@@ -321,6 +326,12 @@ def preview(person: Person, data: LeaveInput, config, now: datetime | None = Non
                                          f"{balance.remaining.normalize():f} 天，本次在{year}年需 "
                                          f"{needed.normalize():f} 天。")
                     break
+    if leave_type is not None and leave_type.code == COMPENSATORY and result.days:
+        result.comp_available = comp_available(person.id, leave_type.id, data.start_date)
+        if result.days > result.comp_available:
+            errors["type_id"] = (f"调休余额不足：{clock.format_date(data.start_date)}起可用 "
+                                 f"{comptime.days_text(result.comp_available)} 天（已扣除待审批的调休），本次需 "
+                                 f"{comptime.days_text(result.days)} 天。调休须先由书记或站长确认休息日的工作。")
     if (closed := _closed_message(person.street_id, data.start_date, data.end_date)) is not None:
         errors["start_date"] = closed
     clash = overlapping(person.id, start, end)
@@ -329,6 +340,19 @@ def preview(person: Person, data: LeaveInput, config, now: datetime | None = Non
     if result.days is not None and person.position not in COMMUNITY_HEADS:
         result.needs_street = result.days > Decimal(config["LEAVE_STREET_APPROVAL_OVER_DAYS"])
     return result
+
+
+def comp_available(person_id: int, type_id: int, start: date) -> Decimal:
+    """调休 a new request starting `start` may still ask for: the confirmed, unexpired
+    days (portal.comptime.ledger) less what the person's pending 调休 requests ask."""
+    pending = db.session.scalar(select(func.sum(LeaveRequest.days)).where(
+        LeaveRequest.person_id == person_id, LeaveRequest.type_id == type_id,
+        LeaveRequest.status.in_((LeaveStatus.PENDING, LeaveStatus.PENDING_STREET))))
+    return comptime.balance(person_id, start) - Decimal(pending or 0)
+
+
+def _is_comp(leave: LeaveRequest) -> bool:
+    return leave.leave_type is not None and leave.leave_type.code == COMPENSATORY
 
 
 def check_text(data: LeaveInput) -> dict[str, str]:
@@ -470,6 +494,10 @@ def decide(actor, leave: LeaveRequest, approve: bool, comment: str | None,
     else:
         values = {"first_decided_by_id": actor.id, "first_decided_at": now, "first_comment": comment or None}
     _compare_and_set(leave, expected, status=new, **values)
+    if new is LeaveStatus.APPROVED and _is_comp(leave):
+        # In the decision's transaction: a balance another approval took first
+        # raises, and the caller's rollback leaves the request as it was.
+        comptime.draw(actor, leave.id, leave.person_id, leave.days, leave.start_date)
     audit.record(actor, "leave.approved" if approve else "leave.rejected", leave,
                  before=before, after={**snapshot(leave), "comment": comment or None})
     return leave
@@ -508,6 +536,8 @@ def revoke(actor, leave: LeaveRequest, reason: str, now: datetime | None = None)
     before = snapshot(leave)
     _compare_and_set(leave, LeaveStatus.APPROVED, status=LeaveStatus.REVOKED, revoked_by_id=actor.id,
                      revoked_at=now, revoke_reason=reason)
+    if _is_comp(leave):
+        comptime.refund(actor, leave.id)
     audit.record(actor, "leave.revoked", leave, before=before, after={**snapshot(leave), "reason": reason})
     return "revoked"
 
@@ -543,6 +573,8 @@ def record_return(actor, leave: LeaveRequest, returned_date: date | None, return
     _compare_and_set(leave, LeaveStatus.APPROVED, status=LeaveStatus.COMPLETED, returned_date=returned_date,
                      returned_half=half, returned_recorded_by_id=actor.id, returned_recorded_at=now,
                      days_taken=min(taken, leave.days))
+    if _is_comp(leave) and leave.days_taken < leave.days:
+        comptime.refund(actor, leave.id, leave.days - leave.days_taken)
     audit.record(actor, "leave.returned", leave, before=before,
                  after={**snapshot(leave), "returned": f"{returned_date.isoformat()} {half.value}",
                         "days_taken": str(leave.days_taken)},

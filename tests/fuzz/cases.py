@@ -102,6 +102,19 @@ def roster_workbook(rows) -> bytes:
     return out.getvalue()
 
 
+def current_comp_day(value):
+    """The decide form's day: "CURRENT" stands for the rest day waiting for a decision."""
+    if isinstance(value, list):
+        return [current_comp_day(v) for v in value]
+    return objects.COMP_TIME["day"] if value == "CURRENT" else value
+
+
+def current_overtime_person(value):
+    if isinstance(value, list):
+        return [current_overtime_person(v) for v in value]
+    return objects.COMP_TIME["person_id"] if value == "WORKER" else value
+
+
 def fill_digest(value):
     """The confirm form's plan: "CURRENT" stands for the digest of the stored upload."""
     if isinstance(value, list):
@@ -261,6 +274,30 @@ CASES: dict[str, Case] = {
                      ("year is not four digits", lambda f: not (seen(f["year"]) or "").isascii()
                       or not (seen(f["year"]) or "").isdigit()),
                      ("no reason", lambda f: blank(f["reason"])))),
+    # -- 调休 ---------------------------------------------------------------------------------
+    "comptime.decide_POST": Case(
+        "fuyuan_secretary", lambda: f"/comptime/people/{objects.rest_day_work('fuyuan_worker01')}/decide",
+        {"day": field("CURRENT", "2026-11-18"), "days": field("1", "0.5"),
+         "comment": field("", "个人事务，不计"), "decision": field("confirm", "reject")},
+        fill=lambda form: {**form, "day": current_comp_day(form.get("day"))},
+        refuse=first(("no such decision", lambda f: seen(f["decision"]) not in ("confirm", "reject")),
+                     ("not the waiting day", lambda f: (seen(f["day"]) or "").strip()[:10]
+                      != objects.COMP_TIME.get("day")),
+                     ("not half a day or a day", lambda f: seen(f["decision"]) == "confirm"
+                      and (seen(f["days"]) or "").strip() not in ("1", "0.5")),
+                     ("refused without a reason", lambda f: seen(f["decision"]) == "reject" and blank(f["comment"])),
+                     ("control characters", lambda f: control(f["comment"], newlines_ok=True)))),
+    "comptime.overtime_POST": Case(
+        "fuyuan_secretary", lambda: objects.overtime_path("fuyuan", "fuyuan_worker05"),
+        {"person_id": field("WORKER", ""), "day": field("2026-11-07", "2026-10-31", "2026-11-18"),
+         "hours": field("4", "4.5", "1"), "note": field("防汛值守", "")},
+        fill=lambda form: {**form, "person_id": current_overtime_person(form.get("person_id"))},
+        refuse=first(("nobody chosen", lambda f: seen(f["person_id"]) != objects.COMP_TIME.get("person_id")),
+                     ("no date", lambda f: not_a_date(f["day"])),
+                     ("a working day", lambda f: (seen(f["day"]) or "").strip()[:10] == "2026-11-18"),
+                     ("no reason", lambda f: blank(f["note"])),
+                     ("control characters", lambda f: control(f["note"], newlines_ok=True)),
+                     ("under half a day", lambda f: (seen(f["hours"]) or "").strip() not in ("4", "4.5")))),
     # -- the work calendar -------------------------------------------------------------
     "workdays.day_POST": Case(
         "admin", "/calendar/2026/days",

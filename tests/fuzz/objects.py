@@ -155,3 +155,40 @@ def roster_preview_path() -> str:
     db.session.commit()
     ROSTER_PREVIEW["digest"] = plan.digest
     return f"/admin/roster/import/{kept.token}/apply"
+
+
+# 调休: a rest day with work waiting for the 书记's decision, and whom a 加班 is for.
+COMP_TIME: dict = {}
+
+
+def rest_day_work(username: str) -> int:
+    """The person's id, with one rest day of 入户 waiting for a decision (made on the
+    latest free past Saturday when none is waiting); its day in COMP_TIME["day"]."""
+    from datetime import datetime, time
+
+    from portal.activity import rules as activity
+    from portal.comptime import rules as comptime
+    from portal.comptime.models import CompTimeCredit
+
+    person_account = account(username)
+    person = person_account.person
+    waiting = comptime.proposals(person_id=person.id, with_sources=False)
+    if not waiting:
+        decided = set(db.session.scalars(select(CompTimeCredit.work_day).where(CompTimeCredit.person_id == person.id)))
+        day = clock.today() - timedelta(days=(clock.today().weekday() - 5) % 7 or 7)
+        while day in decided:
+            day -= timedelta(days=7)
+        start = datetime.combine(day, time(9, 0), tzinfo=clock.LOCAL_TZ)
+        activity.record_event(person_account, person, "visit_start", now=start)
+        activity.record_event(person_account, person, "visit_end", now=start + timedelta(minutes=270))
+        db.session.commit()
+        waiting = comptime.proposals(person_id=person.id, with_sources=False)
+    COMP_TIME["day"] = waiting[0].day.isoformat()
+    return person.id
+
+
+def overtime_path(community_slug: str, username: str) -> str:
+    """The community's 加班 form; the person it is for in COMP_TIME["person_id"]."""
+    community = db.session.scalar(select(Community).where(Community.slug == community_slug))
+    COMP_TIME["person_id"] = str(account(username).person_id)
+    return f"/comptime/communities/{community.id}/overtime"
