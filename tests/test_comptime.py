@@ -11,7 +11,6 @@ from portal import clock
 from portal.activity import rules as activity
 from portal.activity.models import MonthLock
 from portal.audit.models import AuditEntry
-from portal.auth.models import Account
 from portal.auth.policy import Action, can
 from portal.comptime import ledger, rules
 from portal.comptime.models import CompTimeCredit, CompTimeDraw, CreditStatus
@@ -19,7 +18,7 @@ from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.leave import rules as leave_rules
 from portal.leave.models import LeaveRequest, LeaveStatus, LeaveType
-from tests.conftest import recorded_statements
+from tests.conftest import account, recorded_statements
 
 # Wednesday 25 November 2026, 10:00 in Baotou.
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
@@ -32,9 +31,6 @@ MON, TUE = date(2026, 11, 30), date(2026, 12, 1)
 def frozen(app):
     app.config["CLOCK_NOW"] = NOW
 
-
-def account(username) -> Account:
-    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def at(day: date, hhmm: str) -> datetime:
