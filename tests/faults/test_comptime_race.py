@@ -19,7 +19,8 @@ from portal.comptime.models import CompTimeCredit, CompTimeDraw
 from portal.extensions import db
 from portal.leave import rules
 from portal.leave.models import LeaveRequest, LeaveStatus
-from tests.faults.conftest import RACERS, account, logged_in, race
+from tests.conftest import account
+from tests.faults.conftest import RACERS, logged_in, race
 
 pytestmark = pytest.mark.faults
 
