@@ -48,6 +48,7 @@ def links() -> list[Link]:
     from portal.assessment.models import AssessmentAdjustment, AssessmentLock, AssessmentSettings
     from portal.attendance.models import AttendanceCorrection, AttendanceSettings
     from portal.auth.models import Account
+    from portal.comptime.models import CompTimeCredit
     from portal.board.models import HallDisplayLink
     from portal.inspections.models import (
         Bulletin,
@@ -67,6 +68,7 @@ def links() -> list[Link]:
         Link("activity_events", PERSON, ActivityEvent, ActivityEvent.person_id),
         Link("leave_requests", PERSON, LeaveRequest, LeaveRequest.person_id),
         Link("leave_entitlements", PERSON, LeaveEntitlement, LeaveEntitlement.person_id),
+        Link("comp_time_credits", PERSON, CompTimeCredit, CompTimeCredit.person_id),
         Link("attendance_corrections", PERSON, AttendanceCorrection, AttendanceCorrection.person_id),
         Link("inspection_answers", PERSON, InspectionAnswer, InspectionAnswer.person_id),
         Link("assessment_adjustments", PERSON, AssessmentAdjustment, AssessmentAdjustment.person_id),
