@@ -441,3 +441,41 @@ def seed_demo_inspections(months: int = 4, now=None) -> int:
             bulletins.publish(accounts["inspector"], f"{first:%Y-%m}", None, now=min(published, now))
     db.session.flush()
     return count
+
+
+def seed_demo_guide() -> int:
+    """The district's 办事指南 (portal.guide.samples), entered by the administrator, with
+    富源社区's own windows and phone and one item of its own (caller commits). Does
+    nothing when the guide already has items."""
+    from sqlalchemy import func
+
+    from portal.guide import rules as guide
+    from portal.guide import samples
+    from portal.guide.models import ServiceItem
+
+    if db.session.scalar(select(func.count()).select_from(ServiceItem)):
+        return 0
+    admin = db.session.scalar(select(Account).where(Account.username == "admin"))
+    fuyuan = community_by_slug("fuyuan")
+    secretary = db.session.scalar(select(Account).where(Account.username == "fuyuan_secretary"))
+
+    def data(entry, place=samples.PLACE):
+        name, aliases, audience, basis, materials, process, time_limit, handler = entry
+        form = {"name": name, "aliases": aliases, "audience": audience, "basis": basis,
+                "materials": "\n".join(materials), "process": process, "time_limit": time_limit,
+                "place": place, "handler": handler, "fee": "不收费"}
+        return guide.read_item(form)
+
+    count = 0
+    for entry in samples.ITEMS:
+        item = guide.create_item(admin, None, data(entry))
+        count += 1
+        desk = samples.FUYUAN_DESKS.get(entry[-1])
+        if fuyuan is not None and secretary is not None and desk is not None:
+            place, handler, phone = desk
+            guide.set_local(secretary, item, fuyuan, {"place": place, "handler": handler, "phone": phone,
+                                                      "notes": None})
+    if fuyuan is not None and secretary is not None:
+        guide.create_item(secretary, fuyuan, data(samples.FUYUAN_OWN, "富源社区党群服务中心二楼议事厅"))
+        count += 1
+    return count

@@ -69,6 +69,11 @@ def _seed_demo(with_day: bool, now, go_live) -> list[str]:
     done = seed_reference_data()
     if db.session.scalar(select(func.count()).select_from(Account)) == 0:
         done.append(f"已生成演示人员 {seed_demo_people(portal_start=go_live)} 名，密码 demo-pass-2026。")
+    from portal.demo import seed_demo_guide
+
+    guide_items = seed_demo_guide()
+    if guide_items:
+        done.append(f"已生成演示办事指南事项 {guide_items} 项。")
     if with_day:
         events = seed_demo_day(now)
         if events:
