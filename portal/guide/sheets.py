@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.guide import rules
 from portal.guide.models import NoticeSheet, ServiceItem
 from portal.org.models import Community
-from portal.text import field_text
+from portal.text import clean, field_text
 
 PAGE = 50
 
@@ -73,11 +73,10 @@ class Register:
 
 
 def register(community: Community, query: str | None) -> Register:
-    raw = (query or "").strip()[:40]
+    raw = clean(query, 40)
     where = [NoticeSheet.community_id == community.id]
     if raw:
-        like = f"%{raw}%"
-        where.append(or_(NoticeSheet.serial.like(like.replace("\\", "\\\\"), escape="\\"),
+        where.append(or_(NoticeSheet.serial.contains(raw, autoescape=True),
                          NoticeSheet.resident.contains(raw, autoescape=True),
                          NoticeSheet.item_id.in_(select(ServiceItem.id).where(
                              ServiceItem.name.contains(raw, autoescape=True)))))

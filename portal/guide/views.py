@@ -25,6 +25,13 @@ def _item(item_id: int, action: Action = Action.VIEW_GUIDE) -> ServiceItem:
     return item
 
 
+def _own_community(action: Action) -> Community:
+    """The actor's own community, for what is done at its desk (403 for anyone without one)."""
+    community = current_user.person.community
+    require(current_user, action, community)
+    return community
+
+
 def _community(community_id: int, action: Action) -> Community:
     community = db.session.get(Community, community_id) or abort(404)
     require(current_user, action, community)
@@ -116,7 +123,7 @@ def history(item_id: int):
 @login_required
 def local(item_id: int):
     item = _item(item_id)
-    community = _community(current_user.person.community_id or 0, Action.SET_LOCAL_CONTACTS)
+    community = _own_community(Action.SET_LOCAL_CONTACTS)
     local = rules.local_of(item, community.id)
     values = {k: getattr(local, k) for k in rules.LOCAL_FIELDS} if local else {}
     return _local_page(item, community, values, {})
@@ -131,7 +138,7 @@ def _local_page(item, community, values, errors, status=200):
 @login_required
 def local_POST(item_id: int):
     item = _item(item_id)
-    community = _community(current_user.person.community_id or 0, Action.SET_LOCAL_CONTACTS)
+    community = _own_community(Action.SET_LOCAL_CONTACTS)
     try:
         rules.set_local(current_user, item, community, rules.read_local(request.form))
     except FieldErrors as error:
@@ -146,7 +153,7 @@ def local_POST(item_id: int):
 @login_required
 def issue_POST(item_id: int):
     item = _item(item_id)
-    community = _community(current_user.person.community_id or 0, Action.ISSUE_NOTICE_SHEET)
+    community = _own_community(Action.ISSUE_NOTICE_SHEET)
     try:
         sheet = sheets.issue(current_user, item, community, request.form.get("resident"))
     except FieldErrors as error:
