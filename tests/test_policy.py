@@ -470,7 +470,7 @@ def guide_objects() -> dict[str, int]:
     from portal.guide import hall, sheets
     from portal.guide.models import HallNotice, NoticeSheet, ServiceItem
 
-    district = db.session.scalar(select(ServiceItem).where(ServiceItem.name == "居住证申领"))
+    district = db.session.scalar(select(ServiceItem).where(ServiceItem.scope_key == "d").order_by(ServiceItem.id))
     fuyuan = community("fuyuan")
     if db.session.scalar(select(NoticeSheet.id)) is None:
         sheets.issue(account("fuyuan_frontdesk"), district, fuyuan, "王女士")
