@@ -85,3 +85,20 @@ def test_a_notice_of_the_secretary_reaches_the_hall_screen(pages, screenshots_di
     assert layout["height"] <= 1080 and layout["width"] <= 1920, layout
     assert layout["smallest"] >= 28 and layout["bottom"] <= 1080 and layout["cards"] <= 1080, layout
     screenshot(hall, screenshots_dir, "guide-hall-1080p")
+
+
+def test_the_handbook_prints_as_an_a4_booklet_with_contents(pages, screenshots_dir):
+    desk = pages.new("desk")
+    logged_in(desk, "fuyuan_frontdesk")
+    desk.goto("/guide/")
+    desk.get_by_role("link", name="便民服务手册").click()
+    expect(desk.get_by_role("navigation", name="目录")).to_contain_text("居住证申领")
+    desk.get_by_role("navigation", name="目录").get_by_role("link", name=re.compile("残疾人证办理")).click()
+    expect(desk.locator(".hb-item").filter(has_text="残疾人证办理").first).to_be_in_viewport()
+    desk.emulate_media(media="print")
+    screenshot(desk, screenshots_dir, "guide-handbook-print-media")
+    desk.pdf(path=str(screenshots_dir / "guide-handbook-a4.pdf"), prefer_css_page_size=True)
+    phone = pages.new("phone", **PHONE)
+    logged_in(phone, "fuyuan_frontdesk")
+    phone.goto(desk.url)
+    assert_no_sideways_scroll(phone)
