@@ -318,3 +318,43 @@ def test_more_than_four_featured_items_are_refused(app, auth):
     auth.login("fuyuan_secretary")
     response = auth.post(f"/guide/communities/{community_id}/hall", {"featured": ids}, token_from="/guide/")
     assert response.status_code == 400 and "最多展示 4 个" in response.get_data(as_text=True)
+
+
+# -- rules and scope -----------------------------------------------------------------------------
+
+def test_a_question_is_cut_into_two_character_pieces_without_its_filler():
+    assert rules.pieces("我想办居住证") == ["居住", "住证"]
+    assert rules.pieces("低保，怎么办？") == ["低保"]
+    assert rules.pieces("怎么办") == ["怎么", "么办"]  # only filler: the words themselves
+    assert rules.normalize("ＡＢＣ 低保%_") == "abc低保"
+
+
+def test_a_communitys_own_item_is_not_listed_in_another_community(app):
+    with app.app_context():
+        fangzhi = db.session.scalar(select(Community).where(Community.slug == "fangzhi"))
+        names = [i.name for i in rules.search("", fangzhi.id, fangzhi.street_id).items]
+        assert "富源社区“小板凳”议事会报名" not in names and "居住证申领" in names
+        assert "富源社区“小板凳”议事会报名" in found("议事会")
+
+
+def test_who_keeps_which_part_of_the_guide(app):
+    from portal.auth.policy import Action, can
+
+    with app.app_context():
+        district = db.session.scalar(select(ServiceItem).where(ServiceItem.scope_key == "d"))
+        own = db.session.scalar(select(ServiceItem).where(ServiceItem.community_id == fuyuan().id))
+        assert can(account("admin"), Action.EDIT_GUIDE, district)
+        assert not can(account("fuqiang_leader"), Action.EDIT_GUIDE, district)
+        assert can(account("fuqiang_leader"), Action.EDIT_GUIDE, own)
+        assert can(account("fuyuan_stationhead"), Action.EDIT_GUIDE, own)
+        assert not can(account("fuyuan_frontdesk"), Action.EDIT_GUIDE, own)
+        assert not can(account("fangzhi_secretary"), Action.VIEW_GUIDE, own)
+        assert can(account("fuyuan_frontdesk"), Action.ISSUE_NOTICE_SHEET, fuyuan())
+        assert not can(account("fuyuan_worker01"), Action.ISSUE_NOTICE_SHEET, fuyuan())
+        assert not can(account("fuyuan_frontdesk"), Action.MANAGE_HALL_INFO, fuyuan())
+        assert rules.own_scope(account("fuyuan_frontdesk")) is False
+        assert rules.own_scope(account("admin")) is None
+
+
+def test_the_hall_leaves_room_for_fewer_items_under_more_notices():
+    assert [hall.featured_room(n) for n in range(4)] == [4, 4, 2, 1]

@@ -70,8 +70,15 @@ def view(community: Community, today: date | None = None) -> HallView:
     today = today or clock.today()
     info = info_of(community.id)
     duty = info.duty_person if info is not None and info.duty_on == today else None
-    return HallView(info.version if info else 0, current_notices(community.id, today)[:MAX_NOTICES_SHOWN],
-                    duty, info.office_hours if info else None, featured_items(info, community)[:MAX_FEATURED])
+    notices = current_notices(community.id, today)[:MAX_NOTICES_SHOWN]
+    return HallView(info.version if info else 0, notices, duty, info.office_hours if info else None,
+                    featured_items(info, community)[:featured_room(len(notices))])
+
+
+def featured_room(notices: int) -> int:
+    """Guide items that fit below this many notices without scrolling at 1080 px
+    (each notice takes up to four lines, each item two): 4, 4, 2, 1."""
+    return {0: MAX_FEATURED, 1: MAX_FEATURED, 2: 2}.get(notices, 1)
 
 
 def _touch(actor, community: Community) -> HallInfo:

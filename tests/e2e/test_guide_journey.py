@@ -74,6 +74,16 @@ def test_a_notice_of_the_secretary_reaches_the_hall_screen(pages, screenshots_di
     # The screen polls every 10 s: the notice appears without a reload.
     expect(hall.locator(".hall-info")).to_contain_text("12月1日起办理老年证", timeout=15_000)
     expect(hall.locator(".hall-info")).to_contain_text("<script>不会执行</script>")
+    screenshot(hall, screenshots_dir, "guide-hall-1080p")
+
+    # The most the area holds (three long notices, duty, hours, items) still fits, unscrolled.
+    for title in ("冬季供暖报修电话：请拨打热力公司二十四小时服务热线", "本周四下午社区党员活动日，公共服务区照常办公"):
+        office.get_by_label("标题（40 字以内）").fill(title[:40])
+        office.get_by_label("内容（300 字以内，可不填）").fill("长通知内容，" * 50)
+        office.get_by_label("结束日期（当天仍显示）").fill("2026-12-31")
+        office.get_by_role("button", name="发布到大屏").click()
+        expect(office.locator(".flash-success")).to_contain_text("已发布到大屏")
+    expect(hall.locator(".hi-notice")).to_have_count(3, timeout=15_000)
     layout = hall.evaluate("""() => {
       const info = document.querySelector('.hall-info');
       const px = (el) => parseFloat(getComputedStyle(el).fontSize);
@@ -84,7 +94,9 @@ def test_a_notice_of_the_secretary_reaches_the_hall_screen(pages, screenshots_di
     }""")
     assert layout["height"] <= 1080 and layout["width"] <= 1920, layout
     assert layout["smallest"] >= 28 and layout["bottom"] <= 1080 and layout["cards"] <= 1080, layout
-    screenshot(hall, screenshots_dir, "guide-hall-1080p")
+    assert hall.evaluate("""() => { const info = document.querySelector('.hall-info');
+      return [...info.children].every(c => c.getBoundingClientRect().bottom <= info.getBoundingClientRect().bottom + 1); }""")
+    screenshot(hall, screenshots_dir, "guide-hall-1080p-full")
 
 
 def test_the_handbook_prints_as_an_a4_booklet_with_contents(pages, screenshots_dir):
