@@ -349,8 +349,8 @@ def hall(token: str):
             return render_template("board/hall_gone.html"), 200
         abort(404)
     info_version = guide_hall.version_of(community.id)  # the 书记's notices, duty person, hours
-    if is_htmx() and _int_arg("g") == info_version and not rules.anything_changed(
-            [community.id], _int_arg("v"), _int_arg("t")):
+    info_changed = "g" in request.args and _int_arg("g") != info_version
+    if is_htmx() and not info_changed and not rules.anything_changed([community.id], _int_arg("v"), _int_arg("t")):
         return "", 204
     cards = rules.board_cards(community.id)
     response = render("board/hall.html", block="hall", community=community, cards=cards,
