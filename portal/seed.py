@@ -52,6 +52,11 @@ def seed_demo(with_day: bool = True, now=None) -> list[str]:
         db.session.commit()
         if credits:
             done.append(f"已生成演示调休 {credits} 条。")
+        from portal.demo import seed_demo_hall
+
+        if seed_demo_hall(now):
+            db.session.commit()
+            done.append("已生成富源社区大厅显示屏的通知、值班和办公时间。")
     return done
 
 
