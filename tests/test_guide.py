@@ -224,7 +224,7 @@ def test_the_front_desk_issues_a_numbered_sheet_and_the_register_counts_it(app, 
                  "2026年11月25日"):
         assert text in html, text
     register = auth.client.get(f"/guide/communities/{community_id}/sheets").get_data(as_text=True)
-    assert "2026-00002" in register and "共登记 <b>2</b> 份" in register
+    assert "2026-00002" in register and "共登记 <b>2</b> 份" in register and "居住证申领 2 份" in register
     assert "王女士" in auth.client.get(f"/guide/communities/{community_id}/sheets?q=王女士").get_data(as_text=True)
 
 

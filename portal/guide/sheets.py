@@ -70,6 +70,7 @@ class Register:
     this_year: int
     query: str
     message: str | None
+    by_item: list  # (item name, sheets this year), most first
 
 
 def register(community: Community, query: str | None) -> Register:
@@ -87,7 +88,12 @@ def register(community: Community, query: str | None) -> Register:
     year = db.session.scalar(select(func.count()).select_from(NoticeSheet).where(
         NoticeSheet.community_id == community.id, NoticeSheet.serial.startswith(f"{clock.today().year}-")))
     message = "没有找到相符的告知单。" if raw and not sheets else None
-    return Register(sheets, total or 0, year or 0, raw, message)
+    count = func.count(NoticeSheet.id)
+    by_item = [tuple(row) for row in db.session.execute(
+        select(ServiceItem.name, count).join(ServiceItem, ServiceItem.id == NoticeSheet.item_id).where(
+            NoticeSheet.community_id == community.id, NoticeSheet.serial.startswith(f"{clock.today().year}-"))
+        .group_by(ServiceItem.name).order_by(count.desc(), ServiceItem.name).limit(10))]
+    return Register(sheets, total or 0, year or 0, raw, message, by_item)
 
 
 @dataclass
