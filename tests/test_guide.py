@@ -57,6 +57,15 @@ def test_the_item_named_in_the_query_comes_first(app):
         assert found("残疾证")[0] == "残疾人证办理"
 
 
+@pytest.mark.parametrize(("query", "expected"), [
+    ("低保", "最低生活保障申请"), ("低保怎么办", "最低生活保障申请"), ("老年证", "老年人优待证办理"),
+    ("就业登记", "就业失业登记"), ("医保", "城乡居民基本医疗保险参保缴费"), ("失业了", "就业失业登记"),
+])
+def test_a_residents_word_that_is_an_alias_ranks_its_item_first(app, query, expected):
+    with app.app_context():
+        assert found(query)[0] == expected, found(query)[:3]
+
+
 def test_an_empty_query_lists_every_item_and_says_nothing(app):
     with app.app_context():
         result = rules.search("   ", fuyuan().id, fuyuan().street_id)

@@ -67,13 +67,18 @@ def strip_filler(text: str) -> str:
     return text
 
 
+def words(query: str) -> list[str]:
+    """The query's words without the filler of a spoken question; the whole query when
+    only filler was typed."""
+    found = [normalize(w) for w in re.split(r"\s+", strip_filler(normalize_spaces(query)))]
+    return [w for w in found if w] or [normalize(query)]
+
+
 def pieces(query: str) -> list[str]:
     """The two-character pieces of a normalised query's words (a one-character word is
     its own piece), filler dropped; the whole query when only filler was typed."""
-    words = [normalize(w) for w in re.split(r"\s+", strip_filler(normalize_spaces(query)))]
-    words = [w for w in words if w] or [normalize(query)]
     found: list[str] = []
-    for word in words:
+    for word in words(query):
         grams = [word] if len(word) < 2 else [word[i:i + 2] for i in range(len(word) - 1)]
         found += [g for g in grams if g and g not in found]
     return found
@@ -159,12 +164,17 @@ def search(query: str | None, community_id: int | None, street_id: int | None) -
         message = message or "只输入了一个字，结果可能较多；多输入几个字会更准确。"
     hits = [case((ServiceItem.search_text.contains(g, autoescape=True), 1), else_=0) for g in grams]
     in_name = [case((ServiceItem.name_key.contains(g, autoescape=True), 1), else_=0) for g in grams]
+    # A word that is one of the item's aliases exactly (低保 for 最低生活保障申请, not for
+    # 低保年度复核) ranks it first: residents' words name the service they mean.
+    spaced = literal(" ") + func.coalesce(ServiceItem.aliases, "") + literal(" ")
+    exact = [case((spaced.contains(f" {w} ", autoescape=True), 1), else_=0) for w in words(raw)[:10]]
+    alias_score = sum(exact[1:], exact[0])
     score = sum(hits[1:], hits[0]) if hits else literal(0)
     name_score = sum(in_name[1:], in_name[0]) if in_name else literal(0)
     needed = max(1, math.ceil(len(grams) / 2))
     rows = db.session.execute(
         select(ServiceItem, score.label("score"), name_score.label("in_name")).where(where, score >= needed)
-        .order_by(score.desc(), name_score.desc(), func.length(ServiceItem.name_key), ServiceItem.name_key)
+        .order_by(alias_score.desc(), score.desc(), name_score.desc(), func.length(ServiceItem.name_key), ServiceItem.name_key)
         .limit(50)).all()
     items = [row[0] for row in rows]
     if not items:
@@ -232,6 +242,9 @@ def read_item(form) -> dict:
     errors: dict[str, str] = {}
     data = {name: clean_field(form.get(name), label, limit, multi, errors, name)
             for name, label, limit, multi in FIELDS}
+    if data["aliases"]:
+        data["aliases"] = " ".join(unicodedata.normalize("NFKC", w) for w in re.split(r"[\s、，,；;/]+", data["aliases"])
+                                   if w) or None
     if not data["name"] and "name" not in errors:
         errors["name"] = "请填写事项名称。"
     data["materials"] = parse_materials(form.get("materials"), errors)
