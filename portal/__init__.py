@@ -83,6 +83,7 @@ def _register_models() -> None:
     from portal.auth import models as _auth  # noqa: F401
     from portal.board import models as _board  # noqa: F401
     from portal.comptime import models as _comptime  # noqa: F401
+    from portal.guide import models as _guide  # noqa: F401
     from portal.inspections import models as _inspections  # noqa: F401
     from portal.leave import models as _leave  # noqa: F401
     from portal.org import models as _org  # noqa: F401
@@ -115,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.board.views import hall_bp
     from portal.comptime.views import bp as comptime_bp
     from portal.dashboards.views import bp as dashboards_bp
+    from portal.guide.views import bp as guide_bp
     from portal.home.views import bp as home_bp
     from portal.inspections.views import bp as inspections_bp
     from portal.leave.views import bp as leave_bp
@@ -135,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(assessment_bp)
     app.register_blueprint(dashboards_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(guide_bp)
 
 
 def _register_templates(app: Flask) -> None:

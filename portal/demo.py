@@ -441,3 +441,72 @@ def seed_demo_inspections(months: int = 4, now=None) -> int:
             bulletins.publish(accounts["inspector"], f"{first:%Y-%m}", None, now=min(published, now))
     db.session.flush()
     return count
+
+
+def seed_demo_guide() -> int:
+    """The district's 办事指南 (portal.guide.samples), entered by the administrator, with
+    富源社区's own windows and phone and one item of its own (caller commits). Does
+    nothing when the guide already has items."""
+    from sqlalchemy import func
+
+    from portal.guide import rules as guide
+    from portal.guide import samples
+    from portal.guide.models import ServiceItem
+
+    if db.session.scalar(select(func.count()).select_from(ServiceItem)):
+        return 0
+    admin = db.session.scalar(select(Account).where(Account.username == "admin"))
+    fuyuan = community_by_slug("fuyuan")
+    secretary = db.session.scalar(select(Account).where(Account.username == "fuyuan_secretary"))
+
+    def data(entry, place=samples.PLACE):
+        name, aliases, audience, basis, materials, process, time_limit, handler = entry
+        form = {"name": name, "aliases": aliases, "audience": audience, "basis": basis,
+                "materials": "\n".join(materials), "process": process, "time_limit": time_limit,
+                "place": place, "handler": handler, "fee": "不收费"}
+        return guide.read_item(form)
+
+    count = 0
+    for entry in samples.ITEMS:
+        item = guide.create_item(admin, None, data(entry))
+        count += 1
+        desk = samples.FUYUAN_DESKS.get(entry[-1])
+        if fuyuan is not None and secretary is not None and desk is not None:
+            place, handler, phone = desk
+            guide.set_local(secretary, item, fuyuan, {"place": place, "handler": handler, "phone": phone,
+                                                      "notes": None})
+    if fuyuan is not None and secretary is not None:
+        guide.create_item(secretary, fuyuan, data(samples.FUYUAN_OWN, "富源社区党群服务中心二楼议事厅"))
+        count += 1
+    return count
+
+
+def seed_demo_hall(now=None) -> int:
+    """富源社区's hall screen information: office hours, today's duty person, two
+    notices around today and three guide items (caller commits); `make run` only."""
+    from datetime import timedelta
+
+    from werkzeug.datastructures import MultiDict
+
+    from portal import clock
+    from portal.guide import hall
+    from portal.guide.models import HallInfo, ServiceItem
+
+    fuyuan = community_by_slug("fuyuan")
+    secretary = db.session.scalar(select(Account).where(Account.username == "fuyuan_secretary"))
+    if fuyuan is None or secretary is None or db.session.scalar(select(HallInfo.id)) is not None:
+        return 0
+    today = clock.to_local(now).date() if now is not None else clock.today()
+    names = ("居住证申领", "老年人优待证办理", "就业失业登记")
+    featured = [str(i) for i in db.session.scalars(select(ServiceItem.id).where(ServiceItem.name.in_(names)))]
+    staff = hall.staff_choices(fuyuan)
+    hall.save_settings(secretary, fuyuan, MultiDict(
+        [("office_hours", "周一至周五 8:30-12:00，14:30-18:00（夏季 15:00-18:30）"),
+         ("duty_person_id", str(staff[0].id) if staff else "")] + [("featured", i) for i in featured]))
+    for title, body, start, days in (
+            ("养老金领取资格认证开始了", "今年的认证可在手机上自助完成，不会操作的老人可带身份证到 2 号窗口，由工作人员协助。",
+             today - timedelta(days=3), 30),
+            ("周四下午公共服务区照常办公", "社区党员活动日期间，公共服务区安排专人值守，不影响群众办事。", today, 3)):
+        hall.add_notice(secretary, fuyuan, {"title": title, "body": body, "start_on": start.isoformat(),
+                                            "end_on": (start + timedelta(days=days)).isoformat()})
+    return 2

@@ -74,6 +74,8 @@ def _entries(account) -> list[tuple[str, str]]:
     items.append(("全区网格", url_for("org.overview")))
     if can(account, Action.VIEW_CALENDAR):
         items.append(("工作日历", url_for("workdays.index")))
+    if can(account, Action.VIEW_GUIDE):
+        items.append(("办事指南", url_for("guide.index")))
     if can(account, Action.REQUEST_LEAVE):
         items.append(("我的请假", url_for("leave.mine")))
     if can(account, Action.VIEW_LEAVE_QUEUE):

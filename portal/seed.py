@@ -52,6 +52,11 @@ def seed_demo(with_day: bool = True, now=None) -> list[str]:
         db.session.commit()
         if credits:
             done.append(f"已生成演示调休 {credits} 条。")
+        from portal.demo import seed_demo_hall
+
+        if seed_demo_hall(now):
+            db.session.commit()
+            done.append("已生成富源社区大厅显示屏的通知、值班和办公时间。")
     return done
 
 
@@ -69,6 +74,11 @@ def _seed_demo(with_day: bool, now, go_live) -> list[str]:
     done = seed_reference_data()
     if db.session.scalar(select(func.count()).select_from(Account)) == 0:
         done.append(f"已生成演示人员 {seed_demo_people(portal_start=go_live)} 名，密码 demo-pass-2026。")
+    from portal.demo import seed_demo_guide
+
+    guide_items = seed_demo_guide()
+    if guide_items:
+        done.append(f"已生成演示办事指南事项 {guide_items} 项。")
     if with_day:
         events = seed_demo_day(now)
         if events:

@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.auth.models import Account
-from portal.demo import seed_demo_people
+from portal.demo import seed_demo_guide, seed_demo_people
 from portal.extensions import db
 from portal.seed import seed_reference_data
 
@@ -60,6 +60,7 @@ def build_demo_database(url: str) -> None:
         flask_migrate.upgrade()
         seed_reference_data()
         seed_demo_people(portal_start=SUITE_GO_LIVE)
+        seed_demo_guide()
         db.session.commit()
         db.engine.dispose()
 

@@ -311,6 +311,11 @@ def test_entries_written_before_the_migration_are_scoped_by_its_backfill(app):
     assert not {marks[n] for n in KEXUE} & fuqiang
 
 
+# Tables made after the scope backfill (1437df6424b9): their entries were never backfilled,
+# only written with their scope (the demo's 办事指南 is entered through the audited rules).
+LATER_TABLES = {"service_items", "service_item_locals", "notice_sheets", "hall_infos", "hall_notices"}
+
+
 def test_the_backfill_places_an_entry_where_the_writer_does(app):
     """Person, acted-for person, community (also through an inspection) and street
     entries, and district ones: the migration's SQL and the writer agree."""
@@ -323,10 +328,12 @@ def test_the_backfill_places_an_entry_where_the_writer_does(app):
         audit_log.record(account("admin"), "calendar.day_set", object_type="calendar_days",
                          object_id="2026-12-31")
         db.session.commit()
-        written = {e.id: (e.street_id, e.community_id) for e in db.session.scalars(select(AuditEntry))}
+        written = {e.id: (e.street_id, e.community_id) for e in db.session.scalars(select(AuditEntry))
+                   if e.object_type not in LATER_TABLES}
     rewind_scope_migration(app)
     with app.app_context():
-        filled = {e.id: (e.street_id, e.community_id) for e in db.session.scalars(select(AuditEntry))}
+        filled = {e.id: (e.street_id, e.community_id) for e in db.session.scalars(select(AuditEntry))
+                  if e.object_type not in LATER_TABLES}
     assert any(scope == (None, None) for scope in written.values())
     assert {scope[1] for scope in written.values()} - {None}  # communities among them
     assert filled == written

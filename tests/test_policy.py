@@ -190,6 +190,46 @@ MATRIX = [
      lambda role: role == "fuqiang_leader", {}),
     ("POST", "/comptime/communities/{community:fuyuan}/overtime", "comptime.overtime_POST",
      lambda role: role in (*FUYUAN_HEADS, "fuqiang_leader"), {}),
+    # 办事指南: everyone reads the district's items; a community's own inside its scope. The
+    # district's list is the administrator's, a community's items its 书记/站长's and its 街镇's;
+    # the community office prints 告知单; the hall screen is its 书记/站长's.
+    ("GET", "/guide/", "guide.index", anyone, None),
+    ("GET", "/guide/items/new", "guide.new", lambda role: role in (*STREET_OR_ADMIN, *COMMUNITY_HEADS), None),
+    ("POST", "/guide/items/new", "guide.create_POST",
+     lambda role: role in (*STREET_OR_ADMIN, *COMMUNITY_HEADS), {}),
+    ("GET", "/guide/items/{guide:district}", "guide.item", anyone, None),
+    ("GET", "/guide/items/{guide:fuyuan}", "guide.item", lambda role: reaches_community(role, "fuyuan"), None),
+    ("GET", "/guide/items/{guide:district}/history", "guide.history", anyone, None),
+    ("GET", "/guide/items/{guide:fuyuan}/history", "guide.history",
+     lambda role: reaches_community(role, "fuyuan"), None),
+    ("GET", "/guide/items/{guide:district}/edit", "guide.edit", admin_only, None),
+    ("POST", "/guide/items/{guide:district}/edit", "guide.edit_POST", admin_only, {}),
+    ("GET", "/guide/items/{guide:fuyuan}/edit", "guide.edit", lambda role: role in (*STREET_OR_ADMIN, *FUYUAN_HEADS),
+     None),
+    ("POST", "/guide/items/{guide:fuyuan}/edit", "guide.edit_POST",
+     lambda role: role in (*STREET_OR_ADMIN, *FUYUAN_HEADS), {}),
+    ("GET", "/guide/items/{guide:district}/local", "guide.local", lambda role: role in COMMUNITY_HEADS, None),
+    ("POST", "/guide/items/{guide:district}/local", "guide.local_POST", lambda role: role in COMMUNITY_HEADS, {}),
+    ("POST", "/guide/items/{guide:district}/sheets", "guide.issue_POST",
+     lambda role: role in (*FUYUAN_OFFICE, "fangzhi_secretary"), {}),
+    ("GET", "/guide/sheets/{guide:sheet}", "guide.sheet",
+     lambda role: role in (*FUYUAN_OFFICE, "admin", "inspector", "fuqiang_leader"), None),
+    ("GET", "/guide/communities/{community:fuyuan}/sheets", "guide.register",
+     lambda role: role in (*FUYUAN_OFFICE, "admin", "inspector", "fuqiang_leader"), None),
+    ("GET", "/guide/communities/{community:fangzhi}/sheets", "guide.register",
+     lambda role: role in ("fangzhi_secretary", "admin", "inspector"), None),
+    ("GET", "/guide/communities/{community:fuyuan}/handbook", "guide.handbook",
+     lambda role: reaches_community(role, "fuyuan"), None),
+    ("GET", "/guide/communities/{community:fuyuan}/hall", "guide.hall_info",
+     lambda role: role in ("admin", *FUYUAN_HEADS), None),
+    ("GET", "/guide/communities/{community:fangzhi}/hall", "guide.hall_info",
+     lambda role: role in ("admin", "fangzhi_secretary"), None),
+    ("POST", "/guide/communities/{community:fuyuan}/hall", "guide.hall_settings_POST",
+     lambda role: role in ("admin", *FUYUAN_HEADS), {}),
+    ("POST", "/guide/communities/{community:fuyuan}/hall/notices", "guide.notice_POST",
+     lambda role: role in ("admin", *FUYUAN_HEADS), {}),
+    ("POST", "/guide/communities/{community:fuyuan}/hall/notices/{guide:notice}/remove", "guide.notice_remove_POST",
+     lambda role: role in ("admin", *FUYUAN_HEADS), {}),
     ("GET", "/leave/types", "leave.types", admin_only, None),
     ("POST", "/leave/types/1", "leave.type_POST", admin_only, {"active": "on"}),
     ("POST", "/leave/entitlements", "leave.entitlement_POST", admin_only, {}),
@@ -352,6 +392,8 @@ def resolve(app, path: str) -> str:
                 obj_id = pending_correction_of(slug)
             elif kind == "inspection":
                 obj_id = inspection_objects()[slug]
+            elif kind == "guide":
+                obj_id = guide_objects()[slug]
             else:
                 model = Street if kind == "street" else Community
                 obj_id = db.session.scalar(select(model.id).where(model.slug == slug))
@@ -421,6 +463,24 @@ def pending_correction_of(username) -> int:
                                      "08:20", "忘记签到")
     db.session.commit()
     return correction.id
+
+
+def guide_objects() -> dict[str, int]:
+    """A district item, 富源's own item, a 告知单 and a hall notice of 富源 (made once per database)."""
+    from portal.guide import hall, sheets
+    from portal.guide.models import HallNotice, NoticeSheet, ServiceItem
+
+    district = db.session.scalar(select(ServiceItem).where(ServiceItem.scope_key == "d").order_by(ServiceItem.id))
+    fuyuan = community("fuyuan")
+    if db.session.scalar(select(NoticeSheet.id)) is None:
+        sheets.issue(account("fuyuan_frontdesk"), district, fuyuan, "王女士")
+        hall.add_notice(account("fuyuan_secretary"), fuyuan, {"title": "停水通知", "start_on": "2026-11-25",
+                                                              "end_on": "2026-11-30"})
+        db.session.commit()
+    return {"district": district.id,
+            "fuyuan": db.session.scalar(select(ServiceItem.id).where(ServiceItem.community_id == fuyuan.id)),
+            "sheet": db.session.scalar(select(NoticeSheet.id)),
+            "notice": db.session.scalar(select(HallNotice.id))}
 
 
 def inspection_objects() -> dict[str, int]:

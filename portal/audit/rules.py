@@ -50,6 +50,7 @@ def links() -> list[Link]:
     from portal.auth.models import Account
     from portal.board.models import HallDisplayLink
     from portal.comptime.models import CompTimeCredit
+    from portal.guide.models import HallInfo, HallNotice, NoticeSheet, ServiceItem, ServiceItemLocal
     from portal.inspections.models import (
         Bulletin,
         CorrectiveAction,
@@ -76,6 +77,11 @@ def links() -> list[Link]:
         Link("corrective_actions", COMMUNITY, CorrectiveAction, CorrectiveAction.community_id),
         Link("objections", COMMUNITY, Objection, Objection.community_id),
         Link("hall_display_links", COMMUNITY, HallDisplayLink, HallDisplayLink.community_id),
+        Link("service_items", COMMUNITY, ServiceItem, ServiceItem.community_id),
+        Link("service_item_locals", COMMUNITY, ServiceItemLocal, ServiceItemLocal.community_id),
+        Link("notice_sheets", COMMUNITY, NoticeSheet, NoticeSheet.community_id),
+        Link("hall_infos", COMMUNITY, HallInfo, HallInfo.community_id),
+        Link("hall_notices", COMMUNITY, HallNotice, HallNotice.community_id),
         Link("inspection_answers", COMMUNITY, InspectionAnswer, Inspection.community_id, join=Inspection),
         Link("inspection_photos", COMMUNITY, InspectionPhoto, Inspection.community_id, join=Inspection),
         Link("attendance_settings", STREET, AttendanceSettings, AttendanceSettings.street_id),
@@ -84,6 +90,7 @@ def links() -> list[Link]:
         Link("assessment_locks", STREET, AssessmentLock, AssessmentLock.street_id),
         Link("bulletins", STREET, Bulletin, Bulletin.street_id),
         Link("sampling_draws", STREET, SamplingDraw, SamplingDraw.street_id),
+        Link("service_items", STREET, ServiceItem, ServiceItem.street_id),
     ]
 
 

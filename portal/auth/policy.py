@@ -68,6 +68,12 @@ class Action(enum.StrEnum):
     LOCK_ASSESSMENT = "assessment.lock"  # the 街镇 confirms and locks a period
     MANAGE_ASSESSMENT_RULES = "assessment.rules"  # weights, deductions, grades: district default or a street's
     VIEW_DASHBOARD = "dashboard.view"  # trends of a community (target), a street, or the district (None)
+    VIEW_GUIDE = "guide.view"          # 办事指南: the list (None), an item, a community's 便民服务手册
+    EDIT_GUIDE = "guide.edit"          # add items to a scope (None: district, Street, Community) or edit one
+    SET_LOCAL_CONTACTS = "guide.local"  # a community's own place, handler and phone for an item
+    ISSUE_NOTICE_SHEET = "guide.issue"  # print a 一次性告知单 for a resident at a community's desk
+    VIEW_NOTICE_SHEETS = "guide.sheets"  # a community's register of issued 告知单 (and reprints)
+    MANAGE_HALL_INFO = "guide.hall"    # the hall screen's notices, duty person, hours and items
 
 
 COMMUNITY_OFFICE = {Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD}
@@ -270,7 +276,64 @@ def can(account, action: Action, target=None) -> bool:
             # Leaders watch trends: the 书记/站长 their community, the 街镇 its street,
             # district staff everything; workers and the front desk have their own pages.
             return position not in (Position.GRID_WORKER, Position.FRONT_DESK) and covers(actor, target)
+        case Action.VIEW_GUIDE | Action.EDIT_GUIDE | Action.SET_LOCAL_CONTACTS:
+            return guide_access(actor, action, target)
+        case Action.ISSUE_NOTICE_SHEET:
+            # 八个一 二: the community office tells a resident everything at once.
+            return position in COMMUNITY_OFFICE and isinstance(target, Community) \
+                and actor.community_id == target.id
+        case Action.VIEW_NOTICE_SHEETS:
+            if position in COMMUNITY_OFFICE:
+                return isinstance(target, Community) and actor.community_id == target.id
+            return position in (Position.ADMIN, Position.STREET_LEADER, Position.INSPECTOR) and covers(actor, target)
+        case Action.MANAGE_HALL_INFO:
+            # 八个一 八: the hall screen is kept current by the community's 书记/站长.
+            if position is Position.ADMIN:
+                return isinstance(target, Community)
+            return position in COMMUNITY_HEADS and isinstance(target, Community) and actor.community_id == target.id
     return False
+
+
+def guide_access(actor: Person, action: "Action", target) -> bool:
+    """办事指南 (八个一 三): the district's list is kept by the administrator, a 街镇's
+    own items by its leader, a community's local items and its own contacts for any
+    item by its 书记/站长 (and the 街镇 above them). Everyone reads the district's
+    items; a 街镇's or a community's items are read inside that street or community.
+    A target with `scope_key` is a service item; otherwise a scope (None, Street, Community)."""
+    position = actor.position
+    if hasattr(target, "scope_key"):
+        scope = target.community if target.community_id is not None else target.street
+        if action is Action.VIEW_GUIDE:
+            return scope is None or _reads_guide_scope(actor, scope)
+        if action is Action.SET_LOCAL_CONTACTS:
+            return False
+        return _edits_guide_scope(actor, scope)
+    if action is Action.VIEW_GUIDE:
+        return target is None or _reads_guide_scope(actor, target)
+    if action is Action.SET_LOCAL_CONTACTS:
+        return isinstance(target, Community) and (
+            (position in COMMUNITY_HEADS and actor.community_id == target.id)
+            or (position in (Position.STREET_LEADER, Position.ADMIN) and covers(actor, target)))
+    return _edits_guide_scope(actor, target)
+
+
+def _reads_guide_scope(actor: Person, scope) -> bool:
+    if actor.position.level is Level.DISTRICT:
+        return True
+    if isinstance(scope, Street):
+        return actor.street_id == scope.id
+    return covers(actor, scope)
+
+
+def _edits_guide_scope(actor: Person, scope) -> bool:
+    position = actor.position
+    if position is Position.ADMIN:
+        return True
+    if scope is None:
+        return False
+    if position is Position.STREET_LEADER:
+        return covers(actor, scope)
+    return position in COMMUNITY_HEADS and isinstance(scope, Community) and actor.community_id == scope.id
 
 
 # 工作规范 三(三): the district's 社区办 with the 督查股/效能股 checks every community;

@@ -26,6 +26,7 @@ from portal.board.forms import DisplayLinkForm
 from portal.board.models import HallDisplayLink
 from portal.errors import FieldErrors
 from portal.extensions import csrf, db
+from portal.guide import hall as guide_hall
 from portal.htmx import is_htmx, render
 from portal.org.models import Community, Street
 from portal.people.models import Level, Person
@@ -347,12 +348,15 @@ def hall(token: str):
         if is_htmx():
             return render_template("board/hall_gone.html"), 200
         abort(404)
-    if is_htmx() and not rules.anything_changed([community.id], _int_arg("v"), _int_arg("t")):
+    info_version = guide_hall.version_of(community.id)  # the 书记's notices, duty person, hours
+    info_changed = "g" in request.args and _int_arg("g") != info_version
+    if is_htmx() and not info_changed and not rules.anything_changed([community.id], _int_arg("v"), _int_arg("t")):
         return "", 204
     cards = rules.board_cards(community.id)
     response = render("board/hall.html", block="hall", community=community, cards=cards,
                       counts=rules.summary(cards), version=rules.board_version(community.id), token=token,
                       hall_grid=rules.hall_grid(len(cards)),
-                      checked_at=int(clock.now().timestamp()), now=clock.now())
+                      checked_at=int(clock.now().timestamp()), now=clock.now(),
+                      hall_info=guide_hall.view(community), info_version=info_version)
     response.headers["Cache-Control"] = "no-store"
     return response

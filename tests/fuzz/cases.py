@@ -183,6 +183,14 @@ def checklist_rows():
     return rows
 
 
+GUIDE_ITEM = {
+    "name": field("测试事项", "居住证申领", ""), "aliases": field("测试 别名", ""), "audience": field("辖区居民", ""),
+    "basis": field("有关规定", ""), "materials": field("居民身份证｜1｜原件", "户口簿|2|复印件\n照片", ""),
+    "process": field("1. 受理\n2. 办结", ""), "time_limit": field("当场办结", ""), "place": field("一楼窗口", ""),
+    "handler": field("民政岗", ""), "fee": field("不收费", ""), "phone": field("0472-5101010", ""),
+    "notes": field("带齐材料", ""), "version": field("1", "2", ""),
+}
+
 CASES: dict[str, Case] = {
     # -- signing in and out --------------------------------------------------------------
     "auth.login_POST": Case(
@@ -433,4 +441,42 @@ CASES: dict[str, Case] = {
                         lambda f, name=name: not (seen(f[name]) or "").strip().isascii()
                         or not (seen(f[name]) or "").strip().isdigit())
                        for name in ("action_due_days", "objection_days", "sample_size")))),
+    # -- 办事指南 --------------------------------------------------------------------------
+    "guide.create_POST": Case(
+        "fuyuan_secretary", "/guide/items/new", GUIDE_ITEM,
+        refuse=first(("no name", lambda f: blank(f["name"])), ("no materials", lambda f: blank(f["materials"])),
+                     ("control characters in the name", lambda f: control(f["name"])),
+                     ("a name over 60 characters", lambda f: len(str(seen(f["name"]) or "").strip()) > 60))),
+    "guide.edit_POST": Case(
+        "fuyuan_secretary", "/guide/items/{guide:fuyuan}/edit", GUIDE_ITEM,
+        refuse=first(("no name", lambda f: blank(f["name"])), ("no materials", lambda f: blank(f["materials"])),
+                     ("control characters in the name", lambda f: control(f["name"])),
+                     ("a name over 60 characters", lambda f: len(str(seen(f["name"]) or "").strip()) > 60))),
+    "guide.local_POST": Case(
+        "fuyuan_secretary", "/guide/items/{guide:district}/local",
+        {"place": field("一楼 2 号窗口", ""), "handler": field("民政岗", ""), "phone": field("0472-5101010", ""),
+         "notes": field("周三下午不办理", "")},
+        refuse=first(("control characters", lambda f: any(control(f[k]) for k in ("place", "handler", "phone"))),
+                     ("too long", lambda f: len(str(seen(f["place"]) or "").strip()) > 200))),
+    "guide.issue_POST": Case(
+        "fuyuan_frontdesk", "/guide/items/{guide:district}/sheets", {"resident": field("王女士", "")},
+        refuse=first(("control characters", lambda f: control(f["resident"])),
+                     ("too long", lambda f: len(str(seen(f["resident"]) or "").strip()) > 20))),
+    "guide.hall_settings_POST": Case(
+        "fuyuan_secretary", "/guide/communities/{community:fuyuan}/hall",
+        {"office_hours": field("周一至周五 8:30-12:00 14:30-18:00", ""), "duty_person_id": field(""),
+         "featured": field("1", "2", "")},
+        refuse=first(("control characters", lambda f: control(f["office_hours"], newlines_ok=True)))),
+    "guide.notice_POST": Case(
+        "fuyuan_secretary", "/guide/communities/{community:fuyuan}/hall/notices",
+        {"title": field("停水通知", ""), "body": field("11月26日停水", ""),
+         "start_on": field("2026-11-25", "2026-11-28"), "end_on": field("2026-11-30", "2026-11-27")},
+        refuse=first(("no title", lambda f: blank(f["title"])),
+                     ("no dates", lambda f: not_a_date(f["start_on"]) or not_a_date(f["end_on"])),
+                     ("ends before it starts", lambda f: not not_a_date(f["start_on"]) and not not_a_date(f["end_on"])
+                      and str(seen(f["end_on"])).strip()[:10] < str(seen(f["start_on"])).strip()[:10]),
+                     ("control characters", lambda f: control(f["title"])))),
+    "guide.notice_remove_POST": Case(
+        "fuyuan_secretary", "/guide/communities/{community:fuyuan}/hall/notices/{guide:notice}/remove"),
+
 }
