@@ -367,3 +367,44 @@ def test_the_coverage_exports_as_xlsx(app, auth):
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
     assert sheet["B3"].value == "富源社区" or sheet.max_row > 2
+
+
+def test_org_pages_and_the_admin_home_show_units_nobody_answers_for(app, auth):
+    with app.app_context():
+        fuqiang, fuyuan = street("fuqiang"), community("fuyuan")
+        street_id, community_id = fuqiang.id, fuyuan.id
+    auth.login("admin")
+    assert "无包社区领导的社区" in auth.client.get(f"/org/streets/{street_id}").get_data(as_text=True)
+    assert "无包网格书记/站长的网格" in auth.client.get(f"/org/communities/{community_id}").get_data(as_text=True)
+    assert "包社区、包网格空缺" in auth.client.get("/").get_data(as_text=True)
+
+
+def test_a_leaders_home_shows_what_is_left_this_month(app, auth):
+    with app.app_context():
+        assign_community("fuyuan", account("fuqiang_leader").person)
+        record(kind="guidance")
+        db.session.commit()
+    auth.login("fuqiang_leader")
+    page = auth.client.get("/").get_data(as_text=True)
+    assert "还缺培训、督促、检查、考核" in page
+
+
+def test_a_heads_home_lists_their_grids_with_figures(app, auth):
+    with app.app_context():
+        assign_grid("fuyuan", 3, account("fuyuan_stationhead").person)
+        db.session.commit()
+    auth.login("fuyuan_stationhead")
+    page = auth.client.get("/").get_data(as_text=True)
+    assert "我包的网格" in page and "第3网格" in page
+
+
+def test_the_hall_publicity_needs_a_live_display_link(app, client):
+    from portal.board import rules as board_rules
+
+    with app.app_context():
+        fuyuan = community("fuyuan")
+        token = board_rules.create_display_link(account("fuyuan_secretary"), fuyuan, "大厅")
+        db.session.commit()
+    assert client.get(f"/hall/{token}/publicity").status_code == 200
+    assert "网格责任人公示" in client.get(f"/hall/{token}/publicity").get_data(as_text=True)
+    assert client.get("/hall/not-a-token/publicity").status_code == 404

@@ -57,3 +57,19 @@ def grid_figures(grids: list[Grid], month: date, extra: Iterable[Column] = ()) -
         for grid_id, row in rows.items():
             row.extra[label] = values.get(grid_id, 0)
     return [rows[g.id] for g in grids]
+
+
+def home_panel(person, today: date) -> dict:
+    """What a home page shows of 包社区/包网格: a leader's gaps this month, a 书记's or
+    站长's grids with their figures, the administrator's units without anyone."""
+    from portal.people.models import Position
+    from portal.responsibility import rules, supervision
+
+    month = today.replace(day=1)
+    if person.position is Position.STREET_LEADER:
+        return {"resp_gaps": supervision.my_gaps(person, month), "resp_month": month}
+    if person.position in rules.HEADS:
+        return {"resp_grids": grid_figures(rules.assigned_grids(person.id, today), month), "resp_month": month}
+    if person.position is Position.ADMIN:
+        return {"resp_unassigned": rules.gaps(day=today)}
+    return {}
