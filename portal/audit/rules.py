@@ -59,7 +59,7 @@ def links() -> list[Link]:
         Objection,
         SamplingDraw,
     )
-    from portal.leave.models import LeaveEntitlement, LeaveRequest
+    from portal.leave.models import LeaveCover, LeaveEntitlement, LeaveRequest
     from portal.people.models import Person
     from portal.responsibility.models import Assignment, SupervisionEntry
 
@@ -74,6 +74,7 @@ def links() -> list[Link]:
         Link("inspection_answers", PERSON, InspectionAnswer, InspectionAnswer.person_id),
         Link("assessment_adjustments", PERSON, AssessmentAdjustment, AssessmentAdjustment.person_id),
         Link("responsibility_assignments", PERSON, Assignment, Assignment.person_id),
+        Link("leave_covers", PERSON, LeaveCover, LeaveCover.person_id),
         Link("supervision_entries", PERSON, SupervisionEntry, SupervisionEntry.person_id),
         Link("inspections", COMMUNITY, Inspection, Inspection.community_id),
         Link("corrective_actions", COMMUNITY, CorrectiveAction, CorrectiveAction.community_id),

@@ -201,3 +201,17 @@ def streets_in_scope(actor) -> list[Street]:
     if person.street_id is not None and person.position.level.value == "street":
         query = query.where(Street.id == person.street_id)
     return list(db.session.scalars(query))
+
+
+def dashboard(street_ids: list[int], today: date) -> dict:
+    """This month's coverage per street, for the street and district dashboards:
+    {street: totals}, and the month."""
+    month = today.replace(day=1)
+    rows = coverage(street_ids, month)
+    by_street: dict[int, list[CoverageRow]] = {}
+    for row in rows:
+        by_street.setdefault(row.community.street_id, []).append(row)
+    streets = {s.id: s for s in db.session.scalars(select(Street).where(Street.id.in_(street_ids)))}
+    return {"month": month, "streets": [(streets[sid], street_totals(by_street.get(sid, [])))
+                                        for sid in street_ids if sid in streets],
+            "all": street_totals(rows)}

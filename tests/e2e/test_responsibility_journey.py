@@ -83,7 +83,7 @@ def test_leaders_share_communities_supervise_and_a_cover_shows_everywhere(pages,
     phone.goto("/responsibility/supervision")
     phone.get_by_label("社区").select_option(label="富源社区")
     phone.get_by_label("日期").fill("2026-12-21")
-    phone.get_by_label("指导").check()
+    phone.get_by_label("类型").select_option(label="指导")
     phone.get_by_label("内容").fill("指导网格员填写入户记录")
     phone.get_by_label("参加人员").fill("社区书记、站长")
     phone.get_by_role("button", name="登记").click()
