@@ -48,8 +48,8 @@ def links() -> list[Link]:
     from portal.assessment.models import AssessmentAdjustment, AssessmentLock, AssessmentSettings
     from portal.attendance.models import AttendanceCorrection, AttendanceSettings
     from portal.auth.models import Account
-    from portal.comptime.models import CompTimeCredit
     from portal.board.models import HallDisplayLink
+    from portal.comptime.models import CompTimeCredit
     from portal.inspections.models import (
         Bulletin,
         CorrectiveAction,
