@@ -408,6 +408,9 @@ def test_the_hall_publicity_needs_a_live_display_link(app, client):
     assert client.get(f"/hall/{token}/publicity").status_code == 200
     assert "网格责任人公示" in client.get(f"/hall/{token}/publicity").get_data(as_text=True)
     assert client.get("/hall/not-a-token/publicity").status_code == 404
+    fragment = client.get(f"/hall/{token}/publicity", headers={"HX-Request": "true"})
+    assert fragment.get_data(as_text=True).lstrip().startswith('<div id="publicity"')
+    assert "HX-Request" in fragment.headers["Vary"]
 
 
 def test_the_street_and_district_dashboards_count_this_months_coverage(app, auth):

@@ -173,8 +173,8 @@ def publicity_page(community_id: int):
 def hall(token: str):
     """The 公示 on the hall screen: same revocable link as the board's hall view."""
     community = board_rules.community_for_display(token) or abort(404)
-    response = render("responsibility/publicity.html", sheet=publicity.publicity(community, clock.today()),
-                      hall=True, token=token)
+    response = render("responsibility/publicity.html", block="sheet",
+                      sheet=publicity.publicity(community, clock.today()), hall=True, token=token)
     response.headers["Cache-Control"] = "no-store"
     return response
 
