@@ -88,6 +88,7 @@ def _register_models() -> None:
     from portal.leave import models as _leave  # noqa: F401
     from portal.org import models as _org  # noqa: F401
     from portal.people import models as _people  # noqa: F401
+    from portal.responsibility import models as _responsibility  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401
 
     _register_watchers()
@@ -121,6 +122,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.inspections.views import bp as inspections_bp
     from portal.leave.views import bp as leave_bp
     from portal.org.views import bp as org_bp
+    from portal.responsibility.views import bp as responsibility_bp
+    from portal.responsibility.views import hall_bp as hall_publicity_bp
     from portal.workdays.views import bp as workdays_bp
 
     app.register_blueprint(auth_bp)
@@ -138,6 +141,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboards_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(guide_bp)
+    app.register_blueprint(responsibility_bp)
+    app.register_blueprint(hall_publicity_bp)
 
 
 def _register_templates(app: Flask) -> None:

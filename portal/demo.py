@@ -510,3 +510,73 @@ def seed_demo_hall(now=None) -> int:
         hall.add_notice(secretary, fuyuan, {"title": title, "body": body, "start_on": start.isoformat(),
                                             "end_on": (start + timedelta(days=days)).isoformat()})
     return 2
+def seed_demo_responsibility(now=None) -> int:
+    """包社区/包网格 for `make run`: a second 富强路街道 leader (fuqiang_leader2), every
+    street's communities shared out among its leaders, every community's grids among
+    its 书记 and 站长, from the first of last month; a few supervision visits. Kept out
+    of the test template (its people counts stay those of the notice). Returns the
+    number of terms."""
+    from datetime import timedelta
+
+    from portal import clock
+    from portal.org.models import Grid
+    from portal.responsibility.models import Assignment, AssignmentKind, SupervisionEntry, SupervisionKind
+
+    if db.session.scalar(select(Assignment.id).limit(1)):
+        return 0
+    today = clock.to_local(now or clock.now()).date()
+    start = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    rng = random.Random("responsibility")
+    fuqiang = db.session.scalar(select(Street).where(Street.slug == "fuqiang"))
+    if fuqiang is not None and not db.session.scalar(select(Account.id).where(Account.username == "fuqiang_leader2")):
+        person = Person(name="贺立新", phone=_phone(rng), position=Position.STREET_LEADER, street=fuqiang,
+                        service_start=date(2008, 3, 1), portal_start=start)
+        db.session.add(person)
+        db.session.add(Account(username="fuqiang_leader2", password_hash=generate_password_hash(DEMO_PASSWORD),
+                               person=person))
+        db.session.flush()
+    count = 0
+    for street in db.session.scalars(select(Street).order_by(Street.sort_order)):
+        leaders = list(db.session.scalars(select(Person).where(
+            Person.street_id == street.id, Person.position == Position.STREET_LEADER).order_by(Person.id)))
+        for index, community in enumerate(street.communities):
+            if leaders:
+                leader = leaders[index % len(leaders)]
+                db.session.add(Assignment(kind=AssignmentKind.COMMUNITY, person_id=leader.id, street_id=street.id,
+                                          community_id=community.id, valid_from=start))
+                count += 1
+                for kind in rng.sample(list(SupervisionKind), rng.randint(1, 4)):
+                    day = start + timedelta(days=rng.randint(0, max((today - start).days - 1, 0)))
+                    db.session.add(SupervisionEntry(person_id=leader.id, street_id=street.id,
+                                                    community_id=community.id, day=day, kind=kind,
+                                                    covered=f"{kind.label}：网格员入户记录和去向指示牌",
+                                                    present="社区书记、站长"))
+            heads = list(db.session.scalars(select(Person).where(
+                Person.community_id == community.id,
+                Person.position.in_([Position.SECRETARY, Position.STATION_HEAD])).order_by(Person.position)))
+            if heads:
+                for grid in db.session.scalars(select(Grid).where(Grid.community_id == community.id)):
+                    db.session.add(Assignment(kind=AssignmentKind.GRID, person_id=heads[grid.number % len(heads)].id,
+                                              street_id=street.id, community_id=community.id, grid_id=grid.id,
+                                              valid_from=start))
+                    count += 1
+    db.session.flush()
+    _seed_demo_covers(today)
+    return count
+
+
+def _seed_demo_covers(today) -> None:
+    """Approved leave of 网格员 on or after today names the grid's 包网格 head as 代班."""
+    from portal.leave.models import LeaveCover, LeaveRequest, LeaveStatus
+    from portal.responsibility.models import Assignment, AssignmentKind
+
+    leaves = db.session.scalars(select(LeaveRequest).join(Person, Person.id == LeaveRequest.person_id).where(
+        LeaveRequest.status == LeaveStatus.APPROVED, LeaveRequest.end_date >= today,
+        Person.position == Position.GRID_WORKER, Person.grid_id.is_not(None)))
+    for leave in leaves:
+        head = db.session.scalar(select(Assignment.person_id).where(
+            Assignment.kind == AssignmentKind.GRID, Assignment.grid_id == leave.person.grid_id))
+        if head is not None:
+            db.session.add(LeaveCover(leave_id=leave.id, grid_id=leave.person.grid_id,
+                                      community_id=leave.person.community_id, person_id=head))
+    db.session.flush()

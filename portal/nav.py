@@ -95,6 +95,10 @@ def _entries(account) -> list[tuple[str, str]]:
         items.append(("督查整改", url_for("inspections.community", community_id=person.community_id)))
     if can(account, Action.FOLLOW_INSPECTIONS):
         items.append(("通报", url_for("inspections.bulletin_list")))
+    if person.position.value in ("secretary", "station_head", "street_leader", "inspector", "admin"):
+        # 包社区/包网格: the leader's log; the others the assignments of their scope
+        items.append(("包联督导", url_for("responsibility.supervision_page") if person.position.value == "street_leader"
+                      else url_for("responsibility.index")))
     if can(account, Action.MANAGE_LEAVE):
         items.append(("请假类型", url_for("leave.types")))
     if can(account, Action.MANAGE_PEOPLE):

@@ -92,5 +92,10 @@ def _seed_demo(with_day: bool, now, go_live) -> list[str]:
         inspections = seed_demo_inspections(now=now)
         if inspections:
             done.append(f"已生成最近几个月的督查检查 {inspections} 次。")
+        from portal.demo import seed_demo_responsibility
+
+        terms = seed_demo_responsibility(now)
+        if terms:
+            done.append(f"已生成包社区、包网格安排 {terms} 条。")
     db.session.flush()
     return done

@@ -371,10 +371,46 @@ MATRIX = [
     ("GET", "/dashboards/communities/{community:fangzhi}?months=x", "dashboards.community",
      lambda role: watches_trends(role) and reaches_community(role, "fangzhi"), None),
     ("GET", "/audit/", "audit.log", lambda role: role in STREET_OR_ADMIN, None),
+    # 包社区/包网格 (通知 工作要求 三(一)(二)): the admin or the 街镇 assigns; leaders read; 公示 for all of a community
+    ("GET", "/responsibility/", "responsibility.index", lambda role: role not in (
+        "fuyuan_frontdesk", "fuyuan_worker01", "fuda_worker01"), None),
+    ("GET", "/responsibility/streets/{street:fuqiang}", "responsibility.street",
+     lambda role: role in ("admin", "inspector", "fuqiang_leader"), None),
+    ("GET", "/responsibility/streets/{street:kexue}", "responsibility.street",
+     lambda role: ROLES[role][0] == "district", None),
+    ("POST", "/responsibility/streets/{street:fuqiang}/assign", "responsibility.street_assign_POST",
+     lambda role: role in STREET_OR_ADMIN, {}),
+    ("GET", "/responsibility/communities/{community:fuyuan}", "responsibility.community",
+     lambda role: watches_trends(role) and reaches_community(role, "fuyuan"), None),
+    ("GET", "/responsibility/communities/{community:fangzhi}", "responsibility.community",
+     lambda role: watches_trends(role) and reaches_community(role, "fangzhi"), None),
+    ("POST", "/responsibility/communities/{community:fuyuan}/assign", "responsibility.community_assign_POST",
+     lambda role: role in STREET_OR_ADMIN, {}),
+    ("POST", "/responsibility/terms/{term:fuyuan}/end", "responsibility.end_POST",
+     lambda role: role in STREET_OR_ADMIN, {}),
+    ("GET", "/responsibility/communities/{community:fuyuan}/publicity", "responsibility.publicity_page",
+     lambda role: reaches_community(role, "fuyuan"), None),
+    ("GET", "/responsibility/communities/{community:fangzhi}/publicity", "responsibility.publicity_page",
+     lambda role: reaches_community(role, "fangzhi"), None),
+    ("GET", "/responsibility/supervision", "responsibility.supervision_page", lambda role: role == "fuqiang_leader",
+     None),
+    ("POST", "/responsibility/supervision", "responsibility.supervision_POST", lambda role: role == "fuqiang_leader",
+     {}),
+    ("GET", "/responsibility/coverage/streets/{street:fuqiang}?month=2026-11", "responsibility.street_coverage",
+     lambda role: role in ("admin", "inspector", "fuqiang_leader"), None),
+    ("GET", "/responsibility/coverage/streets/{street:kexue}", "responsibility.street_coverage",
+     lambda role: role in ("admin", "inspector"), None),
+    ("GET", "/responsibility/coverage/streets/{street:fuqiang}/coverage.xlsx", "responsibility.street_coverage_xlsx",
+     lambda role: role in ("admin", "inspector", "fuqiang_leader"), None),
+    ("GET", "/responsibility/coverage/district?month=x", "responsibility.district_coverage",
+     lambda role: role in ("admin", "inspector"), None),
+    ("GET", "/responsibility/coverage/district/coverage.xlsx", "responsibility.district_coverage_xlsx",
+     lambda role: role in ("admin", "inspector"), None),
 ]
 # Not role-dependent: reachable before login, or the way out.
 OUTSIDE_MATRIX = {"static", "auth.login", "auth.login_POST", "auth.logout_POST",
-                  "hall.hall"}  # the hall screen: no login, a revocable token (tests/test_board.py)
+                  "hall.hall",  # the hall screen: no login, a revocable token (tests/test_board.py)
+                  "hall_publicity.hall"}  # its 网格责任人公示 view, same token (tests/test_responsibility.py)
 
 
 def resolve(app, path: str) -> str:
@@ -394,6 +430,8 @@ def resolve(app, path: str) -> str:
                 obj_id = inspection_objects()[slug]
             elif kind == "guide":
                 obj_id = guide_objects()[slug]
+            elif kind == "term":
+                obj_id = term_of(slug)
             else:
                 model = Street if kind == "street" else Community
                 obj_id = db.session.scalar(select(model.id).where(model.slug == slug))
@@ -444,6 +482,23 @@ def behalf_leave_of(username) -> int:
                                {"LEAVE_STREET_APPROVAL_OVER_DAYS": 3}, behalf_reason="住院，无法使用手机")
     db.session.commit()
     return leave.id
+
+
+def term_of(slug) -> int:
+    """An open 包社区 term of the community, made once per test database."""
+    from portal.responsibility import rules as responsibility
+    from portal.responsibility.models import Assignment, AssignmentKind
+
+    c = community(slug)
+    existing = db.session.scalar(select(Assignment.id).where(Assignment.community_id == c.id))
+    if existing:
+        return existing
+    leader = db.session.scalar(select(Account).where(Account.username == f"{c.street.slug}_leader"))
+    term = responsibility.assign(account("admin"), AssignmentKind.COMMUNITY, c, leader.person, "2026-11-01", None,
+                                 responsibility.book_version(responsibility.scope_of(AssignmentKind.COMMUNITY,
+                                                                                      c.street_id)))
+    db.session.commit()
+    return term.id
 
 
 def pending_correction_of(username) -> int:

@@ -60,8 +60,9 @@ def links() -> list[Link]:
         Objection,
         SamplingDraw,
     )
-    from portal.leave.models import LeaveEntitlement, LeaveRequest
+    from portal.leave.models import LeaveCover, LeaveEntitlement, LeaveRequest
     from portal.people.models import Person
+    from portal.responsibility.models import Assignment, SupervisionEntry
 
     return [
         Link("people", PERSON, Person, Person.id),
@@ -73,6 +74,9 @@ def links() -> list[Link]:
         Link("attendance_corrections", PERSON, AttendanceCorrection, AttendanceCorrection.person_id),
         Link("inspection_answers", PERSON, InspectionAnswer, InspectionAnswer.person_id),
         Link("assessment_adjustments", PERSON, AssessmentAdjustment, AssessmentAdjustment.person_id),
+        Link("responsibility_assignments", PERSON, Assignment, Assignment.person_id),
+        Link("leave_covers", PERSON, LeaveCover, LeaveCover.person_id),
+        Link("supervision_entries", PERSON, SupervisionEntry, SupervisionEntry.person_id),
         Link("inspections", COMMUNITY, Inspection, Inspection.community_id),
         Link("corrective_actions", COMMUNITY, CorrectiveAction, CorrectiveAction.community_id),
         Link("objections", COMMUNITY, Objection, Objection.community_id),

@@ -74,6 +74,11 @@ class Action(enum.StrEnum):
     ISSUE_NOTICE_SHEET = "guide.issue"  # print a 一次性告知单 for a resident at a community's desk
     VIEW_NOTICE_SHEETS = "guide.sheets"  # a community's register of issued 告知单 (and reprints)
     MANAGE_HALL_INFO = "guide.hall"    # the hall screen's notices, duty person, hours and items
+    VIEW_ASSIGNMENTS = "responsibility.view"  # 包社区/包网格 terms of a street or a community, with history
+    MANAGE_ASSIGNMENTS = "responsibility.manage"  # assign or end terms (target: the community concerned)
+    VIEW_PUBLICITY = "responsibility.publicity"  # a community's 网格责任人公示
+    RECORD_SUPERVISION = "responsibility.supervise"  # a 街镇领导's visit log (target: a community, or None)
+    VIEW_COVERAGE = "responsibility.coverage"  # supervision coverage of a street (target) or the district (None)
 
 
 COMMUNITY_OFFICE = {Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD}
@@ -291,6 +296,9 @@ def can(account, action: Action, target=None) -> bool:
             if position is Position.ADMIN:
                 return isinstance(target, Community)
             return position in COMMUNITY_HEADS and isinstance(target, Community) and actor.community_id == target.id
+        case Action.VIEW_ASSIGNMENTS | Action.VIEW_PUBLICITY | Action.MANAGE_ASSIGNMENTS | Action.RECORD_SUPERVISION \
+                | Action.VIEW_COVERAGE:
+            return _responsibility(actor, action, target)
     return False
 
 
@@ -334,6 +342,25 @@ def _edits_guide_scope(actor: Person, scope) -> bool:
     if position is Position.STREET_LEADER:
         return covers(actor, scope)
     return position in COMMUNITY_HEADS and isinstance(scope, Community) and actor.community_id == scope.id
+
+
+def _responsibility(actor: Person, action: Action, target) -> bool:
+    """通知 工作要求 三(一)(二): the administrator or the 街镇 assigns; everyone of a
+    community reads its 公示 (it hangs on the wall); the 街镇领导 keeps a log of the
+    communities they answer for (which ones is the rules' question); the 街镇 and the
+    district watch the coverage."""
+    position = actor.position
+    if action is Action.VIEW_PUBLICITY:
+        return covers(actor, target)
+    if action is Action.VIEW_ASSIGNMENTS:
+        return position not in (Position.GRID_WORKER, Position.FRONT_DESK) and covers(actor, target)
+    if action is Action.MANAGE_ASSIGNMENTS:
+        return position is Position.ADMIN or (position is Position.STREET_LEADER and target is not None
+                                              and covers(actor, target))
+    if action is Action.RECORD_SUPERVISION:
+        return position is Position.STREET_LEADER and (target is None or covers(actor, target))
+    return (position in (Position.STREET_LEADER, Position.INSPECTOR, Position.ADMIN)
+            and (target is not None or position is not Position.STREET_LEADER) and covers(actor, target))
 
 
 # 工作规范 三(三): the district's 社区办 with the 督查股/效能股 checks every community;

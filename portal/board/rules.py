@@ -108,6 +108,7 @@ class Card:
     leave_overdue: bool = False      # 逾期未销假
     clocked_in: bool = False         # a 签到 today (also one made during a patrol)
     clock_in_due: bool = False       # a working day, not on leave, and no 签到 yet: the panel warns
+    cover_name: str | None = None    # 代班: who looks after the grid during the leave (portal.leave.cover)
 
     @property
     def overdue(self) -> bool:
@@ -244,6 +245,7 @@ def board_cards(community_id: int, person_ids=None) -> list[Card]:
     today = clock.today()
     on_leave = _leave_today([community_id], today)
     cards = [card_for(person, current, today, setter, on_leave.get(person.id)) for person, current, setter in rows]
+    _name_covers(cards, on_leave)
     if _workday(today):
         for card in cards:
             card.clock_in_due = not card.clocked_in and card.status is not Status.LEAVE
@@ -277,6 +279,20 @@ def _workday(day) -> bool:
         return is_workday(day)
     except CalendarMissing:
         return day.weekday() < 5
+
+
+def _name_covers(cards: list[Card], on_leave: dict) -> None:
+    """Cards of people on leave today name their grid's cover (one query, only when
+    someone is on leave)."""
+    away = [card for card in cards if card.status is Status.LEAVE and card.person.id in on_leave]
+    if not away:
+        return
+    from portal.leave.cover import covers_for
+
+    covers = covers_for([on_leave[card.person.id].id for card in away])
+    for card in away:
+        cover = covers.get(on_leave[card.person.id].id)
+        card.cover_name = cover.person.name if cover is not None else None
 
 
 def _leave_today(community_ids, today):

@@ -11,6 +11,7 @@ from portal.auth.policy import Action, require
 from portal.dashboards import rules
 from portal.extensions import db
 from portal.org.models import Community, Street
+from portal.responsibility import supervision
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 
@@ -94,6 +95,7 @@ def district():
         partial=rules.running_month(months, clock.today(), clock.today()))
     board_rows = [(s.id, s.name, url_for("dashboards.street", street_id=s.id)) for s in streets]
     return render_template("dashboards/district.html", board_counts=by_street, totals=totals,
+                           supervision=supervision.dashboard([s.id for s in streets], clock.today()),
                            board_rows=board_rows, row_heading="街镇",
                            columns=rules.BOARD_COLUMNS, chart=chart, months=count, message=message,
                            month_choices=MONTH_CHOICES)
@@ -112,6 +114,7 @@ def street(street_id: int):
     counts, totals = rules.board_today(ids)
     board_rows = [(c.id, c.name, url_for("dashboards.community", community_id=c.id)) for c in communities]
     return render_template("dashboards/street.html", street=place, board_rows=board_rows, board_counts=counts,
+                           supervision=supervision.dashboard([place.id], clock.today()),
                            row_heading="社区",
                            totals=totals, columns=rules.BOARD_COLUMNS, charts=trend_charts(trends, named, TOTAL_NAME),
                            trends=trends, months=count, message=message, month_choices=MONTH_CHOICES)

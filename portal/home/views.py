@@ -11,6 +11,7 @@ from portal.htmx import is_htmx, render
 from portal.inspections import actions as inspection_actions
 from portal.leave import rules as leave_rules
 from portal.people.models import Position
+from portal.responsibility import coverage as responsibility
 from portal.workdays.rules import missing_years
 
 bp = Blueprint("home", __name__)
@@ -49,6 +50,7 @@ def index():
         if person.position is Position.ADMIN:
             context["counts"] = rules.account_counts()
             context["missing"] = missing_years(clock.today())
+    context |= responsibility.home_panel(person, clock.today())
     return render_template("home/index.html", **context)
 
 

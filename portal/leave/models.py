@@ -145,3 +145,22 @@ def span_label(start_date: date, start_half: Half, end_date: date, end_half: Hal
         if start_half is Half.AM and end_half is Half.PM:
             return f"{start}（全天）"
     return f"{start}{start_half.label} 至 {clock.format_date(end_date)}{end_half.label}"
+
+
+class LeaveCover(db.Model):
+    """代班: who looks after a 网格员's grid while their approved leave lasts, named by
+    the approver (portal.leave.cover). One per request."""
+
+    __tablename__ = "leave_covers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    leave_id: Mapped[int] = mapped_column(ForeignKey("leave_requests.id"), unique=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    named_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    named_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    leave: Mapped[LeaveRequest] = relationship()
+    person = relationship("Person")
+    grid = relationship("Grid")

@@ -12,6 +12,7 @@ from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.htmx import is_htmx, render
 from portal.leave import behalf, export, files, rules
+from portal.leave import cover as cover_rules
 from portal.leave.forms import BehalfLeaveForm, DecisionForm, LeaveForm, ReturnForm, RevokeForm
 from portal.leave.models import LeaveRequest, LeaveStatus, LeaveType
 from portal.org.models import Community
@@ -178,7 +179,12 @@ def _detail(leave, status=200, **forms):
         "revoke_form": forms.get("revoke_form") or RevokeForm(formdata=None),
         "return_form": forms.get("return_form") or ReturnForm(formdata=None),
         "errors": forms.get("errors") or {},
+        "cover": cover_rules.covers_for([leave.id]).get(leave.id),
+        "cover_candidates": None,
     }
+    if (leave.status.value in ("pending", "pending_street") and cover_rules.needs_cover(leave)
+            and can(current_user, Action.DECIDE_LEAVE, leave)):
+        context["cover_candidates"] = cover_rules.candidates(leave)
     if can(current_user, Action.DECIDE_LEAVE, leave) or can(current_user, Action.REVOKE_LEAVE, leave):
         context["staffing"] = rules.staffing(leave, current_app.config)
         context["balance"] = rules.annual_balance(leave.person, leave.start_date.year)
@@ -203,7 +209,10 @@ def decide_POST(leave_id: int):
     if approve is None:
         return _detail(leave, 400, decision_form=form, errors={"decision": "请点“批准”或“驳回”。"})
     try:
+        cover = cover_rules.check(leave, request.form.get("cover_id")) if approve else None
         rules.decide(current_user, leave, approve, form.comment.data)
+        if cover is not None:
+            cover_rules.name_cover(current_user, leave, cover)
     except FieldErrors as error:
         db.session.rollback()
         return _detail(leave, 409 if isinstance(error, rules.AlreadyDecided) else 400,

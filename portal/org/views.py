@@ -10,6 +10,7 @@ from portal.org import notice
 from portal.org.models import Community, Street
 from portal.org.rules import district_totals
 from portal.people.models import Person
+from portal.responsibility.rules import gaps
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
@@ -27,7 +28,8 @@ def overview():
 def street(street_id: int):
     require(current_user, Action.VIEW_ORG)
     street = db.get_or_404(Street, street_id)
-    return render_template("org/street.html", street=street, rows=community_rows(street_id=street.id))
+    return render_template("org/street.html", street=street, rows=community_rows(street_id=street.id),
+                           gaps=gaps(street_id=street.id))
 
 
 @bp.get("/communities/<int:community_id>")
@@ -41,4 +43,5 @@ def community(community_id: int):
     ).all()
     by_grid = {p.grid_id: p for p in people if p.grid_id is not None}
     others = sorted((p for p in people if p.grid_id is None), key=lambda p: (list(type(p.position)).index(p.position), p.id))
-    return render_template("org/community.html", community=community, by_grid=by_grid, others=others)
+    return render_template("org/community.html", community=community, by_grid=by_grid, others=others,
+                           gaps=gaps(community_id=community.id))

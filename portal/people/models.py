@@ -2,7 +2,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
@@ -78,6 +78,8 @@ class Person(db.Model):
     # None: judged on every day (people from before this column existed).
     portal_start: Mapped[date | None] = mapped_column(default=lambda: clock.today())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # 网格责任人公示 (八个一 三) shows the community's office phone instead of this person's own.
+    public_office_phone: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     street: Mapped[Street | None] = relationship()
     community: Mapped[Community | None] = relationship()

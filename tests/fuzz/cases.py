@@ -191,6 +191,48 @@ GUIDE_ITEM = {
     "notes": field("带齐材料", ""), "version": field("1", "2", ""),
 }
 
+# 包社区/包网格: placeholders become the ids and the book version of the moment.
+RESP_PLACEHOLDERS = {"FUYUAN": "fuyuan", "FUDA": "fuda", "LEADER": "leader", "KEXUE_LEADER": "kexue_leader",
+                     "GRID": "grid", "FUDA_GRID": "fuda_grid", "SECRETARY": "secretary",
+                     "FUDA_SECRETARY": "fuda_secretary"}
+
+
+def fill_resp(form):
+    def one(value):
+        if isinstance(value, list):
+            return [one(v) for v in value]
+        if value == "CURRENT":
+            return str(objects.RESP["expected"])
+        if isinstance(value, str) and value in RESP_PLACEHOLDERS:
+            return str(objects.RESP[RESP_PLACEHOLDERS[value]])
+        return value
+    return {name: one(value) for name, value in form.items()}
+
+
+def out_of_range(value) -> bool:
+    text = (seen(value) or "").strip()
+    return not ("2017-01-01" <= text <= "2027-11-26")
+
+
+def _term_date_bad(f, name, required):
+    text = (seen(f[name]) or "").strip()
+    if not text:
+        return required
+    return not_a_strict_date(f[name]) or out_of_range(f[name])
+
+
+TERM_DATES = (
+    ("no start date", lambda f: _term_date_bad(f, "valid_from", True)),
+    ("no end date", lambda f: _term_date_bad(f, "valid_to", False)),
+    ("ends before it starts", lambda f: bool((seen(f["valid_to"]) or "").strip())
+     and (seen(f["valid_to"]) or "").strip() < (seen(f["valid_from"]) or "").strip()),
+)
+
+
+def stale_version(f) -> bool:
+    text = (seen(f["version"]) or "").strip()
+    return not (text.isascii() and text.isdigit() and len(text) < 10 and int(text) == objects.RESP.get("expected"))
+
 CASES: dict[str, Case] = {
     # -- signing in and out --------------------------------------------------------------
     "auth.login_POST": Case(
@@ -306,6 +348,54 @@ CASES: dict[str, Case] = {
                      ("no reason", lambda f: blank(f["note"])),
                      ("control characters", lambda f: control(f["note"], newlines_ok=True)),
                      ("under half a day", lambda f: (seen(f["hours"]) or "").strip() not in ("4", "4.5")))),
+    # -- 包社区/包网格 ----------------------------------------------------------------------
+    "responsibility.street_assign_POST": Case(
+        "admin", lambda: objects.street_assign_path(),
+        {"community_id": field("FUYUAN", "FUDA", "999999"), "person_id": field("LEADER", "KEXUE_LEADER"),
+         "valid_from": field("2026-11-01", "2026-12-01"), "valid_to": field("", "2026-12-31", "2026-10-01"),
+         "version": field("CURRENT", "0", "7")},
+        fill=fill_resp,
+        refuse=first(("a community of another street or none", lambda f: seen(f["community_id"]) not in (
+                         str(objects.RESP.get("fuyuan")), str(objects.RESP.get("fuda")))),
+                     ("not this street's leader", lambda f: seen(f["person_id"]) != str(objects.RESP.get("leader"))),
+                     *TERM_DATES, ("a stale page", stale_version)),
+        after_success=lambda fuzzer, form: objects.forget_assignments()),
+    "responsibility.community_assign_POST": Case(
+        "fuqiang_leader", lambda: objects.community_assign_path(),
+        {"grid_id": field("GRID", "FUDA_GRID"), "person_id": field("SECRETARY", "FUDA_SECRETARY"),
+         "valid_from": field("2026-11-01", "2026-12-01"), "valid_to": field("", "2026-12-31", "2026-10-01"),
+         "version": field("CURRENT", "0", "7")},
+        fill=fill_resp,
+        refuse=first(("a grid of another community", lambda f: seen(f["grid_id"]) != str(objects.RESP.get("grid"))),
+                     ("not a head of this community", lambda f: seen(f["person_id"])
+                      != str(objects.RESP.get("secretary"))),
+                     *TERM_DATES, ("a stale page", stale_version)),
+        after_success=lambda fuzzer, form: objects.forget_assignments()),
+    "responsibility.end_POST": Case(
+        "admin", lambda: objects.open_term(),
+        {"valid_to": field("2026-11-20", "2026-10-01", ""), "version": field("CURRENT", "0", "7")},
+        fill=fill_resp,
+        refuse=first(("no end date", lambda f: not_a_strict_date(f["valid_to"]) or out_of_range(f["valid_to"])),
+                     ("before the term began", lambda f: (seen(f["valid_to"]) or "").strip() < "2026-11-01"),
+                     ("a stale page", stale_version))),
+    "responsibility.supervision_POST": Case(
+        "fuqiang_leader", lambda: objects.supervision_path(),
+        {"community_id": field("FUYUAN", "FUDA"), "day": field("2026-11-20", "2026-11-26", "2025-12-01"),
+         "kind": field("training", "guidance", "urging", "check", "assessment"),
+         "covered": field("指导网格员入户记录", ""), "present": field("书记、站长", ""), "follow_ups": field("", "下周复查")},
+        fill=fill_resp,
+        refuse=first(("not an assigned community", lambda f: seen(f["community_id"]) != str(objects.RESP.get("fuyuan"))),
+                     ("no date", lambda f: not_a_strict_date(f["day"])),
+                     ("in the future or before the term", lambda f: not ("2026-01-01" <= (seen(f["day"]) or "").strip()
+                                                                         <= "2026-11-25")),
+                     ("no such kind", lambda f: (seen(f["kind"]) or "").strip() not in (
+                         "training", "guidance", "urging", "check", "assessment")),
+                     ("nothing covered", lambda f: blank(f["covered"])),
+                     ("too long", lambda f: len((seen(f["covered"]) or "").replace("\r\n", "\n").strip()) > 500
+                      or len((seen(f["present"]) or "").strip()) > 200
+                      or len((seen(f["follow_ups"]) or "").replace("\r\n", "\n").strip()) > 500),
+                     ("control characters", lambda f: control(f["covered"], newlines_ok=True)
+                      or control(f["present"]) or control(f["follow_ups"], newlines_ok=True)))),
     # -- the work calendar -------------------------------------------------------------
     "workdays.day_POST": Case(
         "admin", "/calendar/2026/days",

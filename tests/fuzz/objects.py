@@ -192,3 +192,84 @@ def overtime_path(community_slug: str, username: str) -> str:
     community = db.session.scalar(select(Community).where(Community.slug == community_slug))
     COMP_TIME["person_id"] = str(account(username).person_id)
     return f"/comptime/communities/{community.id}/overtime"
+
+
+# 包社区/包网格: the ids a form names, and the current book versions (tests/fuzz/cases.py).
+RESP: dict = {}
+
+
+def _resp_ids() -> None:
+    from portal.org.models import Grid
+
+    fuyuan = db.session.scalar(select(Community).where(Community.slug == "fuyuan"))
+    fuda = db.session.scalar(select(Community).where(Community.slug == "fuda"))
+    RESP.update(street=fuyuan.street_id, fuyuan=fuyuan.id, fuda=fuda.id,
+                leader=account("fuqiang_leader").person_id, kexue_leader=account("kexue_leader").person_id,
+                secretary=account("fuyuan_secretary").person_id, fuda_secretary=account("fuda_secretary").person_id,
+                grid=db.session.scalar(select(Grid.id).where(Grid.community_id == fuyuan.id, Grid.number == 1)),
+                fuda_grid=db.session.scalar(select(Grid.id).where(Grid.community_id == fuda.id, Grid.number == 1)))
+
+
+def forget_assignments() -> None:
+    """No terms and fresh books: every example starts from an unassigned street."""
+    from sqlalchemy import delete
+
+    from portal.responsibility.models import Assignment, AssignmentBook
+
+    db.session.execute(delete(Assignment))
+    db.session.execute(delete(AssignmentBook))
+    db.session.commit()
+
+
+def street_assign_path() -> str:
+    _resp_ids()
+    RESP["expected"] = book_version("street")
+    return f"/responsibility/streets/{RESP['street']}/assign"
+
+
+def community_assign_path() -> str:
+    _resp_ids()
+    RESP["expected"] = book_version("community")
+    return f"/responsibility/communities/{RESP['fuyuan']}/assign"
+
+
+def open_term() -> str:
+    """fuyuan's 包社区 term from 2026-11-01, open (reopened after an example ended it)."""
+    from portal.responsibility import rules as responsibility
+    from portal.responsibility.models import Assignment, AssignmentKind
+
+    _resp_ids()
+    term = db.session.scalar(select(Assignment).where(Assignment.community_id == RESP["fuyuan"],
+                                                      Assignment.kind == AssignmentKind.COMMUNITY))
+    if term is None:
+        fuyuan = db.session.get(Community, RESP["fuyuan"])
+        term = responsibility.assign(account("admin"), AssignmentKind.COMMUNITY, fuyuan,
+                                     account("fuqiang_leader").person, "2026-11-01", None,
+                                     responsibility.book_version(responsibility.scope_of(AssignmentKind.COMMUNITY,
+                                                                                          fuyuan.street_id)))
+    term.valid_to = None
+    db.session.commit()
+    RESP["term"] = term.id
+    RESP["expected"] = book_version("street")
+    return f"/responsibility/terms/{term.id}/end"
+
+
+def book_version(kind: str) -> int:
+    from portal.responsibility import rules as responsibility
+    from portal.responsibility.models import AssignmentKind
+
+    scope = (responsibility.scope_of(AssignmentKind.COMMUNITY, RESP["street"]) if kind == "street"
+             else responsibility.scope_of(AssignmentKind.GRID, RESP["fuyuan"]))
+    return responsibility.book_version(scope)
+
+
+def supervision_path() -> str:
+    """fuqiang_leader answers for 富源 since 1 January 2026 (not for 富达)."""
+    from portal.responsibility.models import Assignment, AssignmentKind
+
+    _resp_ids()
+    if db.session.scalar(select(Assignment.id).where(Assignment.community_id == RESP["fuyuan"])) is None:
+        db.session.add(Assignment(kind=AssignmentKind.COMMUNITY, person_id=RESP["leader"], street_id=RESP["street"],
+                                  community_id=RESP["fuyuan"], valid_from=date(2026, 1, 1)))
+        db.session.commit()
+    return "/responsibility/supervision"
