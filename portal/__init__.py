@@ -85,6 +85,7 @@ def _register_models() -> None:
     from portal.comptime import models as _comptime  # noqa: F401
     from portal.inspections import models as _inspections  # noqa: F401
     from portal.leave import models as _leave  # noqa: F401
+    from portal.matters import models as _matters  # noqa: F401
     from portal.org import models as _org  # noqa: F401
     from portal.people import models as _people  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401
@@ -118,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.home.views import bp as home_bp
     from portal.inspections.views import bp as inspections_bp
     from portal.leave.views import bp as leave_bp
+    from portal.matters.views import bp as matters_bp
     from portal.org.views import bp as org_bp
     from portal.workdays.views import bp as workdays_bp
 
@@ -130,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(workdays_bp)
     app.register_blueprint(leave_bp)
     app.register_blueprint(comptime_bp)
+    app.register_blueprint(matters_bp)
     app.register_blueprint(attendance_bp)
     app.register_blueprint(inspections_bp)
     app.register_blueprint(assessment_bp)

@@ -48,8 +48,8 @@ def links() -> list[Link]:
     from portal.assessment.models import AssessmentAdjustment, AssessmentLock, AssessmentSettings
     from portal.attendance.models import AttendanceCorrection, AttendanceSettings
     from portal.auth.models import Account
-    from portal.comptime.models import CompTimeCredit
     from portal.board.models import HallDisplayLink
+    from portal.comptime.models import CompTimeCredit
     from portal.inspections.models import (
         Bulletin,
         CorrectiveAction,
@@ -60,6 +60,7 @@ def links() -> list[Link]:
         SamplingDraw,
     )
     from portal.leave.models import LeaveEntitlement, LeaveRequest
+    from portal.matters.models import Matter, MatterPhoto
     from portal.people.models import Person
 
     return [
@@ -78,6 +79,8 @@ def links() -> list[Link]:
         Link("hall_display_links", COMMUNITY, HallDisplayLink, HallDisplayLink.community_id),
         Link("inspection_answers", COMMUNITY, InspectionAnswer, Inspection.community_id, join=Inspection),
         Link("inspection_photos", COMMUNITY, InspectionPhoto, Inspection.community_id, join=Inspection),
+        Link("matters", COMMUNITY, Matter, Matter.community_id),
+        Link("matter_photos", COMMUNITY, MatterPhoto, MatterPhoto.community_id),
         Link("attendance_settings", STREET, AttendanceSettings, AttendanceSettings.street_id),
         Link("month_locks", STREET, MonthLock, MonthLock.street_id),
         Link("assessment_settings", STREET, AssessmentSettings, AssessmentSettings.street_id),
