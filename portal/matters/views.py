@@ -123,6 +123,7 @@ def photo_POST(matter_id: int):
         db.session.rollback()
         return _detail_page(db.session.get(Matter, matter_id), error.errors, 400, failed="photo")
     db.session.commit()
+    flash(f"已上传 {len(chosen)} 张照片。", "success")
     return redirect(url_for("matters.detail", matter_id=matter.id))
 
 
