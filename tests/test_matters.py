@@ -309,3 +309,24 @@ def test_steps_write_timeline_rows_of_the_community(app):
     with app.app_context():
         matter = registered()
         assert db.session.scalar(select(MatterStep.community_id)) == matter.community_id
+
+
+def test_an_overdue_matter_shows_on_its_holders_and_the_secretarys_home(app, auth):
+    with app.app_context():
+        registered(urgency_id="1", description="井盖缺失，有人掉落危险")
+    app.config["CLOCK_NOW"] = SUITE_NOW + timedelta(hours=3)
+    for username, shown in (("fuyuan_worker01", True), ("fuyuan_secretary", True), ("fuyuan_worker02", False),
+                            ("fuda_worker01", False)):
+        auth.login(username)
+        page = auth.client.get("/").get_data(as_text=True)
+        assert ("井盖缺失" in page) is shown, username
+        auth.logout()
+
+
+def test_the_worker_on_patrol_is_offered_to_record_a_matter(app, auth):
+    with app.app_context():
+        worker = account("fuyuan_worker01")
+        activity.record_event(worker, worker.person, "patrol_start", destination="网格内")
+        db.session.commit()
+    auth.login("fuyuan_worker01")
+    assert "记一件事" in auth.client.get("/").get_data(as_text=True)

@@ -13,7 +13,7 @@ from portal import clock, spreadsheet
 from portal.extensions import db
 from portal.matters.models import OPEN, Matter, Satisfaction
 from portal.org.models import Community, Grid
-from portal.people.models import Person
+from portal.people.models import Person, Position
 
 LIST_LOAD = (selectinload(Matter.kind), selectinload(Matter.urgency), selectinload(Matter.grid),
              selectinload(Matter.holder), selectinload(Matter.community))
@@ -162,3 +162,15 @@ def export(community_ids: list[int], first: date, last: date) -> bytes:
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def overdue_for(person: Person, now: datetime | None = None, limit: int = 10) -> list[Matter]:
+    """Overdue matters a home page shows: those the person holds; for the community's
+    书记/站长 every overdue matter of the community (unassigned 上报 ones included)."""
+    now = now or clock.now()
+    query = select(Matter).options(*LIST_LOAD).where(Matter.status.in_(list(OPEN)), Matter.due_at < now)
+    if person.position in (Position.SECRETARY, Position.STATION_HEAD) and person.community_id is not None:
+        query = query.where(Matter.community_id == person.community_id)
+    else:
+        query = query.where(Matter.holder_id == person.id)
+    return list(db.session.scalars(query.order_by(Matter.due_at).limit(limit)))
