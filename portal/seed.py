@@ -52,6 +52,12 @@ def seed_demo(with_day: bool = True, now=None) -> list[str]:
         db.session.commit()
         if credits:
             done.append(f"已生成演示调休 {credits} 条。")
+        from portal.demo import seed_demo_matters
+
+        matters = seed_demo_matters(now)
+        db.session.commit()
+        if matters:
+            done.append(f"已生成演示事项 {matters} 件。")
     return done
 
 
