@@ -330,3 +330,20 @@ def test_the_worker_on_patrol_is_offered_to_record_a_matter(app, auth):
         db.session.commit()
     auth.login("fuyuan_worker01")
     assert "记一件事" in auth.client.get("/").get_data(as_text=True)
+
+
+def test_the_months_matters_are_counted_on_the_dashboards(app, auth):
+    with app.app_context():
+        matter = registered()
+        loop.step(account("fuyuan_worker01"), matter, "close", matter.version, {"note": "已处理"})
+        loop.step(account("fuyuan_worker01"), matter, "feedback", matter.version,
+                  {"feedback_how": "电话", "satisfaction": "satisfied"})
+        db.session.commit()
+        street_id = fuyuan().street_id
+    auth.login("fuyuan_secretary")
+    page = auth.client.get(f"/dashboards/communities/{fuyuan_id(app)}").get_data(as_text=True)
+    assert "本月事项" in page and "100%" in page
+    auth.logout()
+    auth.login("fuqiang_leader")
+    page = auth.client.get(f"/dashboards/streets/{street_id}").get_data(as_text=True)
+    assert "本月事项" in page and "富源" in page
