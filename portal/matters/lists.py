@@ -98,7 +98,7 @@ def by_grid(community: Community, first: date, now: datetime | None = None) -> l
     rows = db.session.execute(select(Matter.grid_id, *_tally_columns(first, after, now))
                               .where(Matter.community_id == community.id).group_by(Matter.grid_id)).all()
     found = {r[0]: r[1:] for r in rows}
-    tallies = [Tally(f"第 {g.number} 网格", *found.get(g.id, ())) for g in community.grids]
+    tallies = [Tally(g.label, *found.get(g.id, ())) for g in community.grids]
     if None in found:
         tallies.append(Tally("不分网格", *found[None]))
     return tallies
@@ -148,7 +148,7 @@ def export(community_ids: list[int], first: date, last: date) -> bytes:
     grid_numbers = dict(db.session.execute(select(Grid.id, Grid.number)
                                            .where(Grid.community_id.in_(community_ids))).all())
     body = [(m.number, m.kind.name, m.urgency.name, m.community.name,
-             f"第 {grid_numbers[m.grid_id]} 网格" if m.grid_id in grid_numbers else "",
+             f"第{grid_numbers[m.grid_id]}网格" if m.grid_id in grid_numbers else "",
              m.place or "", m.description, m.source.label, m.status.label, clock.format_datetime(m.created_at),
              clock.format_datetime(m.due_at), clock.format_datetime(m.closed_at) if m.closed_at else "",
              "" if m.closed_on_time is None else ("是" if m.closed_on_time else "否"), m.resolution or "",
