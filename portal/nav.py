@@ -99,6 +99,8 @@ def _entries(account) -> list[tuple[str, str]]:
         items.append(("通报", url_for("inspections.bulletin_list")))
     if can(account, Action.MANAGE_LEAVE):
         items.append(("请假类型", url_for("leave.types")))
+    if can(account, Action.MANAGE_MATTER_SETTINGS):
+        items.append(("事项设置", url_for("matters.settings_page")))
     if can(account, Action.MANAGE_PEOPLE):
         items.append(("人员与账号", url_for("admin.people")))
     if can(account, Action.IMPORT_ROSTER):

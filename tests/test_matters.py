@@ -154,6 +154,7 @@ def test_a_matter_keeps_up_to_five_photos(app, auth):
 
 def test_the_whole_loop_report_assign_close_feed_back_verify(app):
     with app.app_context():
+        rules.settings().verify_required = True
         matter = registered()
         worker, secretary = account("fuyuan_worker01"), account("fuyuan_secretary")
         worker02 = account("fuyuan_worker02").person
@@ -347,3 +348,30 @@ def test_the_months_matters_are_counted_on_the_dashboards(app, auth):
     auth.login("fuqiang_leader")
     page = auth.client.get(f"/dashboards/streets/{street_id}").get_data(as_text=True)
     assert "本月事项" in page and "富源" in page
+
+
+def test_verifying_is_offered_only_when_the_settings_ask_for_it(app):
+    with app.app_context():
+        matter = registered()
+        loop.step(account("fuyuan_worker01"), matter, "close", matter.version, {"note": "已处理"})
+        loop.step(account("fuyuan_worker01"), matter, "feedback", matter.version,
+                  {"feedback_how": "电话", "satisfaction": "basic"})
+        assert loop.available(matter, True, True, verify=False) == ["reopen"]
+        with pytest.raises(FieldErrors):
+            loop.step(account("fuyuan_secretary"), matter, "verify", matter.version, {})
+
+
+def test_the_administrator_sets_time_limits_for_matters_registered_later(app, auth):
+    auth.login("admin")
+    data = {"hours-1": "4", "hours-2": "24", "hours-3": "abc", "phone_retention_days": "90",
+            "assessment_weight": "0"}
+    response = auth.post("/matters/settings", data, token_from="/matters/settings")
+    assert response.status_code == 400 and "一般时限（小时）应为" in response.get_data(as_text=True)
+    response = auth.post("/matters/settings", {**data, "hours-3": "48", "working-3": "on", "new_kind": "环境卫生"},
+                         token_from="/matters/settings")
+    assert response.status_code == 302
+    with app.app_context():
+        level = db.session.get(MatterUrgency, 3)
+        assert (level.hours, level.working_hours) == (48, True)
+        assert "环境卫生" in [k.name for k in rules.kinds()]
+        assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "matter.settings")) is not None

@@ -218,6 +218,8 @@ MATRIX = [
      lambda role: ROLES[role][0] == "district" or role == "fuqiang_leader", None),
     ("POST", "/matters/streets/{street:fuqiang}/assign", "matters.assign_POST",
      lambda role: role == "fuqiang_leader", {}),
+    ("GET", "/matters/settings", "matters.settings_page", admin_only, None),
+    ("POST", "/matters/settings", "matters.settings_POST", admin_only, {}),
     ("GET", "/leave/types", "leave.types", admin_only, None),
     ("POST", "/leave/types/1", "leave.type_POST", admin_only, {"active": "on"}),
     ("POST", "/leave/entitlements", "leave.entitlement_POST", admin_only, {}),

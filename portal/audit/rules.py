@@ -60,7 +60,7 @@ def links() -> list[Link]:
         SamplingDraw,
     )
     from portal.leave.models import LeaveEntitlement, LeaveRequest
-    from portal.matters.models import Matter, MatterPhoto
+    from portal.matters.models import Matter, MatterPhoto, MatterStep
     from portal.people.models import Person
 
     return [
@@ -81,6 +81,7 @@ def links() -> list[Link]:
         Link("inspection_photos", COMMUNITY, InspectionPhoto, Inspection.community_id, join=Inspection),
         Link("matters", COMMUNITY, Matter, Matter.community_id),
         Link("matter_photos", COMMUNITY, MatterPhoto, MatterPhoto.community_id),
+        Link("matter_steps", COMMUNITY, MatterStep, MatterStep.community_id),
         Link("attendance_settings", STREET, AttendanceSettings, AttendanceSettings.street_id),
         Link("month_locks", STREET, MonthLock, MonthLock.street_id),
         Link("assessment_settings", STREET, AssessmentSettings, AssessmentSettings.street_id),

@@ -75,6 +75,7 @@ class Action(enum.StrEnum):
     HANDLE_MATTER = "matters.handle"   # 办理, 上报, 办结, 反馈 of a matter
     DIRECT_MATTER = "matters.direct"   # 分派, 外转, 核查, 重新办理 (the 书记/站长, the 街镇)
     ASSIGN_FROM_ABOVE = "matters.above"  # 上级交办 to a community of a street (target) or the district
+    MANAGE_MATTER_SETTINGS = "matters.settings"  # kinds, urgency levels and time limits, retention, 核查
 
 
 COMMUNITY_OFFICE = {Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD}
@@ -132,7 +133,7 @@ def can(account, action: Action, target=None) -> bool:
                 return True
             return covers(actor, target)
         case (Action.MANAGE_PEOPLE | Action.RESET_PASSWORD | Action.IMPORT_ROSTER | Action.MANAGE_CALENDAR
-              | Action.MANAGE_LEAVE):
+              | Action.MANAGE_LEAVE | Action.MANAGE_MATTER_SETTINGS):
             return position is Position.ADMIN
         case Action.EXPORT_ROSTER:
             # The administrator keeps the accounts; a 街镇 keeps the 花名册 of its

@@ -45,9 +45,10 @@ class Conflict(FieldErrors):
     """Someone else changed the matter first (409)."""
 
 
-def available(matter: Matter, may_handle: bool, may_direct: bool) -> list[str]:
+def available(matter: Matter, may_handle: bool, may_direct: bool, verify: bool = True) -> list[str]:
+    """The steps to offer; 核查 only where the settings make it part of the loop."""
     steps = [s for s in HOLDER_STEPS if may_handle] + [s for s in HEAD_STEPS if may_direct]
-    return [s for s in steps if matter.status in FROM[s]]
+    return [s for s in steps if matter.status in FROM[s] and (verify or s != "verify")]
 
 
 def _cas(matter: Matter, expected_version: int | None, values: dict) -> None:
@@ -66,7 +67,7 @@ def _assignee(matter: Matter, raw: str | None) -> Person:
     if (person is None or not person.active or person.community_id != matter.community_id
             or person.position not in (Position.GRID_WORKER, Position.FRONT_DESK, Position.SECRETARY,
                                        Position.STATION_HEAD)):
-        raise FieldErrors.on("person_id", "只能分派给本社区在岗的工作人员。")
+        raise FieldErrors.on("person_id", "只能分派给本社区的网格员、公共服务区工作人员或书记、站长。")
     return person
 
 
@@ -76,6 +77,8 @@ def step(actor, matter: Matter, name: str, version: int | None, form: dict, now:
     now = now or clock.now()
     if name not in FROM:
         raise FieldErrors.on("step", "请选择要做的一步。")
+    if name == "verify" and not rules.settings().verify_required:
+        raise FieldErrors.on("step", "本区未启用核查：事项反馈后即完成。")
     if matter.status not in FROM[name]:
         raise Conflict.on("form", f"这件事项现在“{matter.status.label}”，不能{STEP_LABELS.get(_past(name), name)}。")
     errors: dict[str, str] = {}

@@ -53,6 +53,7 @@ def seed(now: datetime | None = None) -> int:
     if fuyuan is None:
         return 0
     now = now or clock.now()
+    rules.settings().verify_required = True   # the demo shows 核查 too
     kinds = {k.code: k.id for k in db.session.scalars(select(MatterKind))}
     made = 0
     for username, days_ago, kind, urgency, place, description, resident, steps in SAMPLES:

@@ -8,7 +8,7 @@ from portal.auth.policy import Action, can, require
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.htmx import render
-from portal.matters import forms, lists, loop, rules
+from portal.matters import forms, lists, loop, rules, settings
 from portal.matters.models import Matter, MatterPhoto
 from portal.org.models import Community, Street
 from portal.people.models import Person, Position
@@ -77,11 +77,11 @@ def _detail_page(matter: Matter, errors=None, status=200, failed=None):
             Person.position.in_([Position.GRID_WORKER, Position.FRONT_DESK, Position.SECRETARY,
                                  Position.STATION_HEAD])).order_by(Person.position, Person.name).all()
     return render("matters/detail.html", status=status, matter=matter, now=clock.now(),
-                  steps=loop.available(matter, may_handle, may_direct), labels=loop.STEP_LABELS,
+                  steps=loop.available(matter, may_handle, may_direct, rules.settings().verify_required),
+                  labels=loop.STEP_LABELS,
                   shows_phone=can(current_user, Action.VIEW_MATTER_PHONE, matter), masked=masked_phone,
                   people=people, errors=errors or {}, failed=failed, form=request.form,
-                  may_add_photo=may_handle and len(matter.photos) < rules.MAX_PHOTOS,
-                  verify_required=rules.settings().verify_required)
+                  may_add_photo=may_handle and matter.status.open and len(matter.photos) < rules.MAX_PHOTOS)
 
 
 @bp.get(MATTER)
@@ -234,3 +234,29 @@ def overview():
     if can(current_user, Action.VIEW_MATTERS):
         return redirect(url_for("matters.mine"))
     abort(403)
+
+
+def _settings_page(errors=None, status=200):
+    return render("matters/settings.html", status=status, row=rules.settings(), urgencies=rules.urgencies(),
+                  kinds=rules.kinds(from_above=None), errors=errors or {}, form=request.form)
+
+
+@bp.get("/settings")
+@login_required
+def settings_page():
+    require(current_user, Action.MANAGE_MATTER_SETTINGS)
+    return _settings_page()
+
+
+@bp.post("/settings")
+@login_required
+def settings_POST():
+    require(current_user, Action.MANAGE_MATTER_SETTINGS)
+    try:
+        settings.save(current_user, request.form)
+    except FieldErrors as error:
+        db.session.rollback()
+        return _settings_page(error.errors, 400)
+    db.session.commit()
+    flash("事项设置已保存，新登记的事项按新的时限计算。", "success")
+    return redirect(url_for("matters.settings_page"))
