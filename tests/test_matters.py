@@ -375,3 +375,22 @@ def test_the_administrator_sets_time_limits_for_matters_registered_later(app, au
         assert (level.hours, level.working_hours) == (48, True)
         assert "环境卫生" in [k.name for k in rules.kinds()]
         assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "matter.settings")) is not None
+
+
+def test_a_patrol_ends_with_the_four_checks_as_its_short_note(app, auth):
+    from portal.activity.models import ActivityEvent
+
+    with app.app_context():
+        worker = account("fuyuan_worker01")
+        activity.record_event(worker, worker.person, "patrol_start", destination="网格内")
+        db.session.commit()
+        community_id, person_id = worker.person.community_id, worker.person_id
+    auth.login("fuyuan_worker01")
+    assert "查变动、找问题、集诉求、排矛盾" in auth.client.get("/").get_data(as_text=True)
+    note = "查变动：无；找问题：井盖破损；集诉求：路灯；排矛盾：无"
+    response = auth.post(f"/board/{community_id}/people/{person_id}/status", {"kind": "patrol_end", "note": note})
+    assert response.status_code in (200, 302, 303)
+    with app.app_context():
+        ended = db.session.scalar(select(ActivityEvent).where(ActivityEvent.person_id == person_id,
+                                                              ActivityEvent.kind == "patrol_end"))
+        assert ended.note == note
