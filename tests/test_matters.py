@@ -363,8 +363,7 @@ def test_verifying_is_offered_only_when_the_settings_ask_for_it(app):
 
 def test_the_administrator_sets_time_limits_for_matters_registered_later(app, auth):
     auth.login("admin")
-    data = {"hours-1": "4", "hours-2": "24", "hours-3": "abc", "phone_retention_days": "90",
-            "assessment_weight": "0"}
+    data = {"hours-1": "4", "hours-2": "24", "hours-3": "abc", "phone_retention_days": "90"}
     response = auth.post("/matters/settings", data, token_from="/matters/settings")
     assert response.status_code == 400 and "一般时限（小时）应为" in response.get_data(as_text=True)
     response = auth.post("/matters/settings", {**data, "hours-3": "48", "working-3": "on", "new_kind": "环境卫生"},

@@ -1,6 +1,7 @@
 """事项设置 (the administrator's, district-wide): each urgency level's time limit in
 clock or working hours, whether 核查 is part of the loop, how long a resident's phone
-is kept after closing, the weight of matters in the 考核, and the kinds the district adds."""
+is kept after closing, and the kinds the district adds. (matter_settings.assessment_weight
+waits for the 考核 to read it: 0, so results do not move.)"""
 from sqlalchemy import func, select
 
 from portal.audit import log as audit
@@ -10,7 +11,7 @@ from portal.matters import rules
 from portal.matters.models import MatterKind
 from portal.text import has_control
 
-LIMITS = {"hours": (1, 720), "phone_retention_days": (1, 3650), "assessment_weight": (0, 100)}
+LIMITS = {"hours": (1, 720), "phone_retention_days": (1, 3650)}
 
 
 def _number(raw, limits: str, field: str, label: str, errors: dict) -> int | None:
@@ -30,7 +31,6 @@ def save(actor, form) -> None:
              for u in levels}
     retention = _number(form.get("phone_retention_days"), "phone_retention_days", "phone_retention_days",
                         "电话保留天数", errors)
-    weight = _number(form.get("assessment_weight"), "assessment_weight", "assessment_weight", "考核权重", errors)
     new_kind = (form.get("new_kind") or "").strip()
     if new_kind and (len(new_kind) > 20 or has_control(new_kind, strict=True)):
         errors["new_kind"] = "类别名称不超过 20 个字，不能包含控制字符。"
@@ -39,15 +39,14 @@ def save(actor, form) -> None:
     if errors:
         raise FieldErrors(errors)
     row = rules.settings()
-    before = {"verify": row.verify_required, "retention": row.phone_retention_days, "weight": row.assessment_weight,
+    before = {"verify": row.verify_required, "retention": row.phone_retention_days,
               "hours": {u.code: [u.hours, u.working_hours] for u in levels}}
     row.verify_required = form.get("verify_required") == "on"
     row.phone_retention_days = retention
-    row.assessment_weight = weight
     for u in levels:
         u.hours = hours[u.id]
         u.working_hours = form.get(f"working-{u.id}") == "on"
-    after = {"verify": row.verify_required, "retention": retention, "weight": weight,
+    after = {"verify": row.verify_required, "retention": retention,
              "hours": {u.code: [u.hours, u.working_hours] for u in levels}}
     if new_kind:
         order = (db.session.scalar(select(func.max(MatterKind.sort_order))) or 0) + 1

@@ -190,7 +190,8 @@ def _street_page(street: Street, form=None, errors=None, status=200):
                   month=first, problem=problem, now=now, masked=masked_phone,
                   may_assign=can(current_user, Action.ASSIGN_FROM_ABOVE, street),
                   kinds=rules.kinds(from_above=True), urgencies=rules.urgencies(), form=form or {},
-                  errors=errors or {}, today=clock.today())
+                  errors=errors or {}, today=clock.today(),
+                  staff=lists.staff_of(street.id) if can(current_user, Action.ASSIGN_FROM_ABOVE, street) else [])
 
 
 @bp.get(STREET)

@@ -376,13 +376,11 @@ CASES: dict[str, Case] = {
         "admin", "/matters/settings",
         {"hours-1": field("2", "4"), "hours-2": field("24"), "hours-3": field("72", "0"),
          "working-1": field("on", ""), "verify_required": field("on", ""), "phone_retention_days": field("90", "30"),
-         "assessment_weight": field("0", "10", "101"), "new_kind": field("", "环境卫生")},
+         "new_kind": field("", "环境卫生")},
         refuse=first(("not a number of hours", lambda f: any(not stripped(f[n]).isdigit() or len(stripped(f[n])) > 5
                                                          or not 1 <= int(stripped(f[n])) <= 720
                                                          for n in ("hours-1", "hours-2", "hours-3"))),
                      ("not a number of days", lambda f: not stripped(f["phone_retention_days"]).isdigit()),
-                     ("not a weight", lambda f: not stripped(f["assessment_weight"]).isdigit()
-                      or len(stripped(f["assessment_weight"])) > 5 or int(stripped(f["assessment_weight"])) > 100),
                      ("control characters", lambda f: control(f["new_kind"])))),
     "matters.assign_POST": Case(
         "fuqiang_leader", lambda: objects.street_assign_path("fuqiang", "fuyuan", "fuyuan_worker03"),
