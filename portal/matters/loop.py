@@ -9,6 +9,7 @@ Every step is a compare-and-set on the matter's `version` (UPDATE … WHERE vers
 the one the page showed): of two 办结 pressed at once exactly one wins, on SQLite
 and PostgreSQL alike; the other is told in Chinese that someone was first. Each step
 writes its timeline row and an audit entry in the same transaction."""
+from dataclasses import dataclass
 from datetime import datetime, time
 
 from sqlalchemy import update
@@ -82,56 +83,95 @@ def step(actor, matter: Matter, name: str, version: int | None, form: dict, now:
     if matter.status not in FROM[name]:
         raise Conflict.on("form", f"这件事项现在“{matter.status.label}”，不能{STEP_LABELS.get(_past(name), name)}。")
     errors: dict[str, str] = {}
-    note = rules._text(form.get("note"), 500, "note", "说明", errors, multiline=True)
+    ask = Asked(actor, matter, form, now, errors,
+                rules.text_field(form.get("note"), 500, "note", "说明", errors, multiline=True))
     before = rules.audit_view(matter)
-    values: dict = {}
-    to_person = None
-    if name == "take":
-        values = {"status": Status.HANDLING, "holder_id": actor.person_id}
-    elif name == "report":
-        values = {"status": Status.REPORTED, "holder_id": None}
-    elif name == "assign":
-        try:
-            to_person = _assignee(matter, form.get("person_id"))
-        except FieldErrors as error:
-            errors.update(error.errors)
-        else:
-            values = {"status": Status.HANDLING, "holder_id": to_person.id}
-    elif name == "refer":
-        to = rules._text(form.get("referred_to"), 60, "referred_to", "转至单位", errors)
-        ref = rules._text(form.get("referred_ref"), 60, "referred_ref", "对方编号", errors)
-        if to is None and "referred_to" not in errors:
-            errors["referred_to"] = "请写明转至哪个街镇科室或部门。"
-        values = {"status": Status.REFERRED, "referred_to": to, "referred_ref": ref,
-                  "holder_id": matter.holder_id or actor.person_id}
-        note = note or f"转至{to}" + (f"（编号 {ref}）" if ref else "")
-    elif name == "close":
-        if note is None and "note" not in errors:
-            errors["note"] = "请写明办理结果：做了什么。"
-        values = {"status": Status.CLOSED, "closed_at": now, "closed_on_time": now <= matter.due_at,
-                  "resolution": note, "holder_id": matter.holder_id or actor.person_id}
-    elif name == "feedback":
-        how = rules._text(form.get("feedback_how"), 100, "feedback_how", "反馈方式", errors)
-        if how is None and "feedback_how" not in errors:
-            errors["feedback_how"] = "请写明怎样告知的居民（如：电话、上门）。"
-        satisfaction = SATISFACTION.get((form.get("satisfaction") or "").strip())
-        if satisfaction is None:
-            errors["satisfaction"] = "请选择居民的评价：满意、基本满意或不满意。"
-        values = {"status": Status.FED_BACK, "feedback_how": how, "fed_back_at": now, "satisfaction": satisfaction}
-    elif name == "verify":
-        values = {"status": Status.VERIFIED, "verified_at": now}
-    elif name == "reopen":
-        if note is None and "note" not in errors:
-            errors["note"] = "请写明重新办理的原因。"
-        values = {"status": Status.HANDLING, "closed_at": None, "closed_on_time": None, "fed_back_at": None,
-                  "satisfaction": None, "verified_at": None, "reopened": matter.reopened + 1,
-                  "holder_id": matter.holder_id or actor.person_id}
+    values = STEPS[name](ask)
+    note, to_person = ask.note, ask.to_person
     if errors:
         raise FieldErrors(errors)
     _cas(matter, version, values)
     rules.add_step(actor, matter, _past(name), note, to_person_id=to_person.id if to_person else None, now=now)
     audit.record(actor, f"matter.{_past(name)}", matter, before=before, after=rules.audit_view(matter))
     return matter
+
+
+@dataclass
+class Asked:
+    """One step's input as a step function reads it; `note` and `to_person` may be
+    set by the step for the timeline."""
+
+    actor: object
+    matter: Matter
+    form: dict
+    now: datetime
+    errors: dict
+    note: str | None
+    to_person: Person | None = None
+
+    def required_note(self, message: str) -> None:
+        if self.note is None and "note" not in self.errors:
+            self.errors["note"] = message
+
+    def keeper(self) -> int:
+        """Who holds the matter once it is settled: its holder, else whoever settles it."""
+        return self.matter.holder_id or self.actor.person_id
+
+
+def _take(ask: Asked) -> dict:
+    return {"status": Status.HANDLING, "holder_id": ask.actor.person_id}
+
+
+def _report(ask: Asked) -> dict:
+    return {"status": Status.REPORTED, "holder_id": None}
+
+
+def _assign(ask: Asked) -> dict:
+    try:
+        ask.to_person = _assignee(ask.matter, ask.form.get("person_id"))
+    except FieldErrors as error:
+        ask.errors.update(error.errors)
+        return {}
+    return {"status": Status.HANDLING, "holder_id": ask.to_person.id}
+
+
+def _refer(ask: Asked) -> dict:
+    to = rules.text_field(ask.form.get("referred_to"), 60, "referred_to", "转至单位", ask.errors)
+    ref = rules.text_field(ask.form.get("referred_ref"), 60, "referred_ref", "对方编号", ask.errors)
+    if to is None and "referred_to" not in ask.errors:
+        ask.errors["referred_to"] = "请写明转至哪个街镇科室或部门。"
+    ask.note = ask.note or f"转至{to}" + (f"（编号 {ref}）" if ref else "")
+    return {"status": Status.REFERRED, "referred_to": to, "referred_ref": ref, "holder_id": ask.keeper()}
+
+
+def _close(ask: Asked) -> dict:
+    ask.required_note("请写明办理结果：做了什么。")
+    return {"status": Status.CLOSED, "closed_at": ask.now, "closed_on_time": ask.now <= ask.matter.due_at,
+            "resolution": ask.note, "holder_id": ask.keeper()}
+
+
+def _feedback(ask: Asked) -> dict:
+    how = rules.text_field(ask.form.get("feedback_how"), 100, "feedback_how", "反馈方式", ask.errors)
+    if how is None and "feedback_how" not in ask.errors:
+        ask.errors["feedback_how"] = "请写明怎样告知的居民（如：电话、上门）。"
+    satisfaction = SATISFACTION.get((ask.form.get("satisfaction") or "").strip())
+    if satisfaction is None:
+        ask.errors["satisfaction"] = "请选择居民的评价：满意、基本满意或不满意。"
+    return {"status": Status.FED_BACK, "feedback_how": how, "fed_back_at": ask.now, "satisfaction": satisfaction}
+
+
+def _verify(ask: Asked) -> dict:
+    return {"status": Status.VERIFIED, "verified_at": ask.now}
+
+
+def _reopen(ask: Asked) -> dict:
+    ask.required_note("请写明重新办理的原因。")
+    return {"status": Status.HANDLING, "closed_at": None, "closed_on_time": None, "fed_back_at": None,
+            "satisfaction": None, "verified_at": None, "reopened": ask.matter.reopened + 1, "holder_id": ask.keeper()}
+
+
+STEPS = {"take": _take, "report": _report, "assign": _assign, "refer": _refer, "close": _close,
+         "feedback": _feedback, "verify": _verify, "reopen": _reopen}
 
 
 def _past(name: str) -> str:

@@ -27,7 +27,7 @@ from portal.matters.models import (
     Source,
     Status,
 )
-from portal.org.models import Community, Grid
+from portal.org.models import Community
 from portal.people.models import Person, Position
 from portal.text import PHONE_RE, has_control
 from portal.workdays import rules as workdays
@@ -89,7 +89,7 @@ def due_after(start: datetime, urgency: MatterUrgency) -> datetime:
         moment = datetime.combine(day + timedelta(days=1), time(0), tzinfo=moment.tzinfo)
 
 
-def _text(raw: str | None, limit: int, field: str, label: str, errors: dict, multiline=False) -> str | None:
+def text_field(raw: str | None, limit: int, field: str, label: str, errors: dict, multiline=False) -> str | None:
     text = (raw or "").strip()
     if not text:
         return None
@@ -120,11 +120,11 @@ def check_input(community: Community, data: MatterInput, from_above=False) -> di
             errors["grid_id"] = "请选择本社区的网格。"
     elif not from_above:
         errors["grid_id"] = "请选择事项所在的网格。"
-    description = _text(data.description, MAX_DESCRIPTION, "description", "情况描述", errors, multiline=True)
+    description = text_field(data.description, MAX_DESCRIPTION, "description", "情况描述", errors, multiline=True)
     if description is None and "description" not in errors:
         errors["description"] = "请写明发现的情况或居民的诉求。"
-    place = _text(data.place, 60, "place", "地点", errors)
-    resident = _text(data.resident_name, 20, "resident_name", "居民称呼", errors)
+    place = text_field(data.place, 60, "place", "地点", errors)
+    resident = text_field(data.resident_name, 20, "resident_name", "居民称呼", errors)
     kind = _pick(MatterKind, data.kind_id, kinds(from_above), "kind_id", "请选择事项类别。", errors)
     urgency = _pick(MatterUrgency, data.urgency_id, urgencies(), "urgency_id", "请选择紧急程度。", errors)
     phone = (data.phone or "").strip().replace(" ", "") or None
@@ -223,7 +223,3 @@ def erase_phones(now: datetime | None = None) -> int:
         matter.phone_erased_at = now
         audit.record(None, "matter.phone_erased", matter, after={"closed_at": matter.closed_at.isoformat()})
     return len(rows)
-
-
-def grid_of(grid_id: int | None) -> Grid | None:
-    return db.session.get(Grid, grid_id) if grid_id else None
