@@ -176,12 +176,21 @@ def overdue_for(person: Person, now: datetime | None = None, limit: int = 10) ->
     return list(db.session.scalars(query.order_by(Matter.due_at).limit(limit)))
 
 
+STAFF = (Position.GRID_WORKER, Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD)
+
+
+def assignable(community_id: int) -> list[Person]:
+    """Whom the 书记/站长 may 分派 a matter to: the community's active staff."""
+    return list(db.session.scalars(select(Person).options(selectinload(Person.grid)).where(
+        Person.community_id == community_id, Person.active.is_(True), Person.position.in_(list(STAFF)))
+        .order_by(Person.position, Person.name)))
+
+
 def staff_of(street_id: int) -> list[tuple[Community, list[Person]]]:
     """Who a 上级交办 may name: the active staff of each community of the street."""
     people = db.session.scalars(select(Person).options(selectinload(Person.grid)).where(
         Person.street_id == street_id, Person.community_id.is_not(None), Person.active.is_(True),
-        Person.position.in_([Position.GRID_WORKER, Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD]))
-        .order_by(Person.community_id, Person.position, Person.name)).all()
+        Person.position.in_(list(STAFF))).order_by(Person.community_id, Person.position, Person.name)).all()
     communities = {c.id: c for c in db.session.scalars(select(Community).where(Community.street_id == street_id))}
     grouped: dict[int, list[Person]] = {}
     for person in people:

@@ -11,7 +11,6 @@ from portal.htmx import render
 from portal.matters import forms, lists, loop, rules, settings
 from portal.matters.models import Matter, MatterPhoto
 from portal.org.models import Community, Street
-from portal.people.models import Person, Position
 from portal.text import masked_phone
 
 bp = Blueprint("matters", __name__, url_prefix="/matters")
@@ -70,12 +69,7 @@ def new_POST():
 def _detail_page(matter: Matter, errors=None, status=200, failed=None):
     may_handle = can(current_user, Action.HANDLE_MATTER, matter)
     may_direct = can(current_user, Action.DIRECT_MATTER, matter)
-    people = []
-    if may_direct:
-        people = db.session.query(Person).filter(
-            Person.community_id == matter.community_id, Person.active.is_(True),
-            Person.position.in_([Position.GRID_WORKER, Position.FRONT_DESK, Position.SECRETARY,
-                                 Position.STATION_HEAD])).order_by(Person.position, Person.name).all()
+    people = lists.assignable(matter.community_id) if may_direct else []
     return render("matters/detail.html", status=status, matter=matter, now=clock.now(),
                   steps=loop.available(matter, may_handle, may_direct, rules.settings().verify_required),
                   labels=loop.STEP_LABELS,
