@@ -332,12 +332,12 @@ def summarise(points: list[Endpoint]) -> list[dict]:
 
 
 def writes_text(writes: dict | None) -> str:
-    """"412 status + 9 leave (0)": the writes done while the route was measured, and
-    the write errors in brackets."""
+    """"412 status + 9 leave + 6 matters (0)": the writes done while the route was
+    measured, and the write errors in brackets."""
     if not writes:
         return ""
-    errors = writes["errors"] + writes["decision_errors"]
-    return f"{writes['writes']} status + {writes['decisions']} leave ({errors})"
+    errors = writes["errors"] + writes["decision_errors"] + writes.get("matter_errors", 0)
+    return f"{writes['writes']} status + {writes['decisions']} leave + {writes.get('matters', 0)} matters ({errors})"
 
 
 def changed_text(row: dict) -> str:

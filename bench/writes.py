@@ -2,7 +2,8 @@
 results…", Figures): a status change every 200 ms spread over the measured street's
 people, posted as their community's 书记 does it (代为设置, the board's status route
 with the login session's CSRF token), and a leave decision every 3 s through the
-approval queue's decide route. Real requests through the server, so the data
+approval queue's decide route, and a 事项 registered every 5 s (记一件事, with the
+community's grid, as its 书记 takes one down at the counter). Real requests through the server, so the data
 versions, the kept boards, sheets and queues are invalidated as in an office.
 
 The setup runs in-process on the run's working copy (bench.common.working_copy)
@@ -25,6 +26,8 @@ from portal.errors import FieldErrors
 
 STATUS_EVERY = 0.2
 DECIDE_EVERY = 3.0
+MATTER_EVERY = 5.0
+MATTER_TEXTS = ("楼道灯不亮，老人夜里出行不便", "小区垃圾清运不及时", "单元门禁损坏", "居民咨询高龄津贴办理")
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Plan:
     cards: list[Card]
     pending: list[int]                  # leave request ids waiting for `decider`
     decider: str
+    grid_ids: list[int] = field(default_factory=list)  # the decider's community's grids, for 事项
 
 
 def prepare(app, street_slug: str, community_slug: str, pending: int = 60) -> Plan:
@@ -84,7 +88,8 @@ def prepare(app, street_slug: str, community_slug: str, pending: int = 60) -> Pl
         community = db.session.scalar(select(Community).where(Community.slug == community_slug))
         leave_ids = file_leave(community, pending, now)
         db.session.commit()
-    return Plan(interleave(cards), leave_ids, f"{community_slug}_secretary")
+        grid_ids = [g.id for g in community.grids]
+    return Plan(interleave(cards), leave_ids, f"{community_slug}_secretary", grid_ids)
 
 
 def interleave(cards: list[Card]) -> list[Card]:
@@ -162,7 +167,7 @@ class WriteStream:
     @contextmanager
     def running(self):
         """Yields the counts, filled in when the block ends."""
-        counts = {"writes": 0, "errors": 0, "decisions": 0, "decision_errors": 0}
+        counts = {"writes": 0, "errors": 0, "decisions": 0, "decision_errors": 0, "matters": 0, "matter_errors": 0}
         stop = threading.Event()
         thread = threading.Thread(target=self._loop, args=(stop, counts), daemon=True)
         thread.start()
@@ -175,6 +180,7 @@ class WriteStream:
     def _loop(self, stop: threading.Event, counts: dict) -> None:
         next_status = time.monotonic()
         next_decision = next_status + DECIDE_EVERY / 2
+        next_matter = next_status + MATTER_EVERY / 3
         while not stop.is_set():
             now = time.monotonic()
             if now >= next_status:
@@ -183,7 +189,10 @@ class WriteStream:
             if now >= next_decision:
                 self._decision(counts)
                 next_decision = max(next_decision + DECIDE_EVERY, time.monotonic())
-            stop.wait(max(0.0, min(next_status, next_decision) - time.monotonic()))
+            if now >= next_matter and self.plan.grid_ids:
+                self._matter(counts)
+                next_matter = max(next_matter + MATTER_EVERY, time.monotonic())
+            stop.wait(max(0.0, min(next_status, next_decision, next_matter) - time.monotonic()))
 
     def _status(self, counts: dict) -> None:
         card = self.plan.cards[self.position % len(self.plan.cards)]
@@ -217,3 +226,16 @@ class WriteStream:
             counts["decisions"] += 1
         else:
             counts["decision_errors"] += 1
+
+    def _matter(self, counts: dict) -> None:
+        """A 事项 taken down by the decider (the community's 书记), in turn on each grid."""
+        n = counts["matters"] + counts["matter_errors"]
+        cookie, token = self.sessions[self.plan.decider]
+        form = {"grid_id": str(self.plan.grid_ids[n % len(self.plan.grid_ids)]), "kind_id": str(1 + n % 4),
+                "urgency_id": str(1 + n % 3), "description": MATTER_TEXTS[n % len(MATTER_TEXTS)],
+                "place": f"{1 + n % 12}-{1 + n % 3}-{101 + n % 6 * 100}"}
+        try:
+            status, _body = client.post(self.base, "/matters/new", cookie, token, form)
+        except OSError:
+            status = None
+        counts["matters" if status in (302, 303) else "matter_errors"] += 1

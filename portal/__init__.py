@@ -86,6 +86,7 @@ def _register_models() -> None:
     from portal.guide import models as _guide  # noqa: F401
     from portal.inspections import models as _inspections  # noqa: F401
     from portal.leave import models as _leave  # noqa: F401
+    from portal.matters import models as _matters  # noqa: F401
     from portal.org import models as _org  # noqa: F401
     from portal.people import models as _people  # noqa: F401
     from portal.responsibility import models as _responsibility  # noqa: F401
@@ -121,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.home.views import bp as home_bp
     from portal.inspections.views import bp as inspections_bp
     from portal.leave.views import bp as leave_bp
+    from portal.matters.views import bp as matters_bp
     from portal.org.views import bp as org_bp
     from portal.responsibility.views import bp as responsibility_bp
     from portal.responsibility.views import hall_bp as hall_publicity_bp
@@ -135,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(workdays_bp)
     app.register_blueprint(leave_bp)
     app.register_blueprint(comptime_bp)
+    app.register_blueprint(matters_bp)
     app.register_blueprint(attendance_bp)
     app.register_blueprint(inspections_bp)
     app.register_blueprint(assessment_bp)

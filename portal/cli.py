@@ -57,6 +57,16 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"已结算考勤 {written} 人日。")
 
+    @app.cli.command("erase-matter-phones")
+    def erase_matter_phones_command():
+        """Daily (cron): residents' phones on matters closed longer ago than the
+        retention period (事项设置) are erased."""
+        from portal.matters import rules as matter_rules
+
+        erased = matter_rules.erase_phones()
+        db.session.commit()
+        click.echo(f"已删除 {erased} 件事项中的居民电话。")
+
     @app.cli.command("check-deploy")
     def check_deploy_command():
         """List configuration problems for production (exit 1 if any)."""

@@ -280,6 +280,13 @@ def seed_demo_comptime(now=None) -> int:
     return made
 
 
+def seed_demo_matters(now=None) -> int:
+    """A few weeks of 富源's 事项 in every state of the loop (portal/matters/samples.py)."""
+    from portal.matters import samples
+
+    return samples.seed(now)
+
+
 HISTORY_DAYS = 28  # the demo's go-live: four weeks before the day it is seeded
 
 

@@ -53,7 +53,7 @@ def current_entry(items: list[tuple[str, str]], path: str) -> str | None:
 
 # On a phone the navigation is one row of the four places a role goes to most; the
 # rest fold under 更多 (a <details>: no script).
-PHONE_BAR_ORDER = ("首页", "去向指示牌", "请假审批", "我的考勤", "我的请假", "考勤表", "督查检查", "通报", "人员与账号")
+PHONE_BAR_ORDER = ("首页", "去向指示牌", "事项", "请假审批", "我的考勤", "我的请假", "考勤表", "督查检查", "通报", "人员与账号")
 
 
 def phone_bar(items: list[tuple[str, str]]) -> set[str]:
@@ -76,6 +76,10 @@ def _entries(account) -> list[tuple[str, str]]:
         items.append(("工作日历", url_for("workdays.index")))
     if can(account, Action.VIEW_GUIDE):
         items.append(("办事指南", url_for("guide.index")))
+    if person.position.value in ("grid_worker", "front_desk"):
+        items.append(("事项", url_for("matters.mine")))
+    elif person.position.value != "admin":
+        items.append(("事项", url_for("matters.overview")))
     if can(account, Action.REQUEST_LEAVE):
         items.append(("我的请假", url_for("leave.mine")))
     if can(account, Action.VIEW_LEAVE_QUEUE):
@@ -101,6 +105,8 @@ def _entries(account) -> list[tuple[str, str]]:
                       else url_for("responsibility.index")))
     if can(account, Action.MANAGE_LEAVE):
         items.append(("请假类型", url_for("leave.types")))
+    if can(account, Action.MANAGE_MATTER_SETTINGS):
+        items.append(("事项设置", url_for("matters.settings_page")))
     if can(account, Action.MANAGE_PEOPLE):
         items.append(("人员与账号", url_for("admin.people")))
     if can(account, Action.IMPORT_ROSTER):

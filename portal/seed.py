@@ -57,6 +57,12 @@ def seed_demo(with_day: bool = True, now=None) -> list[str]:
         if seed_demo_hall(now):
             db.session.commit()
             done.append("已生成富源社区大厅显示屏的通知、值班和办公时间。")
+        from portal.demo import seed_demo_matters
+
+        matters = seed_demo_matters(now)
+        db.session.commit()
+        if matters:
+            done.append(f"已生成演示事项 {matters} 件。")
     return done
 
 

@@ -45,6 +45,12 @@ def sees_fuyuan_leave(role):
 
 
 FUYUAN_HEADS = ("fuyuan_secretary", "fuyuan_stationhead")
+
+
+def sees_fuyuan_matter(role):
+    """A matter fuyuan_worker01 found in their grid: them, 富源's office, its street, the district."""
+    return role in ("fuyuan_worker01", *FUYUAN_OFFICE) or ROLES[role][0] == "district" or role == "fuqiang_leader"
+
 INSPECTING = ("inspector", "fuqiang_leader")  # 工作规范 三(三): district 督查; a 街镇 checks its own
 COMMUNITY_HEADS = ("fuyuan_secretary", "fuyuan_stationhead", "fangzhi_secretary")
 
@@ -230,6 +236,30 @@ MATRIX = [
      lambda role: role in ("admin", *FUYUAN_HEADS), {}),
     ("POST", "/guide/communities/{community:fuyuan}/hall/notices/{guide:notice}/remove", "guide.notice_remove_POST",
      lambda role: role in ("admin", *FUYUAN_HEADS), {}),
+    # 事项: a worker their own and their grid's; the community office its community's; the 街镇
+    # its street's (and 上级交办); district staff watch. Steps: the holder and the 书记/站长.
+    ("GET", "/matters/", "matters.mine", lambda role: on_a_board(role), None),
+    ("GET", "/matters/overview", "matters.overview", anyone, None),
+    ("GET", "/matters/new", "matters.new", lambda role: on_a_board(role), None),
+    ("POST", "/matters/new", "matters.new_POST", lambda role: on_a_board(role), {}),
+    ("GET", "/matters/{matter:fuyuan_worker01}", "matters.detail", sees_fuyuan_matter, None),
+    ("POST", "/matters/{matter:fuyuan_worker01}/step", "matters.step_POST",
+     lambda role: role in ("fuyuan_worker01", *FUYUAN_HEADS), {}),
+    ("POST", "/matters/{matter:fuyuan_worker01}/photos", "matters.photo_POST",
+     lambda role: role in ("fuyuan_worker01", *FUYUAN_HEADS), {}),
+    ("GET", "/matters/photos/{matterphoto:fuyuan_worker01}", "matters.photo", sees_fuyuan_matter, None),
+    ("GET", "/matters/communities/{community:fuyuan}", "matters.community",
+     lambda role: reaches_community(role, "fuyuan") and "worker" not in role, None),
+    ("GET", "/matters/communities/{community:fangzhi}", "matters.community",
+     lambda role: reaches_community(role, "fangzhi") and "worker" not in role, None),
+    ("GET", "/matters/communities/{community:fuyuan}/export.xlsx?month=2026-11", "matters.community_export",
+     lambda role: reaches_community(role, "fuyuan") and "worker" not in role, None),
+    ("GET", "/matters/streets/{street:fuqiang}", "matters.street",
+     lambda role: ROLES[role][0] == "district" or role == "fuqiang_leader", None),
+    ("POST", "/matters/streets/{street:fuqiang}/assign", "matters.assign_POST",
+     lambda role: role == "fuqiang_leader", {}),
+    ("GET", "/matters/settings", "matters.settings_page", admin_only, None),
+    ("POST", "/matters/settings", "matters.settings_POST", admin_only, {}),
     ("GET", "/leave/types", "leave.types", admin_only, None),
     ("POST", "/leave/types/1", "leave.type_POST", admin_only, {"active": "on"}),
     ("POST", "/leave/entitlements", "leave.entitlement_POST", admin_only, {}),
@@ -426,6 +456,8 @@ def resolve(app, path: str) -> str:
                 obj_id = behalf_leave_of(slug)
             elif kind == "correction":
                 obj_id = pending_correction_of(slug)
+            elif kind in ("matter", "matterphoto"):
+                obj_id = matter_of(slug)[kind]
             elif kind == "inspection":
                 obj_id = inspection_objects()[slug]
             elif kind == "guide":
@@ -437,6 +469,23 @@ def resolve(app, path: str) -> str:
                 obj_id = db.session.scalar(select(model.id).where(model.slug == slug))
             path = path[:start] + str(obj_id) + path[end + 1:]
     return path
+
+
+def matter_of(username) -> dict[str, int]:
+    """A matter this worker registered in their grid (with a photo), once per test database."""
+    from portal.matters import rules as matter_rules
+    from portal.matters.models import Matter, MatterPhoto
+    from tests import images
+
+    worker = db.session.scalar(select(Account).where(Account.username == username))
+    matter = db.session.scalar(select(Matter).where(Matter.found_by_id == worker.person_id))
+    if matter is None:
+        matter = matter_rules.register(worker, worker.person.community, matter_rules.MatterInput(
+            str(worker.person.grid_id), "3-2-501", "楼道灯不亮", "1", "3", "王阿姨", "13812345678", True),
+            photos=[("p.png", images.png())])
+        db.session.commit()
+    return {"matter": matter.id,
+            "matterphoto": db.session.scalar(select(MatterPhoto.id).where(MatterPhoto.matter_id == matter.id))}
 
 
 def pending_leave_of(username) -> int:
@@ -680,3 +729,14 @@ def test_a_deactivated_account_may_do_nothing(app):
         admin.active = False
         assert not can(admin, Action.VIEW_HOME)
         assert not can(None, Action.VIEW_HOME)
+
+
+def test_a_residents_phone_is_for_the_handling_chain_only(app):
+    from portal.matters.models import Matter
+
+    with app.app_context():
+        matter = db.session.get(Matter, matter_of("fuyuan_worker01")["matter"])
+        shown = {role for role in (*ROLES, "fuyuan_worker02") if can(account(role), Action.VIEW_MATTER_PHONE, matter)}
+        assert shown == {"fuyuan_worker01", "fuyuan_secretary", "fuyuan_stationhead"}
+        assert not can(account("fuyuan_worker02"), Action.VIEW_MATTER, matter)  # another grid's worker
+        assert not can(account("fuda_worker01"), Action.REGISTER_MATTER, community("fuyuan"))

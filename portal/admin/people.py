@@ -21,10 +21,9 @@ from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Community, Grid, Street
 from portal.people.models import Level, Person, Position
-from portal.text import has_control
+from portal.text import PHONE_RE, has_control
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_]{2,31}$")
-PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 # 参加工作时间 as personnel files write it: 2010-07, 2010.7, 2010/07, 2010年7月, or a day of it.
 SERVICE_DATE_RE = re.compile(r"^([0-9]{4})(?:年|[-./])([0-9]{1,2})月?(?:(?:[-./]|(?<=月))([0-9]{1,2})日?)?$")
 EARLIEST_SERVICE = date(1960, 1, 1)  # earlier is a typing error, not a colleague

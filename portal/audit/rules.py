@@ -61,6 +61,7 @@ def links() -> list[Link]:
         SamplingDraw,
     )
     from portal.leave.models import LeaveCover, LeaveEntitlement, LeaveRequest
+    from portal.matters.models import Matter, MatterPhoto, MatterStep
     from portal.people.models import Person
     from portal.responsibility.models import Assignment, SupervisionEntry
 
@@ -88,6 +89,9 @@ def links() -> list[Link]:
         Link("hall_notices", COMMUNITY, HallNotice, HallNotice.community_id),
         Link("inspection_answers", COMMUNITY, InspectionAnswer, Inspection.community_id, join=Inspection),
         Link("inspection_photos", COMMUNITY, InspectionPhoto, Inspection.community_id, join=Inspection),
+        Link("matters", COMMUNITY, Matter, Matter.community_id),
+        Link("matter_photos", COMMUNITY, MatterPhoto, MatterPhoto.community_id),
+        Link("matter_steps", COMMUNITY, MatterStep, MatterStep.community_id),
         Link("attendance_settings", STREET, AttendanceSettings, AttendanceSettings.street_id),
         Link("month_locks", STREET, MonthLock, MonthLock.street_id),
         Link("assessment_settings", STREET, AssessmentSettings, AssessmentSettings.street_id),

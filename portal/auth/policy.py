@@ -79,6 +79,14 @@ class Action(enum.StrEnum):
     VIEW_PUBLICITY = "responsibility.publicity"  # a community's 网格责任人公示
     RECORD_SUPERVISION = "responsibility.supervise"  # a 街镇领导's visit log (target: a community, or None)
     VIEW_COVERAGE = "responsibility.coverage"  # supervision coverage of a street (target) or the district (None)
+    VIEW_MATTERS = "matters.list"      # the matters of a community or street (target); None: one's own
+    VIEW_MATTER = "matters.view"       # one matter, its timeline and photos
+    VIEW_MATTER_PHONE = "matters.phone"  # the resident's phone: only the handling chain
+    REGISTER_MATTER = "matters.register"  # a matter found in a community (target)
+    HANDLE_MATTER = "matters.handle"   # 办理, 上报, 办结, 反馈 of a matter
+    DIRECT_MATTER = "matters.direct"   # 分派, 外转, 核查, 重新办理 (the 书记/站长, the 街镇)
+    ASSIGN_FROM_ABOVE = "matters.above"  # 上级交办 to a community of a street (target) or the district
+    MANAGE_MATTER_SETTINGS = "matters.settings"  # kinds, urgency levels and time limits, retention, 核查
 
 
 COMMUNITY_OFFICE = {Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD}
@@ -136,7 +144,7 @@ def can(account, action: Action, target=None) -> bool:
                 return True
             return covers(actor, target)
         case (Action.MANAGE_PEOPLE | Action.RESET_PASSWORD | Action.IMPORT_ROSTER | Action.MANAGE_CALENDAR
-              | Action.MANAGE_LEAVE):
+              | Action.MANAGE_LEAVE | Action.MANAGE_MATTER_SETTINGS):
             return position is Position.ADMIN
         case Action.EXPORT_ROSTER:
             # The administrator keeps the accounts; a 街镇 keeps the 花名册 of its
@@ -299,6 +307,46 @@ def can(account, action: Action, target=None) -> bool:
         case Action.VIEW_ASSIGNMENTS | Action.VIEW_PUBLICITY | Action.MANAGE_ASSIGNMENTS | Action.RECORD_SUPERVISION \
                 | Action.VIEW_COVERAGE:
             return _responsibility(actor, action, target)
+        case (Action.VIEW_MATTERS | Action.VIEW_MATTER | Action.VIEW_MATTER_PHONE | Action.REGISTER_MATTER
+              | Action.HANDLE_MATTER | Action.DIRECT_MATTER | Action.ASSIGN_FROM_ABOVE):
+            return matters_can(actor, action, target)
+    return False
+
+
+def matters_can(actor: Person, action: Action, target) -> bool:
+    """便民服务事项 (工作规范 一(六), 八个一 六): a 网格员 sees what they found or hold and
+    their grid's matters; the front desk and the 书记/站长 their community's; the 街镇 its
+    street's; district staff watch all. The resident's phone is for the handling
+    chain only: who found it, who holds it, the community's 书记/站长."""
+    position = actor.position
+    if action is Action.REGISTER_MATTER:
+        # A community (target); None: whether the actor registers matters at all.
+        return position in ON_THE_BOARD and actor.community_id is not None and (
+            target is None or community_id_of(target) == actor.community_id)
+    if action is Action.ASSIGN_FROM_ABOVE:
+        return position is Position.STREET_LEADER and target is not None and covers(actor, target)
+    if action is Action.VIEW_MATTERS:
+        if target is None:
+            return position in ON_THE_BOARD
+        return position is not Position.GRID_WORKER and covers(actor, target)
+    matter = target
+    mine = actor.id in (matter.found_by_id, matter.holder_id)
+    head = position in COMMUNITY_HEADS and actor.community_id == matter.community_id
+    match action:
+        case Action.VIEW_MATTER:
+            if mine or head:
+                return True
+            if position is Position.GRID_WORKER:
+                return actor.grid_id is not None and actor.grid_id == matter.grid_id
+            if position is Position.FRONT_DESK:
+                return actor.community_id == matter.community_id
+            return covers(actor, matter.community)
+        case Action.VIEW_MATTER_PHONE:
+            return mine or head
+        case Action.HANDLE_MATTER:
+            return actor.id == matter.holder_id or head
+        case Action.DIRECT_MATTER:
+            return head or (position is Position.STREET_LEADER and covers(actor, matter.community))
     return False
 
 

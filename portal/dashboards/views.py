@@ -10,6 +10,7 @@ from portal import charts, clock
 from portal.auth.policy import Action, require
 from portal.dashboards import rules
 from portal.extensions import db
+from portal.matters import lists as matter_lists
 from portal.org.models import Community, Street
 from portal.responsibility import supervision
 
@@ -117,7 +118,13 @@ def street(street_id: int):
                            supervision=supervision.dashboard([place.id], clock.today()),
                            row_heading="社区",
                            totals=totals, columns=rules.BOARD_COLUMNS, charts=trend_charts(trends, named, TOTAL_NAME),
-                           trends=trends, months=count, message=message, month_choices=MONTH_CHOICES)
+                           trends=trends, months=count, message=message, month_choices=MONTH_CHOICES,
+                           matter_rows=[(c.name, t) for c, t in matter_lists.by_community(place.id, _this_month())],
+                           matter_link=url_for("matters.street", street_id=place.id))
+
+
+def _this_month():
+    return clock.today().replace(day=1)
 
 
 @bp.get("/communities/<int(max=2147483647):community_id>")
@@ -132,4 +139,6 @@ def community(community_id: int):
     return render_template("dashboards/community.html", community=place, board_rows=board_rows,
                            board_counts=counts, row_heading="社区", totals=totals,
                            columns=rules.BOARD_COLUMNS, charts=trend_charts(trends, [(place.id, place.name)], None),
-                           trends=trends, months=count, message=message, month_choices=MONTH_CHOICES)
+                           trends=trends, months=count, message=message, month_choices=MONTH_CHOICES,
+                           matter_rows=[(t.label, t) for t in matter_lists.by_grid(place, _this_month())],
+                           matter_link=url_for("matters.community", community_id=place.id))

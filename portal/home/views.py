@@ -10,6 +10,7 @@ from portal.home import rules
 from portal.htmx import is_htmx, render
 from portal.inspections import actions as inspection_actions
 from portal.leave import rules as leave_rules
+from portal.matters import lists as matter_lists
 from portal.people.models import Position
 from portal.responsibility import coverage as responsibility
 from portal.workdays.rules import missing_years
@@ -34,6 +35,8 @@ def index():
         context["leave_queue"] = leave_rules.queue_for(current_user)
     if can(current_user, Action.VIEW_LEAVE_QUEUE) or can(current_user, Action.REQUEST_LEAVE):
         context["leave_overdue"] = leave_rules.overdue_for(current_user)
+    if person.position in (Position.GRID_WORKER, Position.SECRETARY, Position.STATION_HEAD):
+        context["matters_overdue"] = matter_lists.overdue_for(person)
     if can(current_user, Action.FOLLOW_INSPECTIONS):
         open_actions = inspection_actions.visible_to(current_user)
         today = clock.today()

@@ -2,7 +2,6 @@
 and return. No request objects here; callers commit once, and every change is
 audited in the same transaction.
 """
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -31,10 +30,9 @@ from portal.halfday import Half
 from portal.leave import behalf
 from portal.leave.models import LeaveEntitlement, LeaveRequest, LeaveStatus, LeaveType
 from portal.people.models import Person
-from portal.text import has_control
+from portal.text import PHONE_RE, has_control
 from portal.workdays import rules as workdays
 
-PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 OPEN = (LeaveStatus.PENDING, LeaveStatus.PENDING_STREET, LeaveStatus.APPROVED)
 RESERVING = (*OPEN, LeaveStatus.COMPLETED)  # statuses that use up days
 MAX_REASON = 500

@@ -115,6 +115,43 @@ def current_overtime_person(value):
     return objects.COMP_TIME["person_id"] if value == "WORKER" else value
 
 
+def placeholder(name):
+    """A 事项 form's value: an upper-case placeholder stands for objects.MATTER[name.lower()]."""
+    def fill(value):
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        return objects.MATTER.get(name.lower(), value) if value == name else value
+    return fill
+
+
+def filled(**names):
+    def fill(form):
+        return {**form, **{field_name: placeholder(key)(form.get(field_name)) for field_name, key in names.items()
+                           if field_name in form}}
+    return fill
+
+
+def stripped(value) -> str:
+    return (seen(value) or "").strip()
+
+
+def not_a_phone(value) -> bool:
+    from portal.text import PHONE_RE
+
+    phone = stripped(value).replace(" ", "")
+    return bool(phone) and not PHONE_RE.match(phone)
+
+
+MATTER_TEXT = {"description": field("楼道灯不亮", "下水道堵塞，污水外溢", ""), "place": field("3-2-501", "小区东门", ""),
+               "urgency_id": field("1", "2", "3")}
+
+
+def loop_steps():
+    from portal.matters.loop import FROM
+
+    return tuple(FROM)
+
+
 def fill_digest(value):
     """The confirm form's plan: "CURRENT" stands for the digest of the stored upload."""
     if isinstance(value, list):
@@ -396,6 +433,68 @@ CASES: dict[str, Case] = {
                       or len((seen(f["follow_ups"]) or "").replace("\r\n", "\n").strip()) > 500),
                      ("control characters", lambda f: control(f["covered"], newlines_ok=True)
                       or control(f["present"]) or control(f["follow_ups"], newlines_ok=True)))),
+    # -- 事项 ------------------------------------------------------------------------------
+    "matters.new_POST": Case(
+        "fuyuan_worker01", lambda: objects.matter_new_path("fuyuan_worker01"),
+        {**MATTER_TEXT, "grid_id": field("GRID_ID", "", "1"), "kind_id": field("1", "2", "3", "4", "5"),
+         "resident_name": field("王阿姨", ""), "phone": field("13812345678", "0472-1234567", "12345", ""),
+         "consent": field("on", "")},
+        files={"photo": upload()},
+        fill=filled(grid_id="GRID_ID"),
+        refuse=first(("not a grid of the community", lambda f: stripped(f["grid_id"]) not in objects.MATTER["grid_ids"]),
+                     ("no description", lambda f: blank(f["description"])),
+                     ("control characters", lambda f: control(f["description"], newlines_ok=True)
+                      or control(f["place"]) or control(f["resident_name"])),
+                     ("description too long", lambda f: len(stripped(f["description"])) > 1000),
+                     ("no such kind", lambda f: stripped(f["kind_id"]) not in ("1", "2", "3", "4")),
+                     ("no such urgency", lambda f: stripped(f["urgency_id"]) not in ("1", "2", "3")),
+                     ("not a phone", lambda f: not_a_phone(f["phone"])),
+                     ("a phone without consent", lambda f: bool(stripped(f["phone"])) and seen(f["consent"]) != "on"))),
+    "matters.step_POST": Case(
+        "fuyuan_secretary", lambda: f"/matters/{objects.open_matter('fuyuan_worker01')}/step",
+        {"step": field("take", "report", "assign", "refer", "close", "feedback", "verify", "reopen"),
+         "version": field("VERSION", "1"), "note": field("已联系物业处理", ""),
+         "person_id": field("PERSON_ID", ""), "referred_to": field("街道城管科", ""), "referred_ref": field("", "A-12"),
+         "feedback_how": field("电话告知", ""), "satisfaction": field("satisfied", "basic", "unsatisfied")},
+        fill=filled(version="VERSION", person_id="PERSON_ID"),
+        refuse=first(("no such step", lambda f: seen(f["step"]) not in loop_steps()),
+                     ("control characters", lambda f: control(f["note"], newlines_ok=True)),
+                     ("closed without a result", lambda f: seen(f["step"]) in ("close", "reopen") and blank(f["note"])),
+                     ("referred to nobody", lambda f: seen(f["step"]) == "refer" and blank(f["referred_to"])),
+                     ("fed back without how", lambda f: seen(f["step"]) == "feedback" and (
+                         blank(f["feedback_how"]) or stripped(f["satisfaction"]) not in ("satisfied", "basic",
+                                                                                        "unsatisfied"))),
+                     ("assigned to nobody", lambda f: seen(f["step"]) == "assign"
+                      and stripped(f["person_id"]) != objects.MATTER["person_id"]))),
+    "matters.photo_POST": Case(
+        "fuyuan_worker01", lambda: f"/matters/{objects.open_matter('fuyuan_worker01')}/photos",
+        {}, files={"photo": upload()},
+        refuse=lambda f: None),
+    "matters.settings_POST": Case(
+        "admin", "/matters/settings",
+        {"hours-1": field("2", "4"), "hours-2": field("24"), "hours-3": field("72", "0"),
+         "working-1": field("on", ""), "verify_required": field("on", ""), "phone_retention_days": field("90", "30"),
+         "new_kind": field("", "环境卫生")},
+        refuse=first(("not a number of hours", lambda f: any(not stripped(f[n]).isdigit() or len(stripped(f[n])) > 5
+                                                         or not 1 <= int(stripped(f[n])) <= 720
+                                                         for n in ("hours-1", "hours-2", "hours-3"))),
+                     ("not a number of days", lambda f: not stripped(f["phone_retention_days"]).isdigit()),
+                     ("control characters", lambda f: control(f["new_kind"])))),
+    "matters.assign_POST": Case(
+        "fuqiang_leader", lambda: objects.matter_street_assign_path("fuqiang", "fuyuan", "fuyuan_worker03"),
+        {**MATTER_TEXT, "community_id": field("COMMUNITY_ID", ""), "person_id": field("PERSON_ID", "", "1"),
+         "kind_id": field("5", "1"), "deadline": field("2026-11-30", "2026-11-25", "2026-11-20")},
+        fill=filled(community_id="COMMUNITY_ID", person_id="PERSON_ID"),
+        refuse=first(("no community", lambda f: stripped(f["community_id"]) != objects.MATTER["community_id"]),
+                     ("no description", lambda f: blank(f["description"])),
+                     ("control characters", lambda f: control(f["description"], newlines_ok=True) or control(f["place"])),
+                     ("not a task from above", lambda f: stripped(f["kind_id"]) != "5"),
+                     ("no such urgency", lambda f: stripped(f["urgency_id"]) not in ("1", "2", "3")),
+                     ("no deadline", lambda f: not_a_date(f["deadline"])),
+                     ("a deadline in the past", lambda f: not not_a_date(f["deadline"])
+                      and stripped(f["deadline"])[:10] < "2026-11-25"),
+                     ("someone outside the community", lambda f: stripped(f["person_id"])
+                      not in ("", objects.MATTER["person_id"])))),
     # -- the work calendar -------------------------------------------------------------
     "workdays.day_POST": Case(
         "admin", "/calendar/2026/days",

@@ -273,3 +273,39 @@ def supervision_path() -> str:
                                   community_id=RESP["fuyuan"], valid_from=date(2026, 1, 1)))
         db.session.commit()
     return "/responsibility/supervision"
+# 事项: the ids a form needs once its object exists (the worker's grid, a matter's version …).
+MATTER: dict = {}
+
+
+def matter_new_path(username: str) -> str:
+    person = account(username).person
+    MATTER["grid_id"] = str(person.grid_id)
+    MATTER["grid_ids"] = {str(g.id) for g in person.community.grids}
+    return "/matters/new"
+
+
+def open_matter(username: str) -> int:
+    """A matter this worker registered (a new one whenever the last has been closed),
+    its version and a colleague to assign it to in MATTER."""
+    from portal.matters import rules
+    from portal.matters.models import OPEN, Matter
+
+    worker = account(username)
+    matter = db.session.scalar(select(Matter).where(Matter.found_by_id == worker.person_id,
+                                                    Matter.status.in_(list(OPEN))).order_by(Matter.id.desc()))
+    if matter is None:
+        matter = rules.register(worker, worker.person.community, rules.MatterInput(
+            str(worker.person.grid_id), "3-2-501", "楼道灯不亮", "1", "3", "王阿姨", "13812345678", True))
+        db.session.commit()
+    MATTER["version"] = str(matter.version)
+    MATTER["person_id"] = str(account("fuyuan_worker02").person_id)
+    return matter.id
+
+
+def matter_street_assign_path(street_slug: str, community_slug: str, username: str) -> str:
+    from portal.org.models import Street
+
+    street = db.session.scalar(select(Street).where(Street.slug == street_slug))
+    MATTER["community_id"] = str(db.session.scalar(select(Community.id).where(Community.slug == community_slug)))
+    MATTER["person_id"] = str(account(username).person_id)
+    return f"/matters/streets/{street.id}/assign"
