@@ -104,6 +104,9 @@ MATRIX = [
      lambda role: role in ("fuyuan_worker01", *FUYUAN_OFFICE), {"kind": "back"}),
     ("POST", "/board/{community:fuyuan}/people/{person:fuyuan_worker02}/status", "board.set_status_POST",
      lambda role: role in FUYUAN_OFFICE, {"kind": "back"}),
+    # 离线补传: only one's own status, so everyone on a board (a tap of now, not offline).
+    ("POST", "/board/me/queued", "board.queued_status_POST", on_a_board,
+     {"id": "policy-row-tap-01", "kind": "back", "at": str(int(FROZEN.timestamp() * 1000))}),
     ("GET", "/board/{community:fuyuan}/people/{person:fuyuan_worker01}/status", "board.status_form",
      lambda role: role in ("fuyuan_worker01", *FUYUAN_OFFICE), None),
     ("GET", "/board/{community:fuyuan}/people/{person:fuyuan_worker02}/status", "board.status_form",

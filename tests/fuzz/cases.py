@@ -7,7 +7,7 @@ is no date.
 """
 import io
 import unicodedata
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, update
 from werkzeug.security import generate_password_hash
 
+from portal.activity import offline
 from portal.activity.models import EventKind
 from portal.assessment.settings import DEFAULTS as ASSESSMENT_DEFAULTS
 from portal.assessment.settings import WEIGHTS as ASSESSMENT_WEIGHTS
@@ -27,6 +28,9 @@ from tests.fuzz import objects
 from tests.fuzz.harness import Case, seen
 from tests.fuzz.values import DATES, field, nasty, upload
 
+# 离线补传 taps: 40 and 5 minutes before the suite's frozen now, and now itself.
+TAP_TIMES = tuple(str(int((datetime(2026, 11, 25, 2, 0, tzinfo=UTC) - timedelta(minutes=m)).timestamp() * 1000))
+                  for m in (40, 5, 0))
 ASSESSMENT_VALUES = {name: field(str(value)) for name, value in ASSESSMENT_DEFAULTS.items()}
 
 
@@ -210,6 +214,16 @@ CASES: dict[str, Case] = {
                      *((f"control characters in {n}", lambda f, n=n: control(f[n]))
                        for n in ("destination", "note", "household"))),
         htmx=True),
+    "board.queued_status_POST": Case(
+        "fuyuan_worker01", "/board/me/queued",
+        {"id": field("tap-fuzz-0001", "tap-fuzz-0002"), "kind": field(*[k.value for k in EventKind]),
+         "at": field(*TAP_TIMES), "destination": field("第3网格", ""), "note": field("", "离线"),
+         "household": field("", "3-2-501"), "back_in": field("", "30"), "return_at": field("", "15:30")},
+        refuse=first(("bad tap id", lambda f: not offline.CLIENT_ID.fullmatch(str(seen(f["id"]) or ""))),
+                     ("unknown kind", lambda f: seen(f["kind"]) not in {k.value for k in EventKind}),
+                     ("not a tap time", lambda f: seen(f["at"]) not in TAP_TIMES),
+                     *((f"control characters in {n}", lambda f, n=n: control(f[n]))
+                       for n in ("destination", "note", "household")))),
     "board.display_link_new_POST": Case(
         "fuyuan_secretary", "/board/{community:fuyuan}/display-links", {"label": field("大厅", "")},
         refuse=first(("label over 40", lambda f: len(seen(f["label"]) or "") > 40),
