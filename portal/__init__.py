@@ -85,6 +85,7 @@ def _register_models() -> None:
     from portal.comptime import models as _comptime  # noqa: F401
     from portal.inspections import models as _inspections  # noqa: F401
     from portal.leave import models as _leave  # noqa: F401
+    from portal.notifications import models as _notifications  # noqa: F401
     from portal.org import models as _org  # noqa: F401
     from portal.people import models as _people  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401
@@ -103,6 +104,7 @@ def _register_watchers() -> None:
     from portal.attendance import freshness as _freshness  # noqa: F401
     from portal.auth import watch as _auth_watch  # noqa: F401
     from portal.board import watch as _watch  # noqa: F401
+    from portal.notifications import watch as _notices_watch  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -118,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.home.views import bp as home_bp
     from portal.inspections.views import bp as inspections_bp
     from portal.leave.views import bp as leave_bp
+    from portal.notifications.views import bp as notices_bp
     from portal.org.views import bp as org_bp
     from portal.workdays.views import bp as workdays_bp
 
@@ -135,13 +138,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(assessment_bp)
     app.register_blueprint(dashboards_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(notices_bp)
 
 
 def _register_templates(app: Flask) -> None:
     from flask_login import current_user
 
     from portal.auth.policy import Action, can
-    from portal.nav import current_entry, navigation, page_top, phone_bar, queue_count
+    from portal.nav import current_entry, navigation, notice_count, page_top, phone_bar, queue_count
 
     app.jinja_env.filters["date_cn"] = clock.format_date
     app.jinja_env.filters["datetime_cn"] = clock.format_datetime
@@ -160,6 +164,7 @@ def _register_templates(app: Flask) -> None:
             "nav_current": current_entry,
             "nav_phone_bar": phone_bar,
             "queue_count": lambda: queue_count(user),
+            "notice_count": lambda: notice_count(user),
             "page_top": lambda: page_top(user),
             "today": clock.today(),
         }

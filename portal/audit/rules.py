@@ -60,6 +60,7 @@ def links() -> list[Link]:
         SamplingDraw,
     )
     from portal.leave.models import LeaveEntitlement, LeaveRequest
+    from portal.notifications.models import Notice, NoticePrefs
     from portal.people.models import Person
 
     return [
@@ -72,6 +73,8 @@ def links() -> list[Link]:
         Link("attendance_corrections", PERSON, AttendanceCorrection, AttendanceCorrection.person_id),
         Link("inspection_answers", PERSON, InspectionAnswer, InspectionAnswer.person_id),
         Link("assessment_adjustments", PERSON, AssessmentAdjustment, AssessmentAdjustment.person_id),
+        Link("notices", PERSON, Notice, Notice.person_id),
+        Link("notice_prefs", PERSON, NoticePrefs, NoticePrefs.person_id),
         Link("inspections", COMMUNITY, Inspection, Inspection.community_id),
         Link("corrective_actions", COMMUNITY, CorrectiveAction, CorrectiveAction.community_id),
         Link("objections", COMMUNITY, Objection, Objection.community_id),

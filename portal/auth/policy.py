@@ -68,6 +68,7 @@ class Action(enum.StrEnum):
     LOCK_ASSESSMENT = "assessment.lock"  # the 街镇 confirms and locks a period
     MANAGE_ASSESSMENT_RULES = "assessment.rules"  # weights, deductions, grades: district default or a street's
     VIEW_DASHBOARD = "dashboard.view"  # trends of a community (target), a street, or the district (None)
+    READ_NOTICES = "notices.read"      # one's own 消息 (target: a notice, or None for the list)
 
 
 COMMUNITY_OFFICE = {Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD}
@@ -120,6 +121,8 @@ def can(account, action: Action, target=None) -> bool:
     match action:
         case Action.VIEW_HOME | Action.VIEW_ORG | Action.VIEW_CALENDAR:
             return True
+        case Action.READ_NOTICES:
+            return target is None or getattr(target, "person_id", None) == actor.id
         case Action.VIEW_COMMUNITY | Action.VIEW_PEOPLE:
             if isinstance(target, Person) and target.id == actor.id:
                 return True

@@ -22,15 +22,27 @@ from portal.assessment.settings import WEIGHTS as ASSESSMENT_WEIGHTS
 from portal.attendance.settings import DEFAULTS, RANGES, TIMES
 from portal.auth.models import Account
 from portal.extensions import db
+from portal.notifications import rules as notice_rules
+from portal.notifications.models import NoticeKind
 from portal.people.models import Position
 from tests.conftest import DEMO_PASSWORD
 from tests.fuzz import objects
 from tests.fuzz.harness import Case, seen
-from tests.fuzz.values import DATES, field, nasty, upload
+from tests.fuzz.values import DATES, MISSING, field, nasty, upload
 
 # 离线补传 taps: 40 and 5 minutes before the suite's frozen now, and now itself.
 TAP_TIMES = tuple(str(int((datetime(2026, 11, 25, 2, 0, tzinfo=UTC) - timedelta(minutes=m)).timestamp() * 1000))
                   for m in (40, 5, 0))
+NOTICE_KINDS = tuple(k.value for k in NoticeKind)
+
+
+def every(value) -> list:
+    """All values request.form.getlist() sees for a generated field."""
+    if value is MISSING:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
 ASSESSMENT_VALUES = {name: field(str(value)) for name, value in ASSESSMENT_DEFAULTS.items()}
 
 
@@ -224,6 +236,15 @@ CASES: dict[str, Case] = {
                      ("not a tap time", lambda f: seen(f["at"]) not in TAP_TIMES),
                      *((f"control characters in {n}", lambda f, n=n: control(f[n]))
                        for n in ("destination", "note", "household")))),
+    # -- 消息 --------------------------------------------------------------------------------
+    "notices.open_POST": Case("fuyuan_secretary", "/notices/999999/open"),
+    "notices.read_all_POST": Case("fuyuan_secretary", "/notices/read-all"),
+    "notices.prefs_POST": Case(
+        "fuyuan_secretary", "/notices/prefs",
+        {"muted": field(*NOTICE_KINDS, ""), "email": field("", "shuji@qingshan.test")},
+        refuse=first(("unknown kind", lambda f: any(v and v not in NOTICE_KINDS for v in every(f["muted"]))),
+                     ("bad address", lambda f: bool((seen(f["email"]) or "").strip())
+                      and not notice_rules.EMAIL.fullmatch((seen(f["email"]) or "").strip())))),
     "board.display_link_new_POST": Case(
         "fuyuan_secretary", "/board/{community:fuyuan}/display-links", {"label": field("大厅", "")},
         refuse=first(("label over 40", lambda f: len(seen(f["label"]) or "") > 40),
