@@ -121,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.inspections.views import bp as inspections_bp
     from portal.leave.views import bp as leave_bp
     from portal.notifications.views import bp as notices_bp
+    from portal.pwa.views import bp as pwa_bp
     from portal.org.views import bp as org_bp
     from portal.workdays.views import bp as workdays_bp
 
@@ -139,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboards_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(notices_bp)
+    app.register_blueprint(pwa_bp)
 
 
 def _register_templates(app: Flask) -> None:

@@ -343,7 +343,8 @@ MATRIX = [
 ]
 # Not role-dependent: reachable before login, or the way out.
 OUTSIDE_MATRIX = {"static", "auth.login", "auth.login_POST", "auth.logout_POST",
-                  "hall.hall"}  # the hall screen: no login, a revocable token (tests/test_board.py)
+                  "hall.hall",  # the hall screen: no login, a revocable token (tests/test_board.py)
+                  "pwa.manifest", "pwa.service_worker"}  # no data: tests/test_installable.py
 
 
 def resolve(app, path: str) -> str:

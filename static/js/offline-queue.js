@@ -8,6 +8,10 @@
   "use strict";
   var meta = document.querySelector('meta[name="offline-queue"]');
   if (!meta || !window.indexedDB) return;
+  // Installable: the service worker keeps the shell and the last 我的状态 (static/js/sw.js).
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register(meta.getAttribute("data-worker")).catch(function () {});
+  }
   var URL_ = meta.getAttribute("content");
   var OWNER = meta.getAttribute("data-owner");
   var NEXT = {patrol_start: ["patrol_end", "巡查结束"], visit_start: ["visit_end", "入户结束"],
