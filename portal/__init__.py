@@ -121,8 +121,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.inspections.views import bp as inspections_bp
     from portal.leave.views import bp as leave_bp
     from portal.notifications.views import bp as notices_bp
-    from portal.pwa.views import bp as pwa_bp
     from portal.org.views import bp as org_bp
+    from portal.pwa.views import bp as pwa_bp
     from portal.workdays.views import bp as workdays_bp
 
     app.register_blueprint(auth_bp)
@@ -147,7 +147,7 @@ def _register_templates(app: Flask) -> None:
     from flask_login import current_user
 
     from portal.auth.policy import Action, can
-    from portal.nav import current_entry, navigation, notice_count, page_top, phone_bar, queue_count
+    from portal.nav import current_entry, navigation, page_top, phone_bar, queue_count
 
     app.jinja_env.filters["date_cn"] = clock.format_date
     app.jinja_env.filters["datetime_cn"] = clock.format_datetime
@@ -166,7 +166,6 @@ def _register_templates(app: Flask) -> None:
             "nav_current": current_entry,
             "nav_phone_bar": phone_bar,
             "queue_count": lambda: queue_count(user),
-            "notice_count": lambda: notice_count(user),
             "page_top": lambda: page_top(user),
             "today": clock.today(),
         }

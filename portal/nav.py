@@ -15,15 +15,6 @@ def queue_count(account) -> int | None:
     return len(approver_queue(account).data.pending)
 
 
-def notice_count(account) -> int | None:
-    """Unread 消息, for the top bar (None: not logged in)."""
-    if not getattr(account, "is_authenticated", False):
-        return None
-    from portal.notifications.rules import unread_count
-
-    return unread_count(account.person_id)
-
-
 def navigation(account) -> list[tuple[str, str]]:
     """The entries of the main navigation: they follow from the account's position
     and unit alone (not from any data)."""
@@ -44,7 +35,7 @@ def page_top(account) -> Markup:
         return Markup(render_template("_page_top.html"))
     person = account.person
     key = (session.get("sid"), raw_token, *actor_state(account), person.name, person.unit_name,
-           request.script_root, request.path, queue_count(account), notice_count(account))
+           request.script_root, request.path, queue_count(account))
     return memo.kept("nav.page_tops", key, lambda: None, dirty=False, size=1024).fragment(
         "top", lambda: render_template("_page_top.html"))
 

@@ -18,6 +18,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 def _page(prefs=None, errors=None, status=200):
     me = current_user.person
     return render("notifications/index.html", status=status, notices=rules.newest(me.id),
+                  unread=rules.unread_count(me.id),
                   prefs=prefs or rules.prefs_of(me.id), kinds=KIND_LABELS, errors=errors or {},
                   digest=bool(current_app.config.get("SMTP_HOST")))
 
@@ -36,18 +37,25 @@ def index():
     return response
 
 
+def _number(name: str) -> int:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else -1
+
+
 @bp.get("/poll")
 @login_required
 def poll():
-    """204 while nothing newer than `after` is unread; else the count and the new ones."""
+    """The top bar's count, asked every 30 s by an open tab (static/js/notices.js),
+    which sends the newest id it knows (`after`) and the count it shows (`n`): 204
+    while both still hold, else the count and the unread ones newer than `after`."""
     require(current_user, Action.READ_NOTICES)
-    raw = request.args.get("after", "0")
-    after = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else 0
-    fresh = rules.unread_after(current_user.person_id, after)
-    if not fresh:
+    after, shown = _number("after"), _number("n")
+    count = rules.unread_count(current_user.person_id)
+    fresh = rules.unread_after(current_user.person_id, max(after, 0))
+    if not fresh and count == shown:
         return "", 204, NO_STORE
-    return ({"count": rules.unread_count(current_user.person_id),
-             "notices": [{"id": n.id, "title": n.title, "kind": n.kind.label} for n in fresh]}, 200, NO_STORE)
+    return ({"count": count, "notices": [{"id": n.id, "title": n.title, "kind": n.kind.label} for n in fresh]},
+            200, NO_STORE)
 
 
 @bp.post("/<int(max=2147483647):notice_id>/open")
@@ -83,10 +91,3 @@ def prefs_POST():
     db.session.commit()
     flash("消息设置已保存。", "success")
     return redirect(url_for("notices.index"), 303)
-
-
-def unread_badge(account) -> int | None:
-    """The top bar's 消息 count (None when logged out)."""
-    if not getattr(account, "is_authenticated", False):
-        return None
-    return rules.unread_count(account.person_id)

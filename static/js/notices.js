@@ -1,13 +1,27 @@
-// 消息 while a portal tab is open: the top bar's count asks every 30 s (204 while
-// nothing new is unread) and, where the person allowed it with a click on the 消息
-// page, the browser shows each new one (Notification API; works without it too).
+// 消息 while a portal tab is open: the top bar's count is asked every 30 s (not per
+// page: the tab keeps what it knows in sessionStorage), 204 while nothing changed.
+// Where the person allowed it with a click on the 消息 page, the browser shows each
+// new one (Notification API); without it the count still shows.
 (function () {
   "use strict";
   var link = document.querySelector("[data-notices-poll]");
   if (!link) return;
   var badge = link.querySelector("[data-notices-count]");
-  var KEY = "notices-after";
+  var KEY = "notices-state";
+  var EVERY = 30000;
   var canNotify = "Notification" in window;
+
+  function load() {
+    try { return JSON.parse(sessionStorage.getItem(KEY)) || null; } catch (e) { return null; }
+  }
+  function save(state) { sessionStorage.setItem(KEY, JSON.stringify(state)); }
+
+  function paint(count) {
+    badge.textContent = String(count);
+    badge.hidden = false;
+    badge.classList.toggle("zero", !count);
+    badge.setAttribute("aria-label", "未读消息 " + count + " 条");
+  }
 
   function show(items) {
     if (!canNotify || Notification.permission !== "granted") return;
@@ -18,22 +32,31 @@
   }
 
   function poll() {
-    var after = sessionStorage.getItem(KEY);
-    var first = after === null;
-    fetch(link.getAttribute("data-notices-poll") + "?after=" + (after || "0"),
+    var state = load();
+    var first = state === null;
+    state = state || {after: 0, count: -1};
+    fetch(link.getAttribute("data-notices-poll") + "?after=" + state.after + "&n=" + state.count,
           {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (response) { return response.status === 200 ? response.json() : null; })
       .then(function (answer) {
-        if (first) sessionStorage.setItem(KEY, "0");
-        if (!answer) return;
-        var newest = answer.notices.reduce(function (m, n) { return Math.max(m, n.id); }, Number(after || 0));
-        sessionStorage.setItem(KEY, String(newest));
-        badge.textContent = String(answer.count);
-        badge.classList.toggle("zero", !answer.count);
-        badge.setAttribute("aria-label", "未读消息 " + answer.count + " 条");
-        if (!first) show(answer.notices);
+        if (answer) {
+          var newest = answer.notices.reduce(function (m, n) { return Math.max(m, n.id); }, state.after);
+          if (!first) show(answer.notices);
+          state = {after: newest, count: answer.count};
+        }
+        state.at = Date.now();
+        save(state);
+        paint(state.count);
       }, function () { /* offline: ask again later */ });
   }
+
+  // The 消息 page itself knows the count.
+  var onPage = document.querySelector("[data-notices-unread]");
+  var known = load();
+  if (onPage && known) { known.count = Number(onPage.getAttribute("data-notices-unread")); save(known); }
+  if (known && known.count >= 0) paint(known.count);
+  var wait = known && known.at ? Math.max(0, EVERY - (Date.now() - known.at)) : 0;
+  setTimeout(function () { poll(); setInterval(poll, EVERY); }, wait);
 
   // The permission is asked only after a click (the 消息 page's button).
   var ask = document.querySelector("[data-notices-permission]");
@@ -48,6 +71,4 @@
     ask.addEventListener("click", function () { Notification.requestPermission().then(state); });
   }
   state();
-  poll();
-  setInterval(poll, 30000);
 })();
