@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, url_for
 
 bp = Blueprint("pwa", __name__)
 THEME = "#b4232a"
-SHELL = ("css/portal.css", "js/portal.js", "js/offline-queue.js", "js/notices.js", "vendor/htmx-2.0.11.min.js",
+SHELL = ("css/portal.css", "js/portal.js", "js/offline-queue.js", "js/notices.js", "js/keep-forms.js", "vendor/htmx-2.0.11.min.js",
          "icons/portal.svg", "icons/portal-192.png", "icons/portal-512.png")
 
 
