@@ -65,8 +65,13 @@ def _accounts(query) -> list[Account]:
                                    .where(Account.active.is_(True), Person.active.is_(True), query)))
 
 
+def _days(leave: LeaveRequest) -> str:
+    text = f"{leave.days:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _who(leave: LeaveRequest) -> str:
-    return f"{leave.person.name} {leave.leave_type.name} {clock.format_date(leave.start_date)}起 {leave.days}天"
+    return f"{leave.person.name} {leave.leave_type.name} {clock.format_date(leave.start_date)}起 {_days(leave)}天"
 
 
 def _approvers(leave: LeaveRequest, action: Action) -> list[Account]:
@@ -94,7 +99,7 @@ def leave_notices(leave_ids, now: datetime | None = None) -> int:
         if status in DECIDED:
             written += notify(leave.person_id, NoticeKind.LEAVE_DECIDED, f"leave:{leave.id}:{status.value}",
                               f"您的请假{DECIDED[status]}：{leave.leave_type.name} "
-                              f"{clock.format_date(leave.start_date)}起 {leave.days}天", url, now)
+                              f"{clock.format_date(leave.start_date)}起 {_days(leave)}天", url, now)
     return written
 
 
