@@ -243,3 +243,13 @@ def test_the_daily_digest_goes_through_the_smtp_relay_once(app):
         server.server_close()
     (message,) = _Inbox.received
     assert b"shuji@qingshan.test" in message
+
+
+def test_the_cron_commands_run(app):
+    runner = app.test_cli_runner()
+    swept = runner.invoke(args=["notices-sweep"])
+    assert swept.exit_code == 0 and "新消息" in swept.output
+    again = runner.invoke(args=["notices-sweep"])
+    assert again.output.strip() == "新消息 0 条。"
+    digest_run = runner.invoke(args=["notices-digest"])   # no SMTP_HOST: nothing to send
+    assert digest_run.exit_code == 0 and "0 封" in digest_run.output
