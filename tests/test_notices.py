@@ -172,14 +172,14 @@ def test_整改_assigned_due_and_overdue_reach_the_community_heads(app):
 def test_the_poll_answers_204_until_something_new_is_unread(app):
     auth = Auth(app.test_client())
     auth.login("fuyuan_secretary")
-    assert auth.client.get("/notices/poll?after=0&n=0").status_code == 204
+    assert auth.client.get("/notices/unread?after=0&n=0").status_code == 204
     with app.app_context():
         file_leave(app)
         newest = notices_of("fuyuan_secretary")[-1].id
-    answer = auth.client.get("/notices/poll?after=0&n=0")
+    answer = auth.client.get("/notices/unread?after=0&n=0")
     assert answer.status_code == 200 and answer.json["count"] == 1
     assert [n["id"] for n in answer.json["notices"]] == [newest]
-    assert auth.client.get(f"/notices/poll?after={newest}&n=1").status_code == 204
+    assert auth.client.get(f"/notices/unread?after={newest}&n=1").status_code == 204
 
 
 def test_the_poll_tells_a_tab_whose_count_went_down(app):
@@ -190,7 +190,7 @@ def test_the_poll_tells_a_tab_whose_count_went_down(app):
     auth = Auth(app.test_client())
     auth.login("fuyuan_secretary")
     auth.post(f"/notices/{newest}/open")
-    answer = auth.client.get(f"/notices/poll?after={newest}&n=1")
+    answer = auth.client.get(f"/notices/unread?after={newest}&n=1")
     assert answer.status_code == 200 and answer.json == {"count": 0, "notices": []}
 
 

@@ -106,7 +106,7 @@ MATRIX = [
      lambda role: role in FUYUAN_OFFICE, {"kind": "back"}),
     # 消息: everyone their own (an unknown notice is a 404; another person's, 403: test_notices).
     ("GET", "/notices/", "notices.index", anyone, None),
-    ("GET", "/notices/poll?after=0", "notices.poll", anyone, None),
+    ("GET", "/notices/unread?after=0", "notices.poll", anyone, None),
     ("POST", "/notices/999999/open", "notices.open_POST", anyone, {}),
     ("POST", "/notices/read-all", "notices.read_all_POST", anyone, {}),
     ("POST", "/notices/prefs", "notices.prefs_POST", anyone, {"email": ""}),

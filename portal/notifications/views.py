@@ -42,7 +42,7 @@ def _number(name: str) -> int:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else -1
 
 
-@bp.get("/poll")
+@bp.get("/unread")
 @login_required
 def poll():
     """The top bar's count, asked every 30 s by an open tab (static/js/notices.js),
