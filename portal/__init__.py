@@ -87,6 +87,7 @@ def _register_models() -> None:
     from portal.inspections import models as _inspections  # noqa: F401
     from portal.leave import models as _leave  # noqa: F401
     from portal.matters import models as _matters  # noqa: F401
+    from portal.notifications import models as _notifications  # noqa: F401
     from portal.org import models as _org  # noqa: F401
     from portal.people import models as _people  # noqa: F401
     from portal.responsibility import models as _responsibility  # noqa: F401
@@ -106,6 +107,7 @@ def _register_watchers() -> None:
     from portal.attendance import freshness as _freshness  # noqa: F401
     from portal.auth import watch as _auth_watch  # noqa: F401
     from portal.board import watch as _watch  # noqa: F401
+    from portal.notifications import watch as _notices_watch  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -123,7 +125,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.inspections.views import bp as inspections_bp
     from portal.leave.views import bp as leave_bp
     from portal.matters.views import bp as matters_bp
+    from portal.notifications.views import bp as notices_bp
     from portal.org.views import bp as org_bp
+    from portal.pwa.views import bp as pwa_bp
     from portal.responsibility.views import bp as responsibility_bp
     from portal.responsibility.views import hall_bp as hall_publicity_bp
     from portal.workdays.views import bp as workdays_bp
@@ -146,6 +150,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(guide_bp)
     app.register_blueprint(responsibility_bp)
     app.register_blueprint(hall_publicity_bp)
+    app.register_blueprint(notices_bp)
+    app.register_blueprint(pwa_bp)
 
 
 def _register_templates(app: Flask) -> None:

@@ -28,6 +28,24 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo("\n".join(done) or "演示数据已存在，跳过。")
 
+    @app.cli.command("notices-sweep")
+    def notices_sweep_command():
+        """消息 that only time brings (逾期未销假, 整改 due or overdue, 超时未归); cron, e.g. every 10 min."""
+        from portal.notifications import rules
+
+        written = rules.sweep()
+        db.session.commit()
+        click.echo(f"新消息 {written} 条。")
+
+    @app.cli.command("notices-digest")
+    def notices_digest_command():
+        """The daily e-mail digest of unread 消息 (needs SMTP_HOST); cron, once a day."""
+        from portal.notifications import digest
+
+        sent = digest.send_digests(current_app.config)
+        db.session.commit()
+        click.echo(f"已发送汇总邮件 {sent} 封。")
+
     @app.cli.command("create-admin")
     @click.option("--username", prompt="用户名")
     @click.option("--name", prompt="姓名")

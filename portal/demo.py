@@ -163,6 +163,15 @@ def seed_demo_day(now=None) -> int:
         record_event(actor, person, kind, destination=dest, now=t.astimezone(UTC), expected_return=expected)
         count += 1
     db.session.flush()
+    # 离线补传: some patrols were tapped in a basement and sent on reconnect (issue 18).
+    from portal.activity.models import EventKind
+
+    for event in db.session.scalars(select(ActivityEvent).where(
+            ActivityEvent.at >= day_start, ActivityEvent.kind == EventKind.PATROL_START)):
+        if event.person_id % 5 == 0:
+            event.offline, event.client_id = True, f"demo-{event.id:010d}"
+            event.created_at = min(event.at + timedelta(minutes=rng.randint(8, 40)), now)
+    db.session.flush()
     return count
 
 

@@ -63,6 +63,12 @@ def seed_demo(with_day: bool = True, now=None) -> list[str]:
         db.session.commit()
         if matters:
             done.append(f"已生成演示事项 {matters} 件。")
+        from portal.notifications import rules as notices
+
+        written = notices.sweep(now)  # 逾期未销假, 整改, 超时未归 as of the demo's now
+        db.session.commit()
+        if written:
+            done.append(f"已生成演示消息 {written} 条。")
     return done
 
 

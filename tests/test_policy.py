@@ -110,6 +110,15 @@ MATRIX = [
      lambda role: role in ("fuyuan_worker01", *FUYUAN_OFFICE), {"kind": "back"}),
     ("POST", "/board/{community:fuyuan}/people/{person:fuyuan_worker02}/status", "board.set_status_POST",
      lambda role: role in FUYUAN_OFFICE, {"kind": "back"}),
+    # 消息: everyone their own (an unknown notice is a 404; another person's, 403: test_notices).
+    ("GET", "/notices/", "notices.index", anyone, None),
+    ("GET", "/notices/unread?after=0", "notices.poll", anyone, None),
+    ("POST", "/notices/999999/open", "notices.open_POST", anyone, {}),
+    ("POST", "/notices/read-all", "notices.read_all_POST", anyone, {}),
+    ("POST", "/notices/prefs", "notices.prefs_POST", anyone, {"email": ""}),
+    # 离线补传: only one's own status, so everyone on a board (a tap of now, not offline).
+    ("POST", "/board/me/queued", "board.queued_status_POST", on_a_board,
+     {"id": "policy-row-tap-01", "kind": "back", "at": str(int(FROZEN.timestamp() * 1000))}),
     ("GET", "/board/{community:fuyuan}/people/{person:fuyuan_worker01}/status", "board.status_form",
      lambda role: role in ("fuyuan_worker01", *FUYUAN_OFFICE), None),
     ("GET", "/board/{community:fuyuan}/people/{person:fuyuan_worker02}/status", "board.status_form",
@@ -440,7 +449,8 @@ MATRIX = [
 # Not role-dependent: reachable before login, or the way out.
 OUTSIDE_MATRIX = {"static", "auth.login", "auth.login_POST", "auth.logout_POST",
                   "hall.hall",  # the hall screen: no login, a revocable token (tests/test_board.py)
-                  "hall_publicity.hall"}  # its 网格责任人公示 view, same token (tests/test_responsibility.py)
+                  "hall_publicity.hall",  # its 网格责任人公示 view, same token (tests/test_responsibility.py)
+                  "pwa.manifest", "pwa.service_worker"}  # no data: tests/test_installable.py
 
 
 def resolve(app, path: str) -> str:

@@ -6,7 +6,7 @@ imports a feature."""
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
@@ -65,6 +65,8 @@ class ActivityEvent(db.Model):
     __table_args__ = (
         Index("ix_activity_events_person_at", "person_id", "at"),
         Index("ix_activity_events_community_at", "community_id", "at"),
+        # An offline tap replayed twice (or by two racing replays) is written once.
+        UniqueConstraint("person_id", "client_id", name="uq_activity_events_person_client"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +81,10 @@ class ActivityEvent(db.Model):
     household: Mapped[str | None] = mapped_column(String(30))
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # 离线补传: tapped on the phone without a connection and sent later; `at` is the
+    # tap's time, `created_at` the arrival. `client_id` is the phone's id of the tap.
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    offline: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     person = relationship("Person")
     entered_by = relationship("Account")

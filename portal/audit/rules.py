@@ -62,6 +62,7 @@ def links() -> list[Link]:
     )
     from portal.leave.models import LeaveCover, LeaveEntitlement, LeaveRequest
     from portal.matters.models import Matter, MatterPhoto, MatterStep
+    from portal.notifications.models import Notice, NoticePrefs
     from portal.people.models import Person
     from portal.responsibility.models import Assignment, SupervisionEntry
 
@@ -78,6 +79,8 @@ def links() -> list[Link]:
         Link("responsibility_assignments", PERSON, Assignment, Assignment.person_id),
         Link("leave_covers", PERSON, LeaveCover, LeaveCover.person_id),
         Link("supervision_entries", PERSON, SupervisionEntry, SupervisionEntry.person_id),
+        Link("notices", PERSON, Notice, Notice.person_id),
+        Link("notice_prefs", PERSON, NoticePrefs, NoticePrefs.person_id),
         Link("inspections", COMMUNITY, Inspection, Inspection.community_id),
         Link("corrective_actions", COMMUNITY, CorrectiveAction, CorrectiveAction.community_id),
         Link("objections", COMMUNITY, Objection, Objection.community_id),

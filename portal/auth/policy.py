@@ -87,6 +87,7 @@ class Action(enum.StrEnum):
     DIRECT_MATTER = "matters.direct"   # 分派, 外转, 核查, 重新办理 (the 书记/站长, the 街镇)
     ASSIGN_FROM_ABOVE = "matters.above"  # 上级交办 to a community of a street (target) or the district
     MANAGE_MATTER_SETTINGS = "matters.settings"  # kinds, urgency levels and time limits, retention, 核查
+    READ_NOTICES = "notices.read"      # one's own 消息 (target: a notice, or None for the list)
 
 
 COMMUNITY_OFFICE = {Position.FRONT_DESK, Position.SECRETARY, Position.STATION_HEAD}
@@ -139,6 +140,8 @@ def can(account, action: Action, target=None) -> bool:
     match action:
         case Action.VIEW_HOME | Action.VIEW_ORG | Action.VIEW_CALENDAR:
             return True
+        case Action.READ_NOTICES:
+            return target is None or getattr(target, "person_id", None) == actor.id
         case Action.VIEW_COMMUNITY | Action.VIEW_PEOPLE:
             if isinstance(target, Person) and target.id == actor.id:
                 return True

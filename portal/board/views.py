@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from portal import clock, halfday, memo
+from portal.activity import offline
 from portal.activity import rules as activity
 from portal.activity.models import EventKind
 from portal.auth import rules as auth_rules
@@ -360,3 +361,37 @@ def hall(token: str):
                       hall_info=guide_hall.view(community), info_version=info_version)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/me/queued")
+@login_required
+@csrf.exempt  # checked below, so that a stale token is answered in the phone's queue
+def queued_status_POST():
+    """离线补传: one status tap the worker's phone kept while it had no connection
+    (static/js/offline-queue.js), sent with its id and the tap's time. JSON for the
+    queue: 200 `sent` or `duplicate` (the phone forgets the tap), 422 `refused` with
+    the reason in Chinese (the phone shows it), 403 for anyone not on a board."""
+    person = current_user.person
+    require(current_user, Action.SET_STATUS, person)
+    try:
+        csrf.protect()
+    except CSRFError:
+        return {"status": "refused", "reason": "页面已过期（安全校验未通过），请刷新页面。", "retry": True}, 400
+    form, now = request.form, clock.now()
+    tapped = offline.parse_tap_time(form.get("at"))
+    kind = form.get("kind", "")
+    try:
+        expected = rules.parse_expected_return(form.get("back_in"), form.get("return_at"), tapped or now)
+        day = clock.to_local(tapped).date() if tapped else clock.today()
+        done = offline.replay(
+            current_user, person, form.get("id"), kind, tapped, now=now,
+            max_hours=current_app.config["OFFLINE_REPLAY_MAX_HOURS"], expected_return=expected,
+            destination=form.get("destination"), note=form.get("note"), household=form.get("household"),
+            clock_in_first=rules.implies_clock_in(current_user, person, kind, day))
+    except FieldErrors as error:
+        db.session.rollback()
+        return {"status": "refused", "reason": "；".join(error.errors.values())}, 422
+    db.session.commit()
+    if done.duplicate:
+        return {"status": "duplicate"}
+    return {"status": "sent", "offline": done.event.offline, "at": clock.to_local(done.event.at).isoformat()}

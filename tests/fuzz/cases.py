@@ -7,7 +7,7 @@ is no date.
 """
 import io
 import unicodedata
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -15,17 +15,33 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, update
 from werkzeug.security import generate_password_hash
 
+from portal.activity import offline
 from portal.activity.models import EventKind
 from portal.assessment.settings import DEFAULTS as ASSESSMENT_DEFAULTS
 from portal.assessment.settings import WEIGHTS as ASSESSMENT_WEIGHTS
 from portal.attendance.settings import DEFAULTS, RANGES, TIMES
 from portal.auth.models import Account
 from portal.extensions import db
+from portal.notifications import rules as notice_rules
+from portal.notifications.models import NoticeKind
 from portal.people.models import Position
 from tests.conftest import DEMO_PASSWORD
 from tests.fuzz import objects
 from tests.fuzz.harness import Case, seen
-from tests.fuzz.values import DATES, field, nasty, upload
+from tests.fuzz.values import DATES, MISSING, field, nasty, upload
+
+# 离线补传 taps: 40 and 5 minutes before the suite's frozen now, and now itself.
+TAP_TIMES = tuple(str(int((datetime(2026, 11, 25, 2, 0, tzinfo=UTC) - timedelta(minutes=m)).timestamp() * 1000))
+                  for m in (40, 5, 0))
+NOTICE_KINDS = tuple(k.value for k in NoticeKind)
+
+
+def every(value) -> list:
+    """All values request.form.getlist() sees for a generated field."""
+    if value is MISSING:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
 
 ASSESSMENT_VALUES = {name: field(str(value)) for name, value in ASSESSMENT_DEFAULTS.items()}
 
@@ -297,6 +313,25 @@ CASES: dict[str, Case] = {
                      *((f"control characters in {n}", lambda f, n=n: control(f[n]))
                        for n in ("destination", "note", "household"))),
         htmx=True),
+    "board.queued_status_POST": Case(
+        "fuyuan_worker01", "/board/me/queued",
+        {"id": field("tap-fuzz-0001", "tap-fuzz-0002"), "kind": field(*[k.value for k in EventKind]),
+         "at": field(*TAP_TIMES), "destination": field("第3网格", ""), "note": field("", "离线"),
+         "household": field("", "3-2-501"), "back_in": field("", "30"), "return_at": field("", "15:30")},
+        refuse=first(("bad tap id", lambda f: not offline.CLIENT_ID.fullmatch(str(seen(f["id"]) or ""))),
+                     ("unknown kind", lambda f: seen(f["kind"]) not in {k.value for k in EventKind}),
+                     ("not a tap time", lambda f: seen(f["at"]) not in TAP_TIMES),
+                     *((f"control characters in {n}", lambda f, n=n: control(f[n]))
+                       for n in ("destination", "note", "household")))),
+    # -- 消息 --------------------------------------------------------------------------------
+    "notices.open_POST": Case("fuyuan_secretary", "/notices/999999/open"),
+    "notices.read_all_POST": Case("fuyuan_secretary", "/notices/read-all"),
+    "notices.prefs_POST": Case(
+        "fuyuan_secretary", "/notices/prefs",
+        {"muted": field(*NOTICE_KINDS, ""), "email": field("", "shuji@qingshan.test")},
+        refuse=first(("unknown kind", lambda f: any(v and v not in NOTICE_KINDS for v in every(f["muted"]))),
+                     ("bad address", lambda f: bool((seen(f["email"]) or "").strip())
+                      and not notice_rules.EMAIL.fullmatch((seen(f["email"]) or "").strip())))),
     "board.display_link_new_POST": Case(
         "fuyuan_secretary", "/board/{community:fuyuan}/display-links", {"label": field("大厅", "")},
         refuse=first(("label over 40", lambda f: len(seen(f["label"]) or "") > 40),

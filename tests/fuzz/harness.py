@@ -171,6 +171,8 @@ class Fuzzer:
         flashes = self.flashes()
         status = response.status_code
         html = response.get_data(as_text=True) if response.mimetype.startswith("text/") else ""
+        if response.is_json:  # an answer to a script (the phone's 离线 queue): its reason is shown
+            html = f'<p class="error">{(response.get_json(silent=True) or {}).get("reason", "")}</p>'
         changed = sorted(name for name in before if before[name] != after[name])
         where = f"POST {path} ({'htmx' if htmx else 'page'}, csrf {csrf}) → {status}"
 

@@ -6,7 +6,8 @@ from werkzeug.routing import RequestRedirect
 from tests.test_policy import MATRIX, OUTSIDE_MATRIX, ROLES, resolve
 
 # Reachable without logging in, or the way in and out: no role decides them.
-PUBLIC = {"static", "auth.login", "auth.login_POST", "auth.logout_POST", "hall.hall", "hall_publicity.hall"}
+PUBLIC = {"static", "auth.login", "auth.login_POST", "auth.logout_POST", "hall.hall", "hall_publicity.hall",
+          "pwa.manifest", "pwa.service_worker"}
 
 
 def routes(app) -> set[tuple[str, str]]:
