@@ -1,0 +1,186 @@
+"""Gaps closed after 包社区/包网格 landed: the 公示's office-phone preference set on the
+person form, and terms that end when their holder moves or leaves service."""
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.admin import people as people_rules
+from portal.audit.models import AuditEntry
+from portal.extensions import db
+from portal.org.models import Community, Grid, Street
+from portal.responsibility import rules
+from portal.responsibility.models import Assignment, AssignmentKind
+from tests.conftest import account
+
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # Wednesday 25 November 2026, 10:00 in Qingshan
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture(autouse=True)
+def frozen(app):
+    app.config["CLOCK_NOW"] = NOW
+
+
+def community(slug) -> Community:
+    return db.session.scalar(select(Community).where(Community.slug == slug))
+
+
+def street(slug) -> Street:
+    return db.session.scalar(select(Street).where(Street.slug == slug))
+
+
+def grid(slug, number) -> Grid:
+    return db.session.scalar(select(Grid).where(Grid.community_id == community(slug).id, Grid.number == number))
+
+
+def assign(kind, unit, person, first="2026-11-01", last=None):
+    book = unit.street_id if kind is AssignmentKind.COMMUNITY else unit.community_id
+    return rules.assign(account("admin"), kind, unit, person, first, last,
+                        rules.book_version(rules.scope_of(kind, book)))
+
+
+def person_form(person, **changes) -> dict:
+    data = {"name": person.name, "username": person.account.username, "position": person.position.value,
+            "street_id": str(person.street_id or ""), "community_id": str(person.community_id or ""),
+            "grid_number": str(person.grid.number) if person.grid else "", "phone": person.phone or "",
+            "service_start": person.service_start.isoformat() if person.service_start else "",
+            "community_start": person.community_start.isoformat() if person.community_start else ""}
+    if person.public_office_phone:
+        data["public_office_phone"] = "y"
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+# -- 1. 公示时显示社区办公电话 ----------------------------------------------------------------------
+
+def test_the_person_form_switches_the_publicity_from_the_mobile_to_the_office_phone(app, auth):
+    with app.app_context():
+        worker = account("fuyuan_worker01").person
+        worker_id, fuyuan_id = worker.id, worker.community_id
+        mobile, office = worker.phone, community("fuyuan").office_phone
+        form = person_form(worker)
+        assert mobile and office and mobile != office
+    auth.login("admin")
+    edit = auth.client.get(f"/admin/people/{worker_id}/edit").get_data(as_text=True)
+    assert "公示时显示社区办公电话" in edit and 'name="public_office_phone"' in edit
+    before = auth.client.get(f"/responsibility/communities/{fuyuan_id}/publicity").get_data(as_text=True)
+    assert mobile in before
+    response = auth.post(f"/admin/people/{worker_id}/edit", {**form, "public_office_phone": "y"},
+                         token_from=f"/admin/people/{worker_id}/edit")
+    assert response.status_code == 303
+    after = auth.client.get(f"/responsibility/communities/{fuyuan_id}/publicity").get_data(as_text=True)
+    assert mobile not in after and after.count(office) >= 2  # the header and the worker's line
+    box = re.search(r'<input[^>]*name="public_office_phone"[^>]*>',
+                    auth.client.get(f"/admin/people/{worker_id}/edit").get_data(as_text=True)).group(0)
+    assert "checked" in box
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "person.updated")
+                                  .order_by(AuditEntry.id.desc()))
+        assert entry.before == {"public_office_phone": False} and entry.after == {"public_office_phone": True}
+    # Unticked again: the mobile is back.
+    auth.post(f"/admin/people/{worker_id}/edit", form, token_from=f"/admin/people/{worker_id}/edit")
+    assert mobile in auth.client.get(f"/responsibility/communities/{fuyuan_id}/publicity").get_data(as_text=True)
+
+
+def test_a_roster_edit_that_has_no_such_column_keeps_the_preference(app):
+    with app.app_context():
+        worker = account("fuyuan_worker01").person
+        worker.public_office_phone = True
+        db.session.commit()
+        data = people_rules.PersonInput(name=worker.name, username="fuyuan_worker01", position=worker.position,
+                                        community_id=worker.community_id, grid_number=worker.grid.number,
+                                        phone="13900000001", service_start=worker.service_start)
+        people_rules.update_person(account("admin"), worker, data)
+        db.session.commit()
+        assert worker.public_office_phone is True and worker.phone == "13900000001"
+
+
+# -- 2. a moved or deactivated person's terms end --------------------------------------------------
+
+def test_a_leader_moved_to_another_street_leaves_their_communities_a_gap_from_today(app, auth):
+    with app.app_context():
+        leader = account("fuqiang_leader").person
+        term = assign(AssignmentKind.COMMUNITY, community("fuyuan"), leader)
+        db.session.commit()
+        term_id, leader_id, kexue_id = term.id, leader.id, street("kexue").id
+        form = person_form(leader, street_id=str(kexue_id))
+        version = rules.book_version(rules.scope_of(AssignmentKind.COMMUNITY, leader.street_id))
+    auth.login("admin")
+    response = auth.post(f"/admin/people/{leader_id}/edit", form, token_from=f"/admin/people/{leader_id}/edit")
+    assert response.status_code == 303
+    with app.app_context():
+        term = db.session.get(Assignment, term_id)
+        assert term.valid_to == date(2026, 11, 24)
+        assert community("fuyuan") in rules.gaps(street_id=street("fuqiang").id).communities
+        assert rules.book_version(rules.scope_of(AssignmentKind.COMMUNITY, street("fuqiang").id)) == version + 1
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "responsibility.ended"))
+        assert entry.before["valid_to"] is None and entry.after["valid_to"] == "2026-11-24"
+        assert entry.after["reason"] == "person_changed"
+    page = auth.client.get(f"/org/streets/{street_id_of(app, 'fuqiang')}").get_data(as_text=True)
+    assert "无包社区领导的社区" in page and "富源社区" in page
+
+
+def street_id_of(app, slug):
+    with app.app_context():
+        return street(slug).id
+
+
+def test_a_deactivated_head_leaves_their_grids_a_gap_and_a_future_term_is_withdrawn(app, auth):
+    with app.app_context():
+        head = account("fuyuan_stationhead").person
+        running = assign(AssignmentKind.GRID, grid("fuyuan", 1), head)
+        future = assign(AssignmentKind.GRID, grid("fuyuan", 2), head, "2026-12-01")
+        past = assign(AssignmentKind.GRID, grid("fuyuan", 3), head, "2026-10-01", "2026-10-31")
+        db.session.commit()
+        ids, head_id = (running.id, future.id, past.id), head.id
+    auth.login("admin")
+    response = auth.post(f"/admin/people/{head_id}/deactivate", token_from=f"/admin/people/{head_id}/edit")
+    assert response.status_code == 303
+    with app.app_context():
+        running, future, past = (db.session.get(Assignment, i) for i in ids)
+        assert running.valid_to == date(2026, 11, 24)
+        assert future is None
+        assert past.valid_to == date(2026, 10, 31) and past.version == 1
+        gaps = rules.gaps(community_id=community("fuyuan").id)
+        assert grid("fuyuan", 1) in gaps.grids
+        actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("responsibility.%"))
+                                     .order_by(AuditEntry.id)).all()
+        assert actions[-2:] == ["responsibility.ended", "responsibility.withdrawn"]
+
+
+def test_a_secretary_moved_to_another_community_ends_their_grids_but_a_promotion_in_place_does_not(app):
+    with app.app_context():
+        secretary, head = account("fuyuan_secretary").person, account("fuyuan_stationhead").person
+        moved = assign(AssignmentKind.GRID, grid("fuyuan", 1), secretary)
+        kept = assign(AssignmentKind.GRID, grid("fuyuan", 2), head)
+        db.session.commit()
+
+        def data(person, **changes):
+            values = {"name": person.name, "username": person.account.username, "position": person.position,
+                      "community_id": person.community_id, "phone": person.phone,
+                      "service_start": person.service_start, "community_start": person.community_start}
+            values.update(changes)
+            return people_rules.PersonInput(**values)
+
+        people_rules.update_person(account("admin"), secretary, data(secretary, community_id=community("fuda").id))
+        people_rules.update_person(account("admin"), head, data(head, position=people_rules.Position.SECRETARY))
+        db.session.commit()
+        assert moved.valid_to == date(2026, 11, 24)
+        assert kept.valid_to is None
+
+
+def test_a_refused_move_ends_nothing(app):
+    with app.app_context():
+        leader = account("fuqiang_leader").person
+        term = assign(AssignmentKind.COMMUNITY, community("fuyuan"), leader)
+        db.session.commit()
+        data = people_rules.PersonInput(name="", username="fuqiang_leader", position=leader.position,
+                                        street_id=street("kexue").id)
+        with pytest.raises(people_rules.FieldErrors):
+            people_rules.update_person(account("admin"), leader, data)
+        db.session.rollback()
+        assert db.session.get(Assignment, term.id).valid_to is None
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry)
+                                 .where(AuditEntry.action.like("responsibility.ended"))) == 0
