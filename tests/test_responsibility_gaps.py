@@ -2,6 +2,7 @@
 person form, and terms that end when their holder moves or leaves service."""
 import re
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -184,3 +185,156 @@ def test_a_refused_move_ends_nothing(app):
         assert db.session.get(Assignment, term.id).valid_to is None
         assert db.session.scalar(select(func.count()).select_from(AuditEntry)
                                  .where(AuditEntry.action.like("responsibility.ended"))) == 0
+
+
+# -- 3. 督导扣分: the optional deduction for missing supervision ------------------------------------
+
+def second_leader() -> "Person":  # noqa: F821
+    from portal.people.models import Person, Position
+
+    person = Person(name="第二领导", position=Position.STREET_LEADER, street=street("fuqiang"))
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
+def visit(slug, kind, actor, day="2026-11-20"):
+    from portal.responsibility import supervision
+
+    return supervision.record(account(actor) if isinstance(actor, str) else actor, community(slug), day, kind,
+                              "指导网格员入户记录", "书记、站长", "")
+
+
+def supervised_month():
+    """fuqiang_leader answers for 富源 (got 培训、指导: 3 missing) and 富达 (nothing: 5
+    missing); 第二领导 for 富润 (all five)."""
+    from portal.auth.models import Account
+
+    leader = account("fuqiang_leader").person
+    assign(AssignmentKind.COMMUNITY, community("fuyuan"), leader)
+    assign(AssignmentKind.COMMUNITY, community("fuda"), leader)
+    other = second_leader()
+    assign(AssignmentKind.COMMUNITY, community("furun"), other)
+    visit("fuyuan", "training", "fuqiang_leader")
+    visit("fuyuan", "guidance", "fuqiang_leader")
+    db.session.add(Account(username="second_leader", password_hash="x", person=other))
+    db.session.flush()
+    for kind in ("training", "guidance", "urging", "check", "assessment"):
+        visit("furun", kind, account("second_leader"))
+    db.session.commit()
+    return leader.id, other.id
+
+
+def rules_count():
+    from portal.responsibility.models import SupervisionRules
+
+    return db.session.scalar(select(func.count()).select_from(SupervisionRules))
+
+
+def xlsx_sheets(auth, street_id, month="2026-11"):
+    import io
+
+    import openpyxl
+
+    response = auth.client.get(f"/responsibility/coverage/streets/{street_id}/coverage.xlsx?month={month}")
+    assert response.status_code == 200
+    return openpyxl.load_workbook(io.BytesIO(response.data))
+
+
+def test_with_the_deduction_off_there_is_no_score_and_nothing_changes(app, auth):
+    from portal.responsibility import supervision
+
+    with app.app_context():
+        supervised_month()
+        fuqiang_id = street("fuqiang").id
+        rows = supervision.coverage([fuqiang_id], date(2026, 11, 1))
+        assert supervision.leader_scores(fuqiang_id, date(2026, 11, 1), rows) == (0, [])
+    auth.login("fuqiang_leader")
+    page = auth.client.get(f"/responsibility/coverage/streets/{fuqiang_id}?month=2026-11").get_data(as_text=True)
+    assert "督导得分" not in page and "督导扣分设置" not in page
+    assert xlsx_sheets(auth, fuqiang_id).sheetnames == ["2026年11月"]
+
+
+def test_with_the_deduction_on_each_leader_gets_a_hand_computed_score(app, auth):
+    with app.app_context():
+        supervised_month()
+        fuqiang_id = street("fuqiang").id
+    auth.login("admin")
+    response = auth.post("/responsibility/settings", {"scope": str(fuqiang_id), "missing_points": "2",
+                                                      "effective_from": "2026-11-25"},
+                         token_from="/responsibility/settings")
+    assert response.status_code == 302
+    assert "每缺一项扣 2.0 分" in auth.client.get("/responsibility/settings").get_data(as_text=True)
+    page = auth.client.get(f"/responsibility/coverage/streets/{fuqiang_id}?month=2026-11").get_data(as_text=True)
+    scores = page.split('id="leader-scores"')[1]
+    # fuqiang_leader: (3 + 5) missing × 2 = 16 → 84; 第二领导: nothing missing → 100.
+    assert re.search(r"<td>8</td>\s*<td>16.0</td><td><strong>84.0</strong>", scores)
+    assert re.search(r"第二领导</td><td>富润社区</td><td>0</td>\s*<td>0.0</td><td><strong>100.0</strong>", scores)
+    book = xlsx_sheets(auth, fuqiang_id)
+    assert book.sheetnames == ["2026年11月", "督导得分"]
+    rows = list(book["督导得分"].iter_rows(min_row=3, values_only=True))
+    assert {row[2:] for row in rows} == {(8, 16.0, 84.0), (0, 0.0, 100.0)}
+    # October is over: it keeps the setting in force then (off).
+    october = auth.client.get(f"/responsibility/coverage/streets/{fuqiang_id}?month=2026-10").get_data(as_text=True)
+    assert "督导得分" not in october
+    # The district's other streets follow the default (off); the default on reaches them too.
+    with app.app_context():
+        from portal.responsibility import settings
+
+        assert settings.points_for(street("kexue").id) == 0
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "supervision.rules_saved"))
+        assert entry.after["missing_points"] == "2.0" and entry.before == {"missing_points": "0"}
+    auth.post("/responsibility/settings", {"scope": "", "missing_points": "1.5", "effective_from": "2026-11-25"},
+              token_from="/responsibility/settings")
+    with app.app_context():
+        assert settings.points_for(street("kexue").id) == Decimal("1.5")
+        assert settings.points_for(street("fuqiang").id) == Decimal("2")
+    # The street follows the default again from tomorrow.
+    auth.post("/responsibility/settings", {"scope": str(fuqiang_id), "follows_default": "on",
+                                           "effective_from": "2026-11-26"}, token_from="/responsibility/settings")
+    with app.app_context():
+        assert settings.points_for(street("fuqiang").id, date(2026, 11, 26)) == Decimal("1.5")
+        assert settings.points_for(street("fuqiang").id) == Decimal("2")
+
+
+def test_a_score_never_goes_below_zero(app):
+    from portal.responsibility import settings, supervision
+
+    with app.app_context():
+        supervised_month()
+        settings.save(account("admin"), {"scope": "", "missing_points": "20", "effective_from": "2026-11-25"})
+        db.session.commit()
+        fuqiang_id = street("fuqiang").id
+        rows = supervision.coverage([fuqiang_id], date(2026, 11, 1))
+        points, scores = supervision.leader_scores(fuqiang_id, date(2026, 11, 1), rows)
+        assert points == 20 and [s.score for s in scores] == [0, 100]
+
+
+@pytest.mark.parametrize("form, field", [
+    ({"missing_points": "abc"}, "missing_points"), ({"missing_points": "25"}, "missing_points"),
+    ({"missing_points": "-1"}, "missing_points"), ({"missing_points": "1.25"}, "missing_points"),
+    ({"missing_points": "NaN"}, "missing_points"), ({"missing_points": ""}, "missing_points"),
+    ({"effective_from": "2026-11-01"}, "effective_from"), ({"effective_from": "2026-13-01"}, "effective_from"),
+    ({"scope": "999999"}, "scope"), ({"scope": "x"}, "scope"),
+    ({"scope": "", "follows_default": "on"}, "follows_default")])
+def test_bad_settings_are_refused_with_a_chinese_message_and_nothing_written(app, auth, form, field):
+    auth.login("admin")
+    token = auth.token("/responsibility/settings")
+    with app.app_context():
+        before_rows = rules_count()
+        before_audit = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    response = auth.client.post("/responsibility/settings",
+                                data={"scope": "", "missing_points": "2", **form, "csrf_token": token})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "未保存" in page and re.search(r'<p class="error">[^<]*[\u4e00-\u9fff]', page)
+    with app.app_context():
+        assert rules_count() == before_rows
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == before_audit
+
+
+@pytest.mark.parametrize("username", ["fuqiang_leader", "inspector", "fuyuan_secretary", "fuyuan_worker01"])
+def test_only_the_administrator_sets_the_deduction(app, auth, username):
+    auth.login(username)
+    assert auth.client.get("/responsibility/settings").status_code == 403
+    assert auth.post("/responsibility/settings", {"scope": "", "missing_points": "2"}).status_code == 403
