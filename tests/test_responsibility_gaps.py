@@ -338,3 +338,35 @@ def test_only_the_administrator_sets_the_deduction(app, auth, username):
     auth.login(username)
     assert auth.client.get("/responsibility/settings").status_code == 403
     assert auth.post("/responsibility/settings", {"scope": "", "missing_points": "2"}).status_code == 403
+
+
+# -- 4. the demo's matters across the district ----------------------------------------------------
+
+def test_the_demo_matters_reach_every_community_in_every_state_and_keep_fuyuans_own(app):
+    from portal.matters import samples
+    from portal.matters.models import Matter, MatterKind, MatterStep, Status
+
+    with app.app_context():
+        made = samples.seed(NOW)
+        db.session.commit()
+        matters = list(db.session.scalars(select(Matter)))
+        assert made == len(matters)
+        fuyuan = community("fuyuan")
+        assert sum(1 for m in matters if m.community_id == fuyuan.id) == len(samples.SAMPLES) + 1
+        assert {m.community_id for m in matters} == set(db.session.scalars(select(Community.id)))
+        assert {m.status for m in matters} >= {Status.REGISTERED, Status.HANDLING, Status.REPORTED,
+                                              Status.REFERRED, Status.CLOSED, Status.FED_BACK, Status.VERIFIED}
+        codes = {k.id: k.code for k in db.session.scalars(select(MatterKind))}
+        for m in matters:
+            if m.community_id == fuyuan.id or codes[m.kind_id] == "above":
+                continue
+            case = next(c for c in samples.OTHERS if _matches(c[3], m.description))
+            assert codes[m.kind_id] == case[0], m.description  # the kind matches what was found
+            assert m.created_at < NOW
+        assert db.session.scalar(select(func.max(MatterStep.at))) <= NOW  # every step in the past
+        assert samples.seed(NOW) == 0  # once only
+
+
+def _matches(template: str, text: str) -> bool:
+    pattern = re.escape(template).replace(r"\{b\}", r"\d+").replace(r"\{u\}", r"\d+").replace(r"\{r\}", r"\d+")
+    return re.fullmatch(pattern, text) is not None
