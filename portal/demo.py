@@ -290,7 +290,8 @@ def seed_demo_comptime(now=None) -> int:
 
 
 def seed_demo_matters(now=None) -> int:
-    """A few weeks of 富源's 事项 in every state of the loop (portal/matters/samples.py)."""
+    """A few weeks of 事项 in every state of the loop, in every community of the district
+    (富源 hand-written, the others drawn from portal/matters/samples.py)."""
     from portal.matters import samples
 
     return samples.seed(now)

@@ -445,6 +445,9 @@ MATRIX = [
      lambda role: role in ("admin", "inspector"), None),
     ("GET", "/responsibility/coverage/district/coverage.xlsx", "responsibility.district_coverage_xlsx",
      lambda role: role in ("admin", "inspector"), None),
+    # 督导扣分: the district assesses the 街镇领导, so only the administrator sets it
+    ("GET", "/responsibility/settings", "responsibility.rules_page", admin_only, None),
+    ("POST", "/responsibility/settings", "responsibility.rules_POST", admin_only, {}),
 ]
 # Not role-dependent: reachable before login, or the way out.
 OUTSIDE_MATRIX = {"static", "auth.login", "auth.login_POST", "auth.logout_POST",

@@ -4,7 +4,7 @@ number becomes a message next to its field, never an exception."""
 
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import Form, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, Form, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
@@ -140,11 +140,12 @@ class PersonForm(FlaskForm):
     phone = StringField("手机号", filters=[strip], validators=[
         Length(max=20, message="手机号应为 11 位手机号码，或形如 0472-1234567 的固定电话。")],
         render_kw={"inputmode": "tel", "autocomplete": "off"})
+    public_office_phone = BooleanField("公示时显示社区办公电话")
     service_start = ServiceDateField("参加工作时间", render_kw={"autocomplete": "off", "placeholder": "如 2010-07"})
     community_start = ServiceDateField("入职本社区时间", render_kw={"autocomplete": "off", "placeholder": "如 2018-03"})
 
-    FIELDS = ("name", "username", "position", "street_id", "community_id", "grid_number", "phone", "service_start",
-              "community_start")
+    FIELDS = ("name", "username", "position", "street_id", "community_id", "grid_number", "phone",
+              "public_office_phone", "service_start", "community_start")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -161,6 +162,7 @@ class PersonForm(FlaskForm):
             "community_id": str(person.community_id or ""),
             "grid_number": person.grid.number if person.grid else None,
             "phone": person.phone or "",
+            "public_office_phone": bool(person.public_office_phone),
             "service_start": person.service_start,
             "community_start": person.community_start,
         })
@@ -180,6 +182,7 @@ class PersonForm(FlaskForm):
             community_id=value("community_id", to_id),
             grid_number=value("grid_number"),
             phone=value("phone") or None,
+            public_office_phone=bool(self.public_office_phone.data),
             service_start=value("service_start"),
             community_start=value("community_start"),
         )

@@ -21,6 +21,7 @@ from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Community, Grid, Street
 from portal.people.models import Level, Person, Position
+from portal.responsibility import rules as responsibility
 from portal.text import PHONE_RE, has_control
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_]{2,31}$")
@@ -50,6 +51,8 @@ class PersonInput:
     phone: str | None = None
     service_start: date | None = None    # 参加工作时间
     community_start: date | None = None  # 入职本社区时间, where it differs
+    # 网格责任人公示 shows the community's office phone instead; None: as now (a roster has no column)
+    public_office_phone: bool | None = None
 
 
 def parse_service_date(text: str | None, label: str) -> tuple[date | None, str | None]:
@@ -104,6 +107,7 @@ def normalise(data: PersonInput) -> PersonInput:
         phone=(data.phone or "").strip().replace(" ", "") or None,
         service_start=data.service_start,
         community_start=data.community_start,
+        public_office_phone=data.public_office_phone,
     )
 
 
@@ -186,6 +190,7 @@ def snapshot(person: Person) -> dict:
         "service_start": person.service_start.isoformat() if person.service_start else None,
         "community_start": person.community_start.isoformat() if person.community_start else None,
         "active": person.active,
+        "public_office_phone": bool(person.public_office_phone),
     }
 
 
@@ -198,6 +203,10 @@ def _apply(person: Person, data: PersonInput, resolved: dict) -> None:
     person.grid = resolved["grid"]
     person.service_start = data.service_start
     person.community_start = data.community_start
+    if data.public_office_phone is not None:
+        person.public_office_phone = data.public_office_phone
+    elif person.public_office_phone is None:
+        person.public_office_phone = False
 
 
 def create_person(actor: Account | None, data: PersonInput, password: str, generated: bool = False) -> Person:
@@ -252,6 +261,8 @@ def update_person(actor: Account, person: Person, data: PersonInput, before: dic
     changed_before, changed_after = audit.diff(before, snapshot(person))
     if changed_after:
         audit.record(actor, "person.updated", person, before=changed_before, after=changed_after)
+    if {"position", "street_id", "community_id", "active"} & set(changed_after):
+        responsibility.end_terms_of(actor, person)  # 包社区/包网格 they can no longer hold
     return person
 
 
@@ -272,6 +283,7 @@ def deactivate_person(actor: Account, person: Person) -> None:
         auth_rules.revoke_all_sessions(person.account)
     db.session.flush()
     audit.record(actor, "person.deactivated", person, before=before, after=snapshot(person))
+    responsibility.end_terms_of(actor, person)  # their 包社区/包网格 become gaps from today
 
 
 def activate_person(actor: Account, person: Person) -> None:

@@ -64,7 +64,7 @@ def links() -> list[Link]:
     from portal.matters.models import Matter, MatterPhoto, MatterStep
     from portal.notifications.models import Notice, NoticePrefs
     from portal.people.models import Person
-    from portal.responsibility.models import Assignment, SupervisionEntry
+    from portal.responsibility.models import Assignment, SupervisionEntry, SupervisionRules
 
     return [
         Link("people", PERSON, Person, Person.id),
@@ -99,6 +99,7 @@ def links() -> list[Link]:
         Link("month_locks", STREET, MonthLock, MonthLock.street_id),
         Link("assessment_settings", STREET, AssessmentSettings, AssessmentSettings.street_id),
         Link("assessment_locks", STREET, AssessmentLock, AssessmentLock.street_id),
+        Link("supervision_rules", STREET, SupervisionRules, SupervisionRules.street_id),
         Link("bulletins", STREET, Bulletin, Bulletin.street_id),
         Link("sampling_draws", STREET, SamplingDraw, SamplingDraw.street_id),
         Link("service_items", STREET, ServiceItem, ServiceItem.street_id),

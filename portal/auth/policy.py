@@ -79,6 +79,7 @@ class Action(enum.StrEnum):
     VIEW_PUBLICITY = "responsibility.publicity"  # a community's 网格责任人公示
     RECORD_SUPERVISION = "responsibility.supervise"  # a 街镇领导's visit log (target: a community, or None)
     VIEW_COVERAGE = "responsibility.coverage"  # supervision coverage of a street (target) or the district (None)
+    MANAGE_SUPERVISION_RULES = "responsibility.rules"  # 督导扣分: the district assesses the 街镇领导 scored by it
     VIEW_MATTERS = "matters.list"      # the matters of a community or street (target); None: one's own
     VIEW_MATTER = "matters.view"       # one matter, its timeline and photos
     VIEW_MATTER_PHONE = "matters.phone"  # the resident's phone: only the handling chain
@@ -147,7 +148,7 @@ def can(account, action: Action, target=None) -> bool:
                 return True
             return covers(actor, target)
         case (Action.MANAGE_PEOPLE | Action.RESET_PASSWORD | Action.IMPORT_ROSTER | Action.MANAGE_CALENDAR
-              | Action.MANAGE_LEAVE | Action.MANAGE_MATTER_SETTINGS):
+              | Action.MANAGE_LEAVE | Action.MANAGE_MATTER_SETTINGS | Action.MANAGE_SUPERVISION_RULES):
             return position is Position.ADMIN
         case Action.EXPORT_ROSTER:
             # The administrator keeps the accounts; a 街镇 keeps the 花名册 of its

@@ -1,15 +1,18 @@
 """The coverage table as xlsx (text made safe by portal.spreadsheet)."""
 from datetime import date
+from decimal import Decimal
 from io import BytesIO
 
 import openpyxl
 from openpyxl.styles import Font
 
-from portal.responsibility.supervision import KINDS, CoverageRow
+from portal.responsibility.supervision import KINDS, CoverageRow, LeaderScore
 from portal.spreadsheet import append
 
 
-def coverage_workbook(title: str, month: date, rows: list[CoverageRow]) -> BytesIO:
+def coverage_workbook(title: str, month: date, rows: list[CoverageRow], points: Decimal = Decimal("0"),
+                      scores: list[LeaderScore] = ()) -> BytesIO:
+    """With `scores` (the 督导扣分 is on): a second sheet of each leader's 督导得分."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = f"{month.year}年{month.month}月"
@@ -25,6 +28,18 @@ def coverage_workbook(title: str, month: date, rows: list[CoverageRow]) -> Bytes
     for column, width in zip("ABCDEFGHI", (12, 14, 12, 6, 6, 6, 6, 6, 30), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A3"
+    if scores:
+        scored = book.create_sheet("督导得分")
+        append(scored, (f"{title}{month.year}年{month.month}月包社区领导督导得分（每缺一项扣 {points} 分）",))
+        scored["A1"].font = Font(bold=True)
+        append(scored, ("包社区领导", "包联社区", "缺项数", "扣分", "督导得分"))
+        for cell in scored[2]:
+            cell.font = Font(bold=True)
+        for s in scores:
+            append(scored, (s.leader.name, "、".join(c.name for c in s.communities), s.missing,
+                            float(s.deduction), float(s.score)))
+        for column, width in zip("ABCDE", (12, 40, 8, 8, 10), strict=True):
+            scored.column_dimensions[column].width = width
     out = BytesIO()
     book.save(out)
     out.seek(0)

@@ -2,8 +2,9 @@
 the version rows that make concurrent assignment edits a compare-and-set."""
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
@@ -106,3 +107,23 @@ class SupervisionEntry(db.Model):
 
     person = relationship("Person")
     community = relationship("Community")
+
+
+class SupervisionRules(db.Model):
+    """The optional 考核 deduction for a 包社区 leader's missing monthly supervision
+    (工作要求 三(一)): points per kind of the five missing for an assigned community in
+    a month; 0 (the default) is off. A district default (street_id None) and a
+    street's own rows, each from a date (portal.dated), like the 考核 rules."""
+
+    __tablename__ = "supervision_rules"
+    __table_args__ = (UniqueConstraint("street_id", "effective_from", name="uq_supervision_rules_street_effective"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"))
+    effective_from: Mapped[date]
+    follows_default: Mapped[bool] = mapped_column(default=False, server_default=false())
+    missing_points: Mapped[Decimal] = mapped_column(Numeric(4, 1), default=Decimal("0"), server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+    street = relationship("Street")

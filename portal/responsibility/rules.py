@@ -160,6 +160,59 @@ def end_term(actor, term: Assignment, last_raw: str | None, expected_version: in
     return term
 
 
+def _bump_book(scope: str) -> None:
+    """Move a book without an expected version: a change made elsewhere (a person moved
+    or out of service) makes any assignment page open at the time stale."""
+    moved = db.session.execute(
+        update(AssignmentBook).where(AssignmentBook.scope == scope)
+        .values(version=AssignmentBook.version + 1).execution_options(synchronize_session=False))
+    if moved.rowcount == 1:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.execute(insert(AssignmentBook).values(scope=scope, version=1))
+    except IntegrityError:
+        _bump_book(scope)
+
+
+def end_terms_of(actor, person: Person, day: date | None = None) -> list[dict]:
+    """The person has moved (street, community, position) or left service: every term
+    still running on `day` (today) or later that they may no longer hold ends the day
+    before, and one that had not begun is withdrawn, so the unit shows as a gap from
+    the day of the change. Audited, in the caller's transaction (caller commits).
+    Returns the snapshots of the terms as they now are (withdrawn ones as they were)."""
+    day = day or clock.today()
+    terms = db.session.scalars(select(Assignment).where(
+        Assignment.person_id == person.id, or_(Assignment.valid_to.is_(None), Assignment.valid_to >= day))
+        .order_by(Assignment.id)).all()
+    changed = []
+    for term in terms:
+        if check_person(term.kind, person, term.community) is None:
+            continue
+        _bump_book(scope_of(term.kind, term.street_id if term.kind is AssignmentKind.COMMUNITY
+                            else term.community_id))
+        before = snapshot(term)
+        if term.valid_from >= day:
+            db.session.delete(term)
+            db.session.flush()
+            audit.record(actor, "responsibility.withdrawn", object_type=Assignment.__tablename__,
+                         object_id=term.id, community_id=term.community_id, before=before,
+                         after={"reason": "person_changed"})
+            changed.append(before)
+            continue
+        result = db.session.execute(
+            update(Assignment).where(Assignment.id == term.id, Assignment.version == term.version)
+            .values(valid_to=day - timedelta(days=1), version=term.version + 1)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise Conflict({"form": "分包安排刚被他人修改，请刷新页面后重试。"})
+        db.session.refresh(term)
+        audit.record(actor, "responsibility.ended", term, before=before,
+                     after={**snapshot(term), "reason": "person_changed"})
+        changed.append(snapshot(term))
+    return changed
+
+
 def _term_label(term: Assignment) -> str:
     end = clock.format_date(term.valid_to) if term.valid_to else "至今"
     return f"{clock.format_date(term.valid_from)} 至 {end}" if term.valid_to else f"{clock.format_date(term.valid_from)}起"

@@ -4,6 +4,7 @@ leader in a month. A leader's submitted 八个统一 inspection of a community t
 for that day counts as a 检查 without being typed again."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -15,7 +16,7 @@ from portal.extensions import db
 from portal.inspections.models import Inspection, InspectionStatus
 from portal.org.models import Community, Street
 from portal.people.models import Person
-from portal.responsibility import rules
+from portal.responsibility import rules, settings
 from portal.responsibility.models import SupervisionEntry, SupervisionKind
 from portal.text import field_text
 
@@ -178,6 +179,42 @@ def coverage(street_ids: list[int], month: date) -> list[CoverageRow]:
         row = counts[inspection.community_id]
         row[SupervisionKind.CHECK] = row.get(SupervisionKind.CHECK, 0) + 1
     return [CoverageRow(c, leaders.get(c.id), counts[c.id]) for c in communities]
+
+
+@dataclass
+class LeaderScore:
+    """A 包社区 leader's 督导得分 for a month: 100 minus the points for every kind of the
+    five missing for each community they answer for (never below 0)."""
+
+    leader: Person
+    points: Decimal                     # per missing kind
+    communities: list[Community] = field(default_factory=list)
+    missing: int = 0
+
+    @property
+    def deduction(self) -> Decimal:
+        return self.points * self.missing
+
+    @property
+    def score(self) -> Decimal:
+        return max(Decimal("0"), Decimal("100") - self.deduction)
+
+
+def leader_scores(street_id: int, month: date, rows: list[CoverageRow]) -> tuple[Decimal, list[LeaderScore]]:
+    """(points per missing kind, scores by leader) of a street's month; the points are 0
+    and the list empty while the deduction is off (settings)."""
+    _first, last = month_bounds(month)
+    points = settings.points_for_month(street_id, last)
+    if not points:
+        return points, []
+    scores: dict[int, LeaderScore] = {}
+    for row in rows:
+        if row.leader is None or row.community.street_id != street_id:
+            continue
+        score = scores.setdefault(row.leader.id, LeaderScore(row.leader, points))
+        score.communities.append(row.community)
+        score.missing += len(row.missing)
+    return points, sorted(scores.values(), key=lambda s: s.leader.id)
 
 
 def street_totals(rows: list[CoverageRow]) -> dict:

@@ -12,6 +12,7 @@ from portal.htmx import render
 from portal.org.models import Community, Grid, Street
 from portal.people.models import Person, Position
 from portal.responsibility import export, publicity, rules, supervision
+from portal.responsibility import settings as supervision_rules
 from portal.responsibility.forms import PostForm
 from portal.responsibility.models import Assignment, AssignmentKind, SupervisionKind
 
@@ -227,9 +228,11 @@ def supervision_POST():
 def _coverage(streets, title, street=None):
     month, month_error = _month_arg()
     rows = supervision.coverage([s.id for s in streets], month)
+    points, scores = supervision.leader_scores(street.id, month, rows) if street else (0, [])
     return render_template("responsibility/coverage.html", rows=rows, month=month, month_error=month_error,
                            title=title, street=street, kinds=list(SupervisionKind),
-                           totals=supervision.street_totals(rows))
+                           totals=supervision.street_totals(rows), points=points, scores=scores,
+                           may_set_rules=can(current_user, Action.MANAGE_SUPERVISION_RULES))
 
 
 @bp.get("/coverage/streets/<int:street_id>")
@@ -251,7 +254,9 @@ def district_coverage():
 def street_coverage_xlsx(street_id: int):
     street = _get(Street, street_id, Action.VIEW_COVERAGE)
     month, _error = _month_arg()
-    data = export.coverage_workbook(street.name, month, supervision.coverage([street.id], month))
+    rows = supervision.coverage([street.id], month)
+    points, scores = supervision.leader_scores(street.id, month, rows)
+    data = export.coverage_workbook(street.name, month, rows, points, scores)
     return send_file(data, download_name=f"{street.name}{month:%Y-%m}包社区督导.xlsx", as_attachment=True,
                      mimetype=XLSX)
 
@@ -264,6 +269,47 @@ def district_coverage_xlsx():
     streets = list(db.session.scalars(db.select(Street).order_by(Street.sort_order)))
     data = export.coverage_workbook("青山区", month, supervision.coverage([s.id for s in streets], month))
     return send_file(data, download_name=f"青山区{month:%Y-%m}包社区督导.xlsx", as_attachment=True, mimetype=XLSX)
+
+
+# -- 督导扣分 (the optional 考核 deduction for missing supervision) ---------------------------------
+
+def _rules_page(status=200, errors=None, values=None):
+    today = clock.today()
+    streets = list(db.session.scalars(db.select(Street).order_by(Street.sort_order)))
+    return render_template("responsibility/rules.html", today=today, lines=supervision_rules.overview(today),
+                           upcoming=supervision_rules.upcoming(today), streets=streets,
+                           max_points=supervision_rules.MAX_POINTS, errors=errors or {},
+                           values=values or {}), status
+
+
+@bp.get("/settings")
+@login_required
+def rules_page():
+    require(current_user, Action.MANAGE_SUPERVISION_RULES)
+    return _rules_page()
+
+
+@bp.post("/settings")
+@login_required
+def rules_POST():
+    require(current_user, Action.MANAGE_SUPERVISION_RULES)
+    if not PostForm().validate():
+        return _rules_page(400, STALE, request.form)
+    try:
+        row = supervision_rules.save(current_user, request.form)
+    except FieldErrors as error:
+        db.session.rollback()
+        return _rules_page(400, error.errors, request.form)
+    db.session.commit()
+    if row is None:
+        flash("该街镇已随全区默认，无需更改。", "success")
+    elif row.follows_default:
+        flash(f"{row.street.name}自{clock.format_date(row.effective_from)}起随全区默认。", "success")
+    else:
+        scope = row.street.name if row.street else "全区默认"
+        state = f"每缺一项扣 {row.missing_points} 分" if row.missing_points else "不扣分（关闭）"
+        flash(f"已保存：{scope}自{clock.format_date(row.effective_from)}起{state}。", "success")
+    return redirect(url_for("responsibility.rules_page"))
 
 
 def position_label(person: Person) -> str:

@@ -6,6 +6,7 @@ be accepted: a required field left blank, a choice that was not offered, a date 
 is no date.
 """
 import io
+import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -193,6 +194,7 @@ PERSON_FIELDS = {
     "community_id": field("", "1", "2", "3"),
     "grid_number": field("", "3", "99"),
     "phone": field("13800000000", "0472-1234567", ""),
+    "public_office_phone": field("", "y"),
     "service_start": field("2010-07", "2010-07-15", "", "2030-01", "1959-12", "2010"),
     "community_start": field("", "2018-03", "2009-01", "2027-02"),
 }
@@ -450,6 +452,21 @@ CASES: dict[str, Case] = {
         refuse=first(("no end date", lambda f: not_a_strict_date(f["valid_to"]) or out_of_range(f["valid_to"])),
                      ("before the term began", lambda f: (seen(f["valid_to"]) or "").strip() < "2026-11-01"),
                      ("a stale page", stale_version))),
+    "responsibility.rules_POST": Case(
+        "admin", "/responsibility/settings",
+        {"scope": field("", "999999"), "missing_points": field("0", "2", "1.5", "25", "1.25"),
+         "follows_default": field("", "on"), "effective_from": field("", "2026-11-25", "2026-12-01", "2026-11-01")},
+        refuse=first(("not a street", lambda f: bool(stripped(f["scope"])) and not (
+                         stripped(f["scope"]).isascii() and stripped(f["scope"]).isdigit()
+                         and len(stripped(f["scope"])) < 10)),
+                     ("the default cannot follow itself", lambda f: seen(f["follows_default"]) == "on"
+                      and not stripped(f["scope"])),
+                     ("not 0–20 points with one decimal", lambda f: seen(f["follows_default"]) != "on" and not (
+                         re.fullmatch(r"[0-9]{1,2}(\.[0-9])?", stripped(f["missing_points"]))
+                         and float(stripped(f["missing_points"])) <= 20)),
+                     ("an effective date in the past or unreadable", lambda f: bool(stripped(f["effective_from"]))
+                      and (not_a_strict_date(f["effective_from"])
+                           or not "2026-11-25" <= stripped(f["effective_from"]) <= "2027-11-26")))),
     "responsibility.supervision_POST": Case(
         "fuqiang_leader", lambda: objects.supervision_path(),
         {"community_id": field("FUYUAN", "FUDA"), "day": field("2026-11-20", "2026-11-26", "2025-12-01"),
