@@ -278,3 +278,32 @@ def test_the_rule_refuses_someone_elses_tap(app, travel):
         else:
             raise AssertionError("someone else's tap was taken")
         assert activity.events_on(TODAY, person_id=worker.id) == []
+
+
+def test_the_sheets_day_detail_marks_离线补传(app, travel):
+    travel(at(TODAY, "11:00"))
+    auth = phone(app)
+    send(auth, "tap-0000-0001", "patrol_start", at(TODAY, "09:10"))
+    send(auth, "tap-0000-0002", "patrol_end", at(TODAY, "10:45"))
+    travel(at(date(2026, 11, 26), "09:00"))
+    with app.app_context():
+        person = account(WORKER).person
+        community_id, person_id = person.community_id, person.id
+    secretary = Auth(app.test_client())
+    secretary.login("fuyuan_secretary")
+    sheet = secretary.client.get(f"/attendance/sheet?community={community_id}&month=2026-11").get_data(as_text=True)
+    link = f"/attendance/people/{person_id}/days/2026-11-25"
+    assert f'href="{link}"' in sheet
+    page = secretary.client.get(link).get_data(as_text=True)
+    assert page.count('class="tag offline"') == 2          # the patrol's two taps, not the implied 签到
+    assert "巡查开始" in page and "09:10" in page and "10:45" in page
+    # The worker opens their own day; another community's worker does not.
+    assert phone(app).client.get(link).status_code == 200
+    outsider = Auth(app.test_client())
+    outsider.login("fuda_worker01")
+    assert outsider.client.get(link).status_code == 403
+    # A day nobody worked says so; a malformed date is not found.
+    empty = secretary.client.get(f"/attendance/people/{person_id}/days/2026-11-24").get_data(as_text=True)
+    assert "这一天没有签到、巡查、入户等记录" in empty
+    assert secretary.client.get(f"/attendance/people/{person_id}/days/2026-13-45").status_code == 404
+    assert secretary.client.get(f"/attendance/people/{person_id}/days/yesterday").status_code == 404
