@@ -64,9 +64,6 @@ class Config:
     # 5 s; writes of the same worker are seen at once). 0: read on every request.
     VERSIONS_MAX_AGE = 1.0
 
-    # 离线补传: a status tapped on a phone without a connection is accepted with its
-    # tap's time when it arrives at most this many hours later (and not from the future).
-    OFFLINE_REPLAY_MAX_HOURS = 12
 
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     TIMEZONE = "Asia/Shanghai"

@@ -43,7 +43,7 @@ def test_the_secretary_sees_late_and_the_patrols_and_the_xlsx_matches_the_page(a
     page = auth.client.get(f"/attendance/sheet?community={community_id}&month=2026-11").get_data(as_text=True)
     assert "<title>富源社区2026年11月考勤表 · 青山区社区网格工作门户</title>" in page
     row = re.search(r"<tr><td class=\"sticky nowrap\">[^<]+</td><td class=\"nowrap\">第1网格</td>(.*?)</tr>", page, re.S)
-    cells = re.findall(r"<td class=\"num[^\"]*\"[^>]*>([^<]*)</td>", row.group(1))
+    cells = re.findall(r"<td class=\"num[^\"]*\"[^>]*>(?:<a [^>]*>)?([^<]*)(?:</a>)?</td>", row.group(1))
     assert cells[24] == "迟15" and cells[25] == "·"   # 25 November 15 minutes late; 26th not judged yet
     assert "迟到 15 分钟" in page and "巡查 1/2" in page
     assert "本周入户进度" in page and re.search(r"第1网格</td>\s*<td class=\"num warn\">2.0 / 5.0", page)
@@ -55,7 +55,7 @@ def test_the_secretary_sees_late_and_the_patrols_and_the_xlsx_matches_the_page(a
                            page, re.S)
     assert len(page_rows) == len(grid) == 17
     for (name, role, rest), xlsx_row in zip(page_rows, grid, strict=True):
-        page_cells = [name, role, *re.findall(r"<td class=\"num[^\"]*\"[^>]*>([^<]*)</td>", rest)]
+        page_cells = [name, role, *re.findall(r"<td class=\"num[^\"]*\"[^>]*>(?:<a [^>]*>)?([^<]*)(?:</a>)?</td>", rest)]
         assert page_cells == xlsx_row
     assert sheet.freeze_panes == "C3" and sheet.page_setup.orientation == "landscape"
 
@@ -123,7 +123,7 @@ def test_approved_field_work_is_wai_not_leave(app, auth):
     auth.login("fuyuan_secretary")
     page = auth.client.get(f"/attendance/sheet?community={community_id}&month=2026-11").get_data(as_text=True)
     row = re.search(r"第2网格</td>(.*?)</tr>", page, re.S).group(1)
-    cells = re.findall(r"<td class=\"num[^\"]*\"[^>]*>([^<]*)</td>", row)
+    cells = re.findall(r"<td class=\"num[^\"]*\"[^>]*>(?:<a [^>]*>)?([^<]*)(?:</a>)?</td>", row)
     assert cells[23] == "外"
 
 

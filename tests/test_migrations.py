@@ -49,3 +49,18 @@ def test_migrations_match_the_models(empty_database_url):
             differences = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert differences == []
+
+
+def test_the_notice_kinds_check_admits_the_matter_kinds(empty_database_url):
+    """notice_kind is a CHECK constraint: the migration that added the matters' kinds
+    widened it, and it still refuses a kind nobody knows."""
+    app = make_app(empty_database_url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        with db.engine.begin() as conn:
+            names = [c["name"] for c in inspect(conn).get_check_constraints("notices")]
+            assert "ck_notices_notice_kind" in names
+            sql = next(c["sqltext"] for c in inspect(conn).get_check_constraints("notices")
+                       if c["name"] == "ck_notices_notice_kind")
+        db.engine.dispose()
+    assert "matter_assigned" in sql and "matter_overdue" in sql and "away_overdue" in sql

@@ -1,18 +1,20 @@
 """离线补传: a worker's status taps kept on the phone in a dead zone, sent later.
 
-The server takes a tap with its own time when it is at most 12 h old (a setting)
+The server takes a tap with its own time when it is at most 12 h old (a schedule setting)
 and not from the future, checks the day's sequence as of that time, marks it
 离线补传 in the log, the history and the 考勤表's day, and writes a repeated tap
 once. What it refuses it says in Chinese, and nothing is written."""
 from datetime import UTC, date, datetime, time
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.activity import offline
 from portal.activity import rules as activity
 from portal.activity.models import ActivityEvent, CurrentStatus
 from portal.attendance import locks as month_locks
-from portal.attendance.models import DayRecord
+from portal.attendance import settings as attendance_settings
+from portal.attendance.models import AttendanceSettings, DayRecord
 from portal.audit.models import AuditEntry
 from portal.clock import LOCAL_TZ
 from portal.extensions import db
@@ -106,11 +108,57 @@ def test_a_tap_older_than_twelve_hours_is_refused_with_the_reason(app, travel):
         assert events_of() == []
 
 
+def set_replay_limit(app, hours: str, effective_from: str = TODAY.isoformat(), admin: Auth | None = None):
+    """The administrator changes the district's 离线补传 limit on 作息与考勤规则."""
+    if admin is None:
+        admin = Auth(app.test_client())
+        admin.login("admin")
+    with app.app_context():
+        form = {name: (value.strftime("%H:%M") if hasattr(value, "strftime") else str(value))
+                for name, value in attendance_settings.DEFAULTS.items()}
+    form.update(offline_replay_max_hours=hours, effective_from=effective_from)
+    return admin.post("/attendance/settings", form, token_from="/attendance/settings")
+
+
 def test_the_limit_is_a_setting(app, travel):
-    app.config["OFFLINE_REPLAY_MAX_HOURS"] = 1
+    travel(at(TODAY, "10:00"))
+    assert set_replay_limit(app, "1").status_code == 302
     travel(at(TODAY, "11:00"))
     answer = send(phone(app), "tap-0000-0001", "errand", at(TODAY, "09:50"))
     assert answer.status_code == 422 and "超过 1 小时" in answer.json["reason"]
+
+
+@pytest.mark.parametrize("hours, accepted", [("24", True), ("12", False)])
+def test_a_tap_thirteen_hours_old_is_accepted_at_24_and_refused_at_12(app, travel, hours, accepted):
+    travel(at(TODAY, "08:00"))
+    assert set_replay_limit(app, hours).status_code == 302
+    travel(at(TODAY, "21:00"))
+    answer = send(phone(app), "tap-0000-0001", "patrol_start", at(TODAY, "08:00"))
+    with app.app_context():
+        if accepted:
+            assert answer.status_code == 200 and answer.json["status"] == "sent", answer.json
+            assert [e.offline for e in events_of() if e.kind == "patrol_start"] == [True]
+        else:
+            assert answer.status_code == 422 and "超过 12 小时" in answer.json["reason"]
+            assert events_of() == []
+
+
+@pytest.mark.parametrize("raw", ["0", "73", "12.5", "abc", "", "１２"])
+def test_a_bad_replay_limit_is_refused_in_chinese_and_nothing_is_written(app, travel, raw):
+    travel(at(TODAY, "10:00"))
+    admin = Auth(app.test_client())
+    admin.login("admin")
+    admin.client.get("/attendance/settings")
+    with app.app_context():
+        rows = db.session.scalar(select(func.count()).select_from(AttendanceSettings))
+        audits = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    response = set_replay_limit(app, raw, admin=admin)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and "离线补传最长时限（小时）应为 1–72 之间的整数" in body
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AttendanceSettings)) == rows
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == audits
+        assert attendance_settings.settings_for(None, TODAY).offline_replay_max_hours == 12
 
 
 def test_a_tap_from_the_future_is_refused(app, travel):
@@ -230,3 +278,32 @@ def test_the_rule_refuses_someone_elses_tap(app, travel):
         else:
             raise AssertionError("someone else's tap was taken")
         assert activity.events_on(TODAY, person_id=worker.id) == []
+
+
+def test_the_sheets_day_detail_marks_离线补传(app, travel):
+    travel(at(TODAY, "11:00"))
+    auth = phone(app)
+    send(auth, "tap-0000-0001", "patrol_start", at(TODAY, "09:10"))
+    send(auth, "tap-0000-0002", "patrol_end", at(TODAY, "10:45"))
+    travel(at(date(2026, 11, 26), "09:00"))
+    with app.app_context():
+        person = account(WORKER).person
+        community_id, person_id = person.community_id, person.id
+    secretary = Auth(app.test_client())
+    secretary.login("fuyuan_secretary")
+    sheet = secretary.client.get(f"/attendance/sheet?community={community_id}&month=2026-11").get_data(as_text=True)
+    link = f"/attendance/people/{person_id}/days/2026-11-25"
+    assert f'href="{link}"' in sheet
+    page = secretary.client.get(link).get_data(as_text=True)
+    assert page.count('class="tag offline"') == 2          # the patrol's two taps, not the implied 签到
+    assert "巡查开始" in page and "09:10" in page and "10:45" in page
+    # The worker opens their own day; another community's worker does not.
+    assert phone(app).client.get(link).status_code == 200
+    outsider = Auth(app.test_client())
+    outsider.login("fuda_worker01")
+    assert outsider.client.get(link).status_code == 403
+    # A day nobody worked says so; a malformed date is not found.
+    empty = secretary.client.get(f"/attendance/people/{person_id}/days/2026-11-24").get_data(as_text=True)
+    assert "这一天没有签到、巡查、入户等记录" in empty
+    assert secretary.client.get(f"/attendance/people/{person_id}/days/2026-13-45").status_code == 404
+    assert secretary.client.get(f"/attendance/people/{person_id}/days/yesterday").status_code == 404

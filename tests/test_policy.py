@@ -301,6 +301,13 @@ MATRIX = [
     ("GET", "/attendance/sheet.xlsx?street={street:fuqiang}", "attendance.sheet_xlsx",
      lambda role: ROLES[role][0] == "district" or role == "fuqiang_leader", None),
     ("GET", "/attendance/me", "attendance.me", lambda role: on_a_board(role), None),
+    # A 考勤表 cell's day: who sees 富源's sheet, and the person themself.
+    ("GET", "/attendance/people/{person:fuyuan_worker02}/days/2026-11-24", "attendance.day_detail",
+     lambda role: sees_fuyuan_leave(role) and role != "fuyuan_frontdesk", None),
+    ("GET", "/attendance/people/{person:fuyuan_worker01}/days/2026-11-24", "attendance.day_detail",
+     lambda role: (sees_fuyuan_leave(role) and role != "fuyuan_frontdesk") or role == "fuyuan_worker01", None),
+    ("GET", "/attendance/people/{person:fuyuan_frontdesk}/days/2026-11-24", "attendance.day_detail",
+     lambda role: sees_fuyuan_leave(role), None),
     ("GET", "/admin/people", "admin.people", admin_only, None),
     ("GET", "/admin/people/new", "admin.person_new", admin_only, None),
     ("POST", "/admin/people/new", "admin.person_new_POST", admin_only, {}),

@@ -32,7 +32,7 @@ GOOD = {name: str(value)[:5] if "time" in type(value).__name__ else str(value)
 # A street's sheet has a 社区 column between the name and the grid.
 ROW = re.compile(r'<tr><td class="sticky nowrap">([^<]+)</td>(?:<td class="nowrap">[^<]+</td>)?'
                  r'<td class="nowrap">([^<]+)</td>(.*?)</tr>', re.S)
-CELL = re.compile(r'<td class="num sym sym-[a-z]+(?: review)?"(?: title="[^"]*")?>([^<]*)</td>')
+CELL = re.compile(r'<td class="num sym sym-[a-z]+(?: review)?"(?: title="[^"]*")?>(?:<a [^>]*>)?([^<]*)(?:</a>)?</td>')
 
 
 @pytest.fixture(autouse=True)

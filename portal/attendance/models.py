@@ -49,6 +49,8 @@ class AttendanceSettings(db.Model):
     comptime_half_day_minutes: Mapped[int] = mapped_column(default=120, server_default="120")
     comptime_full_day_minutes: Mapped[int] = mapped_column(default=240, server_default="240")
     comptime_valid_months: Mapped[int] = mapped_column(default=6, server_default="6")
+    # 离线补传: how many hours after a tap the phone may still send it (portal.activity.offline)
+    offline_replay_max_hours: Mapped[int] = mapped_column(default=12, server_default="12")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
 

@@ -26,6 +26,9 @@ DEFAULTS = {
     # 调休 earned by rest-day work (portal.comptime): a rest day or holiday with this
     # much 入户/巡查 earns half a day, or a whole day; days can be taken for this long.
     "comptime_half_day_minutes": 120, "comptime_full_day_minutes": 240, "comptime_valid_months": 6,
+    # 离线补传 (portal.activity.offline): a tap kept on a phone without a connection is
+    # accepted when it reaches the server at most this many hours after it was made.
+    "offline_replay_max_hours": 12,
 }
 LABELS = {
     "morning_start": "上午上班", "morning_end": "上午下班",
@@ -37,11 +40,13 @@ LABELS = {
     "weekly_visit_minutes": "每周入户最少分钟", "corrections_per_month": "每月补卡次数上限",
     "comptime_half_day_minutes": "休息日工作满多少分钟计半天调休", "comptime_full_day_minutes": "满多少分钟计一天调休",
     "comptime_valid_months": "调休有效期（月）",
+    "offline_replay_max_hours": "离线补传最长时限（小时）",
 }
 RANGES = {
     "late_grace_minutes": (0, 60), "early_grace_minutes": (0, 60), "patrols_per_day": (0, 4),
     "patrol_min_minutes": (30, 240), "weekly_visit_minutes": (0, 2400), "corrections_per_month": (0, 31),
     "comptime_half_day_minutes": (30, 720), "comptime_full_day_minutes": (60, 1440), "comptime_valid_months": (1, 24),
+    "offline_replay_max_hours": (1, 72),
 }
 TIMES = ("morning_start", "morning_end", "summer_afternoon_start", "summer_afternoon_end",
          "winter_afternoon_start", "winter_afternoon_end")
@@ -107,6 +112,11 @@ def settings_for(street_id: int | None, day: date | None = None) -> AttendanceSe
     """The rules that apply to the street (its own, else the district default) on
     `day` (today)."""
     return timeline({street_id}).row_on(street_id, day or clock.today())
+
+
+def offline_replay_max_hours(street_id: int | None, day: date | None = None) -> int:
+    """How old a 离线补传 tap may be, by the street's rules on the tap's day."""
+    return settings_for(street_id, day).offline_replay_max_hours
 
 
 def history(street_id: int | None) -> list[AttendanceSettings]:

@@ -260,6 +260,7 @@ class CellView:
     review: bool
     title: str      # the tooltip
     html: str = field(default="", compare=False, repr=False)
+    opening: str = field(default="", compare=False, repr=False)  # the <td …> of `html`, for a linked cell
 
 
 def cell_view(result: rules.DayResult) -> CellView:
@@ -268,19 +269,28 @@ def cell_view(result: rules.DayResult) -> CellView:
     if result.patrols and result.patrols.required:
         title += "；" + result.patrols.label
     code, symbol, review = result.code.value, rules.cell_text(result), result.needs_review
-    html = (f'<td class="num sym sym-{code}{" review" if review else ""}" title="{escape(title)}">'
-            f"{escape(symbol)}</td>")
-    return CellView(code, symbol, review, title, html)
+    opening = f'<td class="num sym sym-{code}{" review" if review else ""}" title="{escape(title)}">'
+    return CellView(code, symbol, review, title, f"{opening}{escape(symbol)}</td>", opening)
 
 
 PENDING_CELL = f'<td class="num sym sym-pending">{PENDING}</td>'
 
 
-def row_cells(row: "RowView") -> Markup:
+DAY_URL = "/attendance/people/{person_id}/days/{month}-"   # + the day's two digits: attendance.day_detail
+
+
+def row_cells(row: "RowView", first: date | None = None) -> Markup:
     """A row's day cells and totals as the table shows them. They are written here,
     not by a template loop: a street's month is thousands of cells, and a template
-    step per cell costs more than all the rest of the page."""
-    cells = "".join(PENDING_CELL if cell is None else cell.html for cell in row.cells)
+    step per cell costs more than all the rest of the page. With the month's `first`
+    day, each judged day links to its detail (the events of the day)."""
+    if first is None:
+        cells = "".join(PENDING_CELL if cell is None else cell.html for cell in row.cells)
+    else:
+        base = DAY_URL.format(person_id=row.person_id, month=first.strftime("%Y-%m"))
+        cells = "".join(PENDING_CELL if cell is None else
+                        f'{cell.opening}<a href="{base}{n:02d}">{escape(cell.symbol)}</a></td>'
+                        for n, cell in enumerate(row.cells, start=1))
     summary = row.summary
     totals = "".join(f'<td class="num sum sum-{n}">{summary_text(summary.get(column)) if summary else ""}</td>'
                      for n, column in enumerate(rules.SUMMARY_COLUMNS))
@@ -458,6 +468,29 @@ def views(community_ids: list[int], street_ids, first: date, today: date | None 
                                                      tuple(stamp[s] for s in week_scopes)),
                                 lambda: week_visits(community_ids, today), dirty,
                                 size=current_app.config.get("SHEET_MEMO_SIZE", 32), clean_after=clean)
+
+
+@dataclass
+class DayDetail:
+    """One person's day as the 考勤表's cell opens it: the stored result (None while
+    not judged) and the day's events, 离线补传 ones marked (ActivityEvent.offline)."""
+
+    day: date
+    community_id: int | None   # where the person belonged that day (their community now if not judged)
+    cell: CellView | None
+    result: rules.DayResult | None
+    events: list
+
+
+def day_detail(person: Person, day: date) -> DayDetail:
+    record = db.session.get(DayRecord, (person.id, day))
+    start = datetime.combine(day, time(0), tzinfo=clock.LOCAL_TZ)
+    events = db.session.scalars(select(ActivityEvent).where(
+        ActivityEvent.person_id == person.id, ActivityEvent.at >= start,
+        ActivityEvent.at < start + timedelta(days=1)).order_by(ActivityEvent.at, ActivityEvent.id)).all()
+    result = days.result_of(record) if record is not None else None
+    return DayDetail(day, record.community_id if record is not None else person.community_id,
+                     cell_view(result) if result is not None else None, result, list(events))
 
 
 @dataclass

@@ -14,7 +14,7 @@ from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.org.models import Community, Street
 from portal.params import community_from, street_from
-from portal.people.models import Position
+from portal.people.models import Person, Position
 from portal.text import choice
 
 bp = Blueprint("attendance", __name__, url_prefix="/attendance")
@@ -254,6 +254,25 @@ def sheet_page():
                            legend=attendance_rules.LEGEND, pending=sheet.PENDING,
                            prev=(first - timedelta(days=1)).replace(day=1),
                            next=(first + timedelta(days=32)).replace(day=1))
+
+
+@bp.get("/people/<int(max=2147483647):person_id>/days/<day>")
+@login_required
+def day_detail(person_id: int, day: str):
+    """A 考勤表 cell opened: the person's result that day and the day's events, those
+    sent later from a phone without a connection marked 离线补传. The person's own day,
+    or a day of someone whose 考勤表 the reader may see (where they belonged that day)."""
+    person = db.session.get(Person, person_id) or abort(404)
+    moment = clock.parse_date(day) if len(day) == 10 else None
+    if moment is None:
+        abort(404)
+    detail = sheet.day_detail(person, moment)
+    if not (person.id == current_user.person_id and can(current_user, Action.REQUEST_CORRECTION)):
+        community = db.session.get(Community, detail.community_id) if detail.community_id else None
+        require(current_user, Action.VIEW_ATTENDANCE, community)
+    return render_template("attendance/day.html", person=person, detail=detail,
+                           community=db.session.get(Community, detail.community_id) if detail.community_id else None,
+                           own=person.id == current_user.person_id)
 
 
 @bp.get("/sheet.xlsx")

@@ -20,6 +20,7 @@ from portal import clock, halfday, memo
 from portal.activity import offline
 from portal.activity import rules as activity
 from portal.activity.models import EventKind
+from portal.attendance import settings as attendance_settings
 from portal.auth import rules as auth_rules
 from portal.auth.policy import Action, actor_state, can, require
 from portal.board import rules
@@ -385,7 +386,8 @@ def queued_status_POST():
         day = clock.to_local(tapped).date() if tapped else clock.today()
         done = offline.replay(
             current_user, person, form.get("id"), kind, tapped, now=now,
-            max_hours=current_app.config["OFFLINE_REPLAY_MAX_HOURS"], expected_return=expected,
+            max_hours=attendance_settings.offline_replay_max_hours(person.street_id, clock.to_local(now).date()),
+            expected_return=expected,
             destination=form.get("destination"), note=form.get("note"), household=form.get("household"),
             clock_in_first=rules.implies_clock_in(current_user, person, kind, day))
     except FieldErrors as error:

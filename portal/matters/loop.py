@@ -86,12 +86,14 @@ def step(actor, matter: Matter, name: str, version: int | None, form: dict, now:
     ask = Asked(actor, matter, form, now, errors,
                 rules.text_field(form.get("note"), 500, "note", "说明", errors, multiline=True))
     before = rules.audit_view(matter)
+    holder_before = matter.holder_id
     values = STEPS[name](ask)
     note, to_person = ask.note, ask.to_person
     if errors:
         raise FieldErrors(errors)
     _cas(matter, version, values)
-    rules.add_step(actor, matter, _past(name), note, to_person_id=to_person.id if to_person else None, now=now)
+    row = rules.add_step(actor, matter, _past(name), note, to_person_id=to_person.id if to_person else None, now=now)
+    rules.note_handed(matter, row, holder_before, matter.holder_id, actor)
     audit.record(actor, f"matter.{_past(name)}", matter, before=before, after=rules.audit_view(matter))
     return matter
 
@@ -221,7 +223,8 @@ def assign_from_above(actor, community: Community | None, person_raw: str | None
         created_by_id=actor.id, created_at=now)
     db.session.add(matter)
     db.session.flush()
-    rules.add_step(actor, matter, "above", f"期限 {clock.format_date(deadline)}", to_person_id=person.id if person
-                   else None, now=now)
+    row = rules.add_step(actor, matter, "above", f"期限 {clock.format_date(deadline)}",
+                         to_person_id=person.id if person else None, now=now)
+    rules.note_handed(matter, row, None, matter.holder_id, actor)
     audit.record(actor, "matter.above", matter, after=rules.audit_view(matter))
     return matter

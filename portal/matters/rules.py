@@ -36,6 +36,7 @@ PHOTO_KIND = "matters"
 MAX_PHOTOS = 5                 # as many as an inspection's answer takes
 MAX_DESCRIPTION = 1000
 WORK_START, WORK_END = time(8, 30), time(17, 30)   # working hours for levels counted in them
+HANDED = "matters.handed"  # session.info: the hand-overs a transaction made, for the 消息 (notifications.watch)
 
 
 @dataclass
@@ -187,6 +188,14 @@ def add_step(actor, matter: Matter, step: str, note: str | None = None, to_perso
                      to_person_id=to_person_id, actor_id=getattr(actor, "id", None), at=now or clock.now())
     db.session.add(row)
     return row
+
+
+def note_handed(matter: Matter, step: MatterStep, before: int | None, after: int | None, actor) -> None:
+    """Remember that `step` moved the matter from holder `before` to `after`: at commit
+    the people it now concerns are told (portal.notifications.watch), whatever wrote it."""
+    if before != after:
+        db.session.info.setdefault(HANDED, []).append(
+            (matter.id, step, before, after, getattr(actor, "person_id", None)))
 
 
 def add_photo(actor, matter: Matter, filename: str, data: bytes) -> MatterPhoto:

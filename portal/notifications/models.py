@@ -18,6 +18,8 @@ class NoticeKind(enum.StrEnum):
     ACTION_DUE = "action_due"
     ACTION_OVERDUE = "action_overdue"
     AWAY_OVERDUE = "away_overdue"
+    MATTER_ASSIGNED = "matter_assigned"
+    MATTER_OVERDUE = "matter_overdue"
 
     @property
     def label(self) -> str:
@@ -32,6 +34,8 @@ KIND_LABELS = {
     NoticeKind.ACTION_DUE: "整改两天内到期",
     NoticeKind.ACTION_OVERDUE: "整改逾期",
     NoticeKind.AWAY_OVERDUE: "本社区人员超时未归",
+    NoticeKind.MATTER_ASSIGNED: "交办给我的事项",
+    NoticeKind.MATTER_OVERDUE: "事项超期未办结",
 }
 
 

@@ -5,7 +5,10 @@ Notices are rows, written when their occasion happens:
   called at commit for every request the transaction wrote (watch.py), so no writer
   of leave has to remember it;
 - an inspection's 整改 assigned to a community: `action_notices`, likewise;
-- what only the clock brings (逾期未销假, 整改 due in two days or overdue, 超时未归):
+- a matter handed to a person (分派, 上级交办 to a person, 接手 by someone else):
+  `matter_notices`, from the hand-overs the matters' steps note (watch.py);
+- what only the clock brings (逾期未销假, 整改 due in two days or overdue, 超时未归,
+  a matter past its time limit while open):
   `sweep`, run by `flask notices-sweep` from cron and on opening the 消息 list for the
   reader's own community.
 Each notice has a key naming its occasion; a person gets one notice per key (a unique
@@ -28,6 +31,8 @@ from portal.extensions import db
 from portal.inspections.models import ActionStatus, CorrectiveAction
 from portal.leave import rules as leave_rules
 from portal.leave.models import LeaveRequest, LeaveStatus
+from portal.matters.models import OPEN as MATTER_OPEN
+from portal.matters.models import Matter
 from portal.notifications.models import Notice, NoticeKind, NoticePrefs
 from portal.people.models import Person, Position
 
@@ -118,12 +123,37 @@ def action_notices(action_ids, now: datetime | None = None) -> int:
     return written
 
 
+def _matter_title(matter: Matter) -> str:
+    return f"{matter.number} {matter.kind.name}：{matter.description[:40]}"
+
+
+def matter_notices(handed, now: datetime | None = None) -> int:
+    """A matter handed to a person who did not take it themselves: they are told; a
+    matter taken over (接手) by someone else: its former holder is told."""
+    written = 0
+    for matter_id, step, before, after, actor_person_id in handed:
+        matter = db.session.get(Matter, matter_id)
+        if matter is None or step.id is None:
+            continue
+        key, url = f"matter:{matter.id}:step:{step.id}", f"/matters/{matter.id}"
+        if after is not None and after != actor_person_id:
+            written += notify(after, NoticeKind.MATTER_ASSIGNED, key,
+                              f"事项交办给您：{_matter_title(matter)}，"
+                              f"{clock.format_datetime(matter.due_at)}前办结", url, now)
+        if step.step == "taken" and before is not None and before not in (actor_person_id, after):
+            taker = db.session.get(Person, after) if after is not None else None
+            written += notify(before, NoticeKind.MATTER_ASSIGNED, key,
+                              f"您的事项已由{taker.name if taker else '他人'}接手办理：{_matter_title(matter)}",
+                              url, now)
+    return written
+
+
 def sweep(now: datetime | None = None, community_ids=None) -> int:
     """The notices only time brings, for the given communities (None: all). Idempotent."""
     now = now or clock.now()
     today = clock.to_local(now).date()
     return (_sweep_leave(now, community_ids) + _sweep_actions(today, now, community_ids)
-            + _sweep_away(now, today, community_ids))
+            + _sweep_away(now, today, community_ids) + _sweep_matters(now, community_ids))
 
 
 def _sweep_leave(now: datetime, community_ids) -> int:
@@ -178,6 +208,23 @@ def _sweep_away(now: datetime, today: date, community_ids) -> int:
                               f"超时未归：{person.name}（{status.kind.label}，预计"
                               f"{local_minute(status.expected_return):%H:%M}返回）", f"/board/{status.community_id}",
                               now)
+    return written
+
+
+def _sweep_matters(now: datetime, community_ids) -> int:
+    """An open matter past its time limit: its holder and the community's 书记/站长,
+    once per matter (the key names the matter, not the sweep)."""
+    query = select(Matter).where(Matter.status.in_(list(MATTER_OPEN)), Matter.due_at < now)
+    if community_ids is not None:
+        query = query.where(Matter.community_id.in_(list(community_ids)))
+    written = 0
+    for matter in db.session.scalars(query):
+        key, url = f"matter:{matter.id}:overdue", f"/matters/{matter.id}"
+        title = f"事项超期未办结（期限{clock.format_datetime(matter.due_at)}）：{_matter_title(matter)}"
+        people = [matter.holder_id] if matter.holder_id is not None else []
+        people += [head.person_id for head in _heads_of(matter.community_id)]
+        for person_id in dict.fromkeys(people):
+            written += notify(person_id, NoticeKind.MATTER_OVERDUE, key, title, url, now)
     return written
 
 

@@ -3,10 +3,13 @@
 The session hooks note every leave request and corrective action a transaction
 writes (an ORM flush, or a bulk UPDATE such as a leave decision's compare-and-set)
 and, just before the commit, write the notices their present state calls for
-(rules.leave_notices, rules.action_notices) in the same transaction."""
+(rules.leave_notices, rules.action_notices) in the same transaction. A matter's
+hand-overs (分派, 上级交办 to a person, 接手) are noted by the matters' own steps
+(portal.matters.rules.note_handed) and told here too (rules.matter_notices)."""
 from sqlalchemy import event, select
 
 from portal.extensions import db
+from portal.matters.rules import HANDED
 
 PENDING = "notifications.pending"  # session.info: {"leave": set of ids, "action": set of ids}
 
@@ -49,13 +52,17 @@ def _on_execute(state):
 
 @event.listens_for(db.session, "before_commit")
 def _before_commit(session):
-    if not session.info.get(PENDING):
+    if not session.info.get(PENDING) and not session.info.get(HANDED):
         return
     session.flush()  # what is still unflushed is noted too
     pending = session.info.pop(PENDING, None)
+    handed = session.info.pop(HANDED, None)
+    from portal.notifications import rules
+
+    if handed:
+        rules.matter_notices(handed)
     if not pending or not (pending["leave"] or pending["action"]):
         return
-    from portal.notifications import rules
 
     if pending["leave"]:
         rules.leave_notices(pending["leave"])
@@ -66,3 +73,4 @@ def _before_commit(session):
 @event.listens_for(db.session, "after_rollback")
 def _after_rollback(session):
     session.info.pop(PENDING, None)
+    session.info.pop(HANDED, None)
