@@ -1,7 +1,7 @@
 """消息: two more kinds, a matter assigned to me (matter_assigned) and overdue (matter_overdue)
 
 Revision ID: c18b2d4e6f70
-Revises: b18a0f1c2d3e
+Revises: c3e9a7d51f20
 Create Date: 2026-12-03 08:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c18b2d4e6f70'
-down_revision = 'b18a0f1c2d3e'
+down_revision = 'c3e9a7d51f20'
 branch_labels = None
 depends_on = None
 
