@@ -703,9 +703,12 @@ CASES: dict[str, Case] = {
         refuse=first(("control characters", lambda f: any(control(f[k]) for k in ("place", "handler", "phone"))),
                      ("too long", lambda f: len(str(seen(f["place"]) or "").strip()) > 200))),
     "guide.issue_POST": Case(
-        "fuyuan_frontdesk", "/guide/items/{guide:district}/sheets", {"resident": field("王女士", "")},
+        "fuyuan_frontdesk", "/guide/items/{guide:district}/sheets",
+        {"resident": field("王女士", ""), "matter": field("", "999999")},
+        # The fuzzed district has no matters: any matter named is not one of the desk's.
         refuse=first(("control characters", lambda f: control(f["resident"])),
-                     ("too long", lambda f: len(str(seen(f["resident"]) or "").strip()) > 20))),
+                     ("too long", lambda f: len(str(seen(f["resident"]) or "").strip()) > 20),
+                     ("no such matter", lambda f: bool(str(seen(f["matter"]) or "").strip())))),
     "guide.hall_settings_POST": Case(
         "fuyuan_secretary", "/guide/communities/{community:fuyuan}/hall",
         {"office_hours": field("周一至周五 8:30-12:00 14:30-18:00", ""), "duty_person_id": field(""),
