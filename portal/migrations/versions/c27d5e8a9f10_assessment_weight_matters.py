@@ -2,7 +2,7 @@
 of matter_settings.assessment_weight (district-wide, not dated, never read)
 
 Revision ID: c27d5e8a9f10
-Revises: b18a0f1c2d3e
+Revises: c3e9a7d51f20
 Create Date: 2026-12-03 08:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c27d5e8a9f10'
-down_revision = 'b18a0f1c2d3e'
+down_revision = 'c3e9a7d51f20'
 branch_labels = None
 depends_on = None
 
