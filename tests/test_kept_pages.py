@@ -5,16 +5,17 @@ versions it is kept under, and a write to each such table does change them.
 A new query on a kept page that reads a table no watcher covers fails here, as does
 a watcher that claims a table and misses a write to it."""
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal import clock, versions
 from portal.activity import rules as activity
 from portal.activity.models import ActivityEvent, EventKind
 from portal.assessment import results as assessment_results
 from portal.assessment import rules as assessment_rules
+from portal.assessment import settings as assessment_settings
 from portal.assessment import watch as assessment_watch
 from portal.assessment.models import AssessmentAdjustment, AssessmentLock, AssessmentSettings
 from portal.attendance import days, freshness, sheet
@@ -29,6 +30,7 @@ from portal.extensions import db
 from portal.inspections.models import ChecklistItem, ChecklistVersion, CorrectiveAction, Inspection
 from portal.leave import rules as leave_rules
 from portal.leave.models import LeaveRequest, LeaveStatus, LeaveType
+from portal.matters.models import Matter, Source, Status
 from portal.org.models import Community, Grid, Street
 from portal.people.models import Person
 from portal.workdays.models import CalendarDay, CalendarSource, CalendarYear, DayKind
@@ -113,6 +115,17 @@ def _street_report(compute: bool):
     return versions.read(db.session, assessment_results.report_scopes(street.id, start, end, clock.today()))
 
 
+def _street_report_with_matters(compute: bool):
+    """The same table where the street weighs 便民服务事项 (then it reads the matters)."""
+    street_id = secretary().person.street_id
+    if db.session.scalar(select(AssessmentSettings.id).where(AssessmentSettings.street_id == street_id,
+                                                             AssessmentSettings.weight_matters > 0)) is None:
+        db.session.add(AssessmentSettings(street_id=street_id, effective_from=date(2000, 1, 1), **{
+            **assessment_settings.DEFAULTS, "weight_inspection": 10, "weight_matters": 10}))
+        db.session.commit()
+    return _street_report(compute)
+
+
 KEPT = {
     "board cards": (_board, board_watch.FEEDS),
     "board summary": (_board_counts, board_watch.FEEDS),
@@ -123,6 +136,8 @@ KEPT = {
     "login session facts": (_login_facts, auth_watch.FEEDS),
     "login account and page frame": (_login_account, auth_watch.FEEDS),
     "street 考核": (_street_report, freshness.feeds() | assessment_watch.FEEDS),
+    "street 考核 with 便民服务事项": (_street_report_with_matters,
+                                 freshness.feeds() | assessment_watch.FEEDS | assessment_watch.MATTER_FEEDS),
 }
 
 
@@ -258,6 +273,22 @@ def _assessment_lock():
                                   snapshot={"rules": {}, "people": []}))
 
 
+def _matter_step():
+    """A step of a matter's loop: the compare-and-set UPDATE of portal.matters.loop."""
+    found = db.session.scalar(select(Matter).where(Matter.community_id == secretary().person.community_id)
+                              .order_by(Matter.id))
+    if found is None:
+        worker = person("fuyuan_worker08")
+        yesterday = datetime.combine(clock.today() - timedelta(days=1), time(10), tzinfo=clock.LOCAL_TZ)
+        db.session.add(Matter(kind_id=1, urgency_id=3, street_id=worker.street_id, community_id=worker.community_id,
+                              description="楼道灯不亮", source=Source.PATROL, status=Status.HANDLING, version=1,
+                              holder_id=worker.id, due_at=yesterday))
+    else:
+        db.session.execute(update(Matter).where(Matter.id == found.id, Matter.version == found.version)
+                           .values(version=Matter.version + 1, closed_on_time=not found.closed_on_time)
+                           .execution_options(synchronize_session=False))
+
+
 def _yesterdays_event():
     """A past day's event (a 补卡 or a late entry): today's do not change a report, which counts to yesterday."""
     yesterday = clock.today() - timedelta(days=1)
@@ -324,10 +355,12 @@ WRITES = {
     "assessment_settings": _assessment_settings,
     "assessment_adjustments": _assessment_adjustment,
     "assessment_locks": _assessment_lock,
+    "matters": _matter_step,
 }
 # Where a page follows only some writes to a table, the example is one of those.
 PAGE_WRITES = {("login session facts", "people"): _deactivate_person,
-               ("street 考核", "activity_events"): _yesterdays_event}
+               ("street 考核", "activity_events"): _yesterdays_event,
+               ("street 考核 with 便民服务事项", "activity_events"): _yesterdays_event}
 
 CASES = [(page, table) for page, (_of, feeds) in KEPT.items() for table in sorted(feeds)]
 

@@ -31,6 +31,8 @@ class AssessmentSettings(db.Model):
     weight_patrol: Mapped[int]
     weight_visits: Mapped[int]
     weight_inspection: Mapped[int]
+    # 便民服务事项 (issue 15): 0, the default, leaves them out of the 考核 altogether.
+    weight_matters: Mapped[int] = mapped_column(default=0, server_default="0")
     late_points: Mapped[Decimal] = mapped_column(Numeric(4, 1))
     early_points: Mapped[Decimal] = mapped_column(Numeric(4, 1))
     absent_points: Mapped[Decimal] = mapped_column(Numeric(4, 1))

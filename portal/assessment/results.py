@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import bindparam, case, func, select, union_all
+from sqlalchemy import bindparam, case, func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -18,7 +18,7 @@ from portal import clock, halfday, memo, versions
 from portal.activity.models import ActivityEvent, EventKind
 from portal.assessment import rules, settings
 from portal.assessment.models import AssessmentAdjustment, AssessmentLock
-from portal.assessment.watch import ASSESSMENT
+from portal.assessment.watch import ASSESSMENT, matters_scope
 from portal.attendance import days, freshness
 from portal.attendance import rules as attendance
 from portal.attendance.models import DayRecord, MonthTally, WeekTally
@@ -37,6 +37,7 @@ from portal.inspections.models import (
 )
 from portal.leave import rules as leave_rules
 from portal.leave.models import LeaveRequest, LeaveStatus, LeaveType, span_label
+from portal.matters.models import OPEN, Matter, MatterKind, Satisfaction
 from portal.org.models import Grid, Street
 from portal.people.models import Person, Position
 from portal.text import has_control
@@ -140,7 +141,7 @@ def report(street: Street, period: str, community_ids: list[int] | None = None, 
 def report_scopes(street_id: int, start: date, end: date, today: date) -> list[str]:
     """The data versions a street's report for start..end is kept under on `today`."""
     last = min(end, today - timedelta(days=1))
-    return [freshness.GLOBAL, freshness.street_scope(street_id), ASSESSMENT,
+    return [freshness.GLOBAL, freshness.street_scope(street_id), ASSESSMENT, matters_scope(street_id),
             *(freshness.day_scope(street_id, start + timedelta(days=n)) for n in range(max(0, (last - start).days + 1)))]
 
 
@@ -164,6 +165,10 @@ def _computed(street: Street, period: str, start: date, end: date, today: date, 
     inspections = _inspections(ids, start, end)
     returns = _overdue_returns(person_ids, start, last)
     overdue_actions = _overdue_actions(ids, start, last, today)
+    matters = None
+    if rule_set.weight_matters:
+        one = (person_id, members[person_id].community_id) if person_id in members else None
+        matters = _matters(ids, start, last, detail, one)
     adjustments = defaultdict(list)
     A = AssessmentAdjustment
     for a in db.session.execute(select(A.id, A.person_id, A.points, A.reason).where(
@@ -180,7 +185,8 @@ def _computed(street: Street, period: str, start: date, end: date, today: date, 
             inspections=[_for_person(i, pid) for i in inspections.get(member.community_id, ())],
             overdue_returns=returns.get(pid, []),
             overdue_actions=overdue_actions.get(member.community_id, []) if position in HEADS else [],
-            adjustments=adjustments.get(pid, []))
+            adjustments=adjustments.get(pid, []),
+            **(_matters_of(matters, pid, member.community_id, position in HEADS, detail) if matters else {}))
         result = rules.assess(data, rule_set)
         rows.append({"person_id": pid, "name": member.name, "community_id": member.community_id,
                      "community": units[member.community_id][1], "position": position.label,
@@ -441,6 +447,62 @@ def _overdue_actions(community_ids: list[int], start: date, last: date, today: d
             found[action.community_id].append(rules.Occurrence(
                 "action", action.id, f"{action.text}（期限 {clock.format_date(action.due_on)}）"))
     return found
+
+
+@dataclass
+class _Matters:
+    """The matters due in a period, per holder and per community: each one (detail)
+    or only their sums."""
+
+    by_holder: dict = field(default_factory=lambda: defaultdict(list))
+    by_community: dict = field(default_factory=lambda: defaultdict(list))
+
+
+def _matters(community_ids: list[int], start: date, last: date, detail: bool,
+             one: tuple[int, int] | None = None) -> _Matters:
+    """便民服务事项 due from the period's start to `last` (yesterday at most, so that a
+    matter still open is overdue and the figure does not move within the day) in one
+    statement: each matter for a person's page and the lock (its lines), else counts
+    per holder and community, closed on time or not, and 不满意 or not. `one`: (person,
+    community), only the matters that person holds or of that community."""
+    found = _Matters()
+    lo = datetime.combine(start, time(0), tzinfo=clock.LOCAL_TZ)
+    hi = datetime.combine(last + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ)
+    if not community_ids or lo >= hi:
+        return found
+    M = Matter
+    on_time = case((M.status.not_in(list(OPEN)) & M.closed_on_time.is_(True), 1), else_=0)
+    unsatisfied = case((M.satisfaction == Satisfaction.UNSATISFIED, 1), else_=0)
+    where = (M.community_id.in_(community_ids), M.due_at >= lo, M.due_at < hi)
+    if one is not None:
+        where += (or_(M.holder_id == one[0], M.community_id == one[1]),)
+    if not detail:
+        for community_id, holder_id, ok, unhappy, count in db.session.execute(
+                select(M.community_id, M.holder_id, on_time, unsatisfied, func.count())
+                .where(*where).group_by(M.community_id, M.holder_id, on_time, unsatisfied)):
+            counted = rules.MatterSum(count, count if ok else 0, count if ok and unhappy else 0)
+            found.by_community[community_id].append(counted)
+            found.by_holder[holder_id].append(counted)
+        return found
+    for row in db.session.execute(select(M.id, M.community_id, M.holder_id, M.due_at, on_time.label("ok"),
+                                         unsatisfied.label("unhappy"), MatterKind.name)
+                                  .join(MatterKind, MatterKind.id == M.kind_id).where(*where)
+                                  .order_by(M.due_at, M.id)):
+        due = clock.to_local(row.due_at)
+        outcome = rules.MatterOutcome(row.id, f"SX{row.id:06d} {row.name}（期限 {due.month}月{due.day}日 "
+                                              f"{due:%H:%M}）", bool(row.ok), bool(row.unhappy))
+        found.by_community[row.community_id].append(outcome)
+        found.by_holder[row.holder_id].append(outcome)
+    return found
+
+
+def _matters_of(matters: _Matters, person_id: int, community_id: int, head: bool, detail: bool) -> dict:
+    """A person's matters as rules.PersonInput takes them: those they hold, or for the
+    书记/站长 all of the community's."""
+    mine = matters.by_community.get(community_id, []) if head else matters.by_holder.get(person_id, [])
+    if detail:
+        return {"matters": mine}
+    return {"matter_sum": rules.MatterSum(*(sum(m[i] for m in mine) for i in range(3)))}
 
 
 # -- the 书记's adjustments and the 街镇's lock ------------------------------------------------

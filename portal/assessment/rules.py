@@ -19,6 +19,13 @@ method; the weights, deductions and grades are its settings):
   the 书记/站长 who own it) and the 书记's adjustments; the total stays within 0–100.
 - Every point lost is one line naming the day, the week, the leave request, the
   inspection item or the 整改 behind it, so the lines and the total always agree.
+- 便民服务事项 (issue 15), a fifth part only where the 街镇 gives it a weight (0 by
+  default: no part, no column, results as before): each matter due in the period up
+  to yesterday earns 1 if it was closed on time, 0 if closed late or still open past
+  its time limit; a resident's 不满意 at the feedback halves what it earned. The rate
+  is the mean. A 网格员 (or anyone) is judged on the matters they hold, the 书记 and
+  站长 on all of their community's (they own its loop, as its 整改). No matter due:
+  the part does not apply.
 - Which dates count: what the 考勤 gives (出勤, 巡查, 入户 and 迟到/早退/缺勤) counts
   the judged days, from the 街镇's first 签到 on record (days before it were not kept
   here) to yesterday; the inspections, 逾期未销假 and overdue 整改 count by their own
@@ -38,6 +45,16 @@ ZERO, HUNDRED = Decimal(0), Decimal(100)
 GRADES = ("优秀", "合格", "基本合格", "不合格")
 PARTS = {"attendance": "出勤", "patrol": "巡查（一日双巡）", "visits": "入户（每周 5 小时）",
          "inspection": "“八个统一”督查"}
+MATTERS = "matters"    # the optional fifth part: only with a weight (parts_of)
+LABELS = {**PARTS, MATTERS: "便民服务事项"}
+HALF = Decimal("0.5")
+
+
+def parts_of(rules_json: dict) -> dict[str, str]:
+    """The parts a report shows (its columns): the four, and 便民服务事项 where the
+    rules it was computed with weigh it (a locked period's rules from before it
+    have no such key)."""
+    return LABELS if str(rules_json.get("weight_matters") or "0") != "0" else PARTS
 
 
 def one_decimal(value: Decimal) -> Decimal:
@@ -50,6 +67,7 @@ class Rules:
     weight_patrol: int = 20
     weight_visits: int = 20
     weight_inspection: int = 20
+    weight_matters: int = 0
     late_points: Decimal = Decimal(1)
     early_points: Decimal = Decimal(1)
     absent_points: Decimal = Decimal(2)
@@ -60,7 +78,8 @@ class Rules:
     basic_from: Decimal = Decimal(60)
 
     def __post_init__(self):
-        weights = (self.weight_attendance, self.weight_patrol, self.weight_visits, self.weight_inspection)
+        weights = (self.weight_attendance, self.weight_patrol, self.weight_visits, self.weight_inspection,
+                   self.weight_matters)
         if sum(weights) != 100 or min(weights) < 0:
             raise ValueError(f"weights must be non-negative and add up to 100: {weights}")
         if not HUNDRED >= self.excellent_from > self.pass_from > self.basic_from > ZERO:
@@ -72,7 +91,10 @@ class Rules:
                       for name in cls.__dataclass_fields__})
 
     def as_json(self) -> dict:
-        return {name: str(getattr(self, name)) for name in self.__dataclass_fields__}
+        """As a locked period keeps them; weight_matters only when it counts, so that
+        rules without matters read exactly as before."""
+        return {name: str(getattr(self, name)) for name in self.__dataclass_fields__
+                if name != "weight_matters" or self.weight_matters}
 
     def grade(self, total: Decimal | None) -> str | None:
         if total is None:
@@ -107,6 +129,33 @@ class Occurrence:
     kind: str
     id: int
     label: str
+
+
+@dataclass(frozen=True)
+class MatterOutcome:
+    """One matter due in the period as it counts for one person (a line's source)."""
+
+    id: int
+    label: str         # e.g. "SX000012 居民诉求（期限 11月20日）"
+    on_time: bool      # closed by its time limit
+    unsatisfied: bool  # the resident said 不满意 at the feedback
+
+    @property
+    def earned(self) -> Decimal:
+        return (Decimal(1) if self.on_time else ZERO) * (HALF if self.unsatisfied else 1)
+
+
+class MatterSum(NamedTuple):
+    """A person's matters due in the period in sum: how many, how many closed on time,
+    and how many of those the resident was not satisfied with (as SQL counts them)."""
+
+    count: int = 0
+    on_time: int = 0
+    on_time_unsatisfied: int = 0
+
+    @property
+    def earned(self) -> Decimal:
+        return Decimal(self.on_time) - HALF * self.on_time_unsatisfied
 
 
 @dataclass(frozen=True)
@@ -153,8 +202,14 @@ class PersonInput:
     tally: attendance.Tally | None = None
     weeks: Sequence[Week] | None = None
     week_sum: WeekSum | None = None  # instead of `weeks`, when no line is wanted
+    matters: Sequence[MatterOutcome] | None = None  # each matter (lines), or
+    matter_sum: MatterSum | None = None             # their sums only
 
     def __post_init__(self):
+        if self.matter_sum is None:
+            found = self.matters or ()
+            self.matter_sum = MatterSum(len(found), sum(1 for m in found if m.on_time),
+                                        sum(1 for m in found if m.on_time and m.unsatisfied))
         if self.tally is None:
             self.tally = attendance.Tally.of(self.days)
         if self.weeks is None and self.week_sum is None:
@@ -220,7 +275,7 @@ class Result:
         return {
             "total": text(self.total), "grade": self.grade, "counts": self.counts,
             "deductions": text(self.deducted), "adjustments": text(self.adjusted),
-            "parts": [{"key": p.key, "label": PARTS[p.key], "weight": p.weight, "scaled_weight": text(p.scaled_weight),
+            "parts": [{"key": p.key, "label": LABELS[p.key], "weight": p.weight, "scaled_weight": text(p.scaled_weight),
                        "rate": None if p.rate is None else f"{p.rate * 100:.1f}", "points": text(p.points),
                        "detail": p.detail} for p in self.parts],
             "lines": [line.as_json() for line in self.lines],
@@ -250,6 +305,9 @@ def assess(person: PersonInput, rules: Rules) -> Result:
         inspection_rate = sum((ZERO if i.vetoed else _rate(i.earned, i.applicable) for i in inspections),
                               ZERO) / len(inspections)
 
+    matters = person.matter_sum
+    matter_rate = matters.earned / matters.count if matters.count else None
+
     parts = [Part("attendance", rules.weight_attendance, attendance_rate,
                   detail=f"出勤 {_days_text(present)} 天，缺勤 {_days_text(absent)} 天"),
              Part("patrol", rules.weight_patrol, patrol_rate,
@@ -258,10 +316,18 @@ def assess(person: PersonInput, rules: Rules) -> Result:
                   detail=f"{weeks.count} 个完整周（周一至周日）" if visit_rate is not None else "不适用"),
              Part("inspection", rules.weight_inspection, inspection_rate,
                   detail=f"{len(inspections)} 次检查" if inspections else "本期无检查")]
+    if rules.weight_matters:
+        parts.append(Part(MATTERS, rules.weight_matters, matter_rate, detail=(
+            f"到期 {matters.count} 件，按时办结 {matters.on_time} 件"
+            + (f"（其中居民不满意 {matters.on_time_unsatisfied} 件）" if matters.on_time_unsatisfied else "")
+            if matters.count else "本期无到期事项")))
     applicable = sum(p.weight for p in parts if p.rate is not None)
     counts = {"late": t.late_count, "early": t.early_count,
               "absent": _days_text(absent), "overdue_returns": len(person.overdue_returns),
               "overdue_actions": len(person.overdue_actions)}
+    if rules.weight_matters:
+        counts["matters"] = matters.count
+        counts["matters_late"] = matters.count - matters.on_time
     if applicable == 0:
         return Result(parts, counts=counts)
     for p in parts:
@@ -313,6 +379,13 @@ def _lines(person: PersonInput, rules: Rules, parts: list[Part], weeks: list[Wee
             continue
         for item_id, text, lost in i.losses:
             shares.append(("inspection", f"不符合：{text}", share * lost / i.applicable, {**link, "item": item_id}))
+    if len(parts) > 4 and parts[4].rate is not None:
+        count = person.matter_sum.count
+        for m in person.matters or ():
+            if m.earned < 1:
+                why = ("按时办结，居民不满意" if m.on_time else "逾期办结或逾期未办结") \
+                    + ("，居民不满意" if m.unsatisfied and not m.on_time else "")
+                shares.append((MATTERS, f"{m.label}：{why}", (1 - m.earned) / count, {"kind": "matter", "id": m.id}))
     lines = [Line(part, label, -scaled[part] * share, link) for part, label, share, link in shares]
     for r in days:
         link = {"kind": "day", "day": r.day.isoformat()}

@@ -14,12 +14,13 @@ from portal.extensions import db
 
 __all__ = ["DEFAULTS", "LABELS", "for_period", "history", "parse", "reset_to_default", "save", "settings_for"]
 
-WEIGHTS = ("weight_attendance", "weight_patrol", "weight_visits", "weight_inspection")
+WEIGHTS = ("weight_attendance", "weight_patrol", "weight_visits", "weight_inspection", "weight_matters")
+OPTIONAL = ("weight_matters",)  # left empty: 0, the part is not counted
 DEDUCTIONS = ("late_points", "early_points", "absent_points", "overdue_return_points", "overdue_action_points")
 GRADES = ("excellent_from", "pass_from", "basic_from")
 
 DEFAULTS = {
-    "weight_attendance": 40, "weight_patrol": 20, "weight_visits": 20, "weight_inspection": 20,
+    "weight_attendance": 40, "weight_patrol": 20, "weight_visits": 20, "weight_inspection": 20, "weight_matters": 0,
     "late_points": Decimal("1"), "early_points": Decimal("1"), "absent_points": Decimal("2"),
     "overdue_return_points": Decimal("2"), "overdue_action_points": Decimal("2"),
     "excellent_from": Decimal("90"), "pass_from": Decimal("75"), "basic_from": Decimal("60"),
@@ -27,6 +28,7 @@ DEFAULTS = {
 LABELS = {
     "weight_attendance": "出勤（权重）", "weight_patrol": "巡查达标“一日双巡”（权重）",
     "weight_visits": "入户每周 5 小时（权重）", "weight_inspection": "“八个统一”督查得分（权重）",
+    "weight_matters": "便民服务事项按时办结（权重，0 为不计）",
     "late_points": "每次迟到扣分", "early_points": "每次早退扣分", "absent_points": "每天缺勤扣分",
     "overdue_return_points": "每次逾期未销假扣分", "overdue_action_points": "每项逾期未整改扣分（书记、站长）",
     "excellent_from": "优秀（不低于）", "pass_from": "合格（不低于）", "basic_from": "基本合格（不低于）",
@@ -103,7 +105,9 @@ def parse(form: dict) -> tuple[dict, dict[str, str]]:
     values, errors = {}, {}
     for name in WEIGHTS:
         raw = str(form.get(name, "")).strip()
-        if raw.isascii() and raw.isdigit() and len(raw) <= 3 and int(raw) <= 100:
+        if not raw and name in OPTIONAL:
+            values[name] = 0
+        elif raw.isascii() and raw.isdigit() and len(raw) <= 3 and int(raw) <= 100:
             values[name] = int(raw)
         else:
             errors[name] = f"{LABELS[name]}应为 0–100 之间的整数。"
@@ -122,7 +126,7 @@ def parse(form: dict) -> tuple[dict, dict[str, str]]:
     if not any(name in errors for name in WEIGHTS):
         total = sum(values[name] for name in WEIGHTS)
         if total != 100:
-            errors["weights"] = f"四项权重合计应为 100，现在是 {total}。"
+            errors["weights"] = f"{'五' if values['weight_matters'] else '四'}项权重合计应为 100，现在是 {total}。"
     if not any(name in errors for name in GRADES):
         if not values["excellent_from"] > values["pass_from"]:
             errors["pass_from"] = "“合格”分数线须低于“优秀”，等次之间不能重叠。"

@@ -36,7 +36,7 @@ def _common(report) -> dict:
     raw = _period_arg()
     period_error = f"考核期间“{raw}”无效（应为“2026-Q4”或“2026”），已显示本季度。" \
         if raw and rules.parse_period(raw) is None else None
-    return {"report": report, "periods": periods, "parts": rules.PARTS, "grades": rules.GRADES,
+    return {"report": report, "periods": periods, "parts": rules.parts_of(report.rules), "grades": rules.GRADES,
             "day_label": _day_label, "period_error": period_error,
             "people_table": lambda show_community: _people_table(report, show_community)}
 
@@ -45,7 +45,7 @@ def _people_table(report, show_community: bool) -> Markup:
     """The table of people, rendered once per kept report (the same for every viewer)."""
     def render() -> str:
         return render_template("assessment/_people_table.html", report=report, people=report.people,
-                               parts=rules.PARTS, show_community=show_community)
+                               parts=rules.parts_of(report.rules), show_community=show_community)
 
     return report.kept.fragment(f"people:{show_community}", render) if report.kept is not None else Markup(render())
 
@@ -138,7 +138,10 @@ def _xlsx(title, report, people):
             f"{clock.format_date(report.counted[1])} 计" if report.counted else "本期尚无考勤记录")
     span += (f"；“八个统一”督查、逾期未销假和逾期未整改按 {clock.format_date(report.start)} 至 "
              f"{clock.format_date(report.end)} 计")
-    return send_file(export.workbook(title, f"{state}；{span}", people), as_attachment=True,
+    if "weight_matters" in report.rules:
+        span += "；便民服务事项按期限在其中（至昨日）的计"
+    return send_file(export.workbook(title, f"{state}；{span}", people, rules.parts_of(report.rules)),
+                     as_attachment=True,
                      download_name=f"{title}.xlsx", mimetype=XLSX)
 
 

@@ -112,6 +112,9 @@ class NoticeSheet(db.Model):
     clerk_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     issued_on: Mapped[date]
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # The 便民服务事项 the sheet was issued for (issue 17: "a 告知单 issued for a matter
+    # links to it"), of the same community; none for a resident who only asked.
+    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id"), index=True)
 
     clerk = relationship("Person")
     community = relationship("Community")

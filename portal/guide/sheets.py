@@ -40,7 +40,10 @@ def _next_serial(community: Community, year: int) -> str:
     return f"{prefix}{number:05d}"
 
 
-def issue(actor, item: ServiceItem, community: Community, resident_raw: str | None) -> NoticeSheet:
+def issue(actor, item: ServiceItem, community: Community, resident_raw: str | None,
+          matter_id: int | None = None) -> NoticeSheet:
+    """Register a sheet (caller commits); `matter_id`: the community's 便民服务事项 it is
+    issued for, checked by the caller (the matter's scope is the matters' policy)."""
     errors: dict[str, str] = {}
     resident = field_text(resident_raw, 20, "resident", "群众称呼", errors)
     if errors:
@@ -50,7 +53,7 @@ def issue(actor, item: ServiceItem, community: Community, resident_raw: str | No
         sheet = NoticeSheet(community_id=community.id, serial=_next_serial(community, today.year), item_id=item.id,
                             item_version=item.version, resident=resident, clerk_id=actor.person_id,
                             content=sheet_content(item, community, actor.person.name), issued_on=today,
-                            issued_at=clock.now())
+                            issued_at=clock.now(), matter_id=matter_id)
         try:
             with db.session.begin_nested():
                 db.session.add(sheet)
@@ -58,7 +61,8 @@ def issue(actor, item: ServiceItem, community: Community, resident_raw: str | No
         except IntegrityError:
             continue
         audit.record(actor, "guide.sheet_issue", sheet, after={"serial": sheet.serial, "item": item.name,
-                                                                "resident": resident})
+                                                                "resident": resident,
+                                                                **({"matter": matter_id} if matter_id else {})})
         return sheet
     raise FieldErrors.on("form", "编号冲突，请再点一次“打印告知单”。")
 
@@ -94,6 +98,12 @@ def register(community: Community, query: str | None) -> Register:
             NoticeSheet.community_id == community.id, NoticeSheet.serial.startswith(f"{clock.today().year}-"))
         .group_by(ServiceItem.name).order_by(count.desc(), ServiceItem.name).limit(10))]
     return Register(sheets, total or 0, year or 0, raw, message, by_item)
+
+
+def for_matter(matter_id: int) -> list[NoticeSheet]:
+    """The sheets issued for a matter (its timeline page lists them)."""
+    return list(db.session.scalars(select(NoticeSheet).where(NoticeSheet.matter_id == matter_id)
+                                   .order_by(NoticeSheet.issued_at, NoticeSheet.id)))
 
 
 @dataclass

@@ -10,6 +10,7 @@ from portal.extensions import db
 from portal.guide import forms, hall, rules, sheets
 from portal.guide.models import NoticeSheet, ServiceItem
 from portal.htmx import render
+from portal.matters.models import Matter
 from portal.org.models import Community
 
 bp = Blueprint("guide", __name__, url_prefix="/guide")
@@ -44,8 +45,9 @@ def index():
     require(current_user, Action.VIEW_GUIDE)
     community_id, street_id = rules.home_of(current_user)
     result = rules.search(request.args.get("q"), community_id, street_id)
+    community = current_user.person.community
     return render("guide/index.html", block="results", result=result, scope=rules.own_scope(current_user),
-                  community=current_user.person.community)
+                  community=community, matter=_matter_arg(community))
 
 
 @bp.get("/items/new")
@@ -76,16 +78,20 @@ def create_POST():
     return redirect(url_for("guide.item", item_id=item.id))
 
 
+def _matter_arg(community: Community | None) -> Matter | None:
+    """`?matter=` on the search and item pages: a bad one is ignored (a link, not a form)."""
+    try:
+        return _matter_of(request.args.get("matter"), community)
+    except FieldErrors:
+        return None
+
+
 @bp.get(ITEM)
 @login_required
 def item(item_id: int):
     item = _item(item_id)
     community = current_user.person.community
-    return render_template("guide/item.html", item=item, contact=rules.contact(item, community),
-                           community=community,
-                           may_issue=community is not None and can(current_user, Action.ISSUE_NOTICE_SHEET, community),
-                           may_local=community is not None and can(current_user, Action.SET_LOCAL_CONTACTS, community),
-                           may_edit=can(current_user, Action.EDIT_GUIDE, item), errors={})
+    return _item_page(item, community, _matter_arg(community))
 
 
 @bp.get(ITEM + "/edit")
@@ -149,19 +155,41 @@ def local_POST(item_id: int):
     return redirect(url_for("guide.item", item_id=item.id))
 
 
+def _matter_of(raw: str | None, community: Community | None) -> Matter | None:
+    """The 便民服务事项 a sheet is issued for (`?matter=` or the form's `matter`): none
+    when left empty; FieldErrors unless it is a matter of the desk's community that
+    the clerk may see."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    matter = db.session.get(Matter, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    if (matter is None or community is None or matter.community_id != community.id
+            or not can(current_user, Action.VIEW_MATTER, matter)):
+        raise FieldErrors.on("matter", "所选事项不存在，或不是本社区您可以查看的事项。")
+    return matter
+
+
+def _item_page(item, community, matter=None, errors=None, status=200):
+    return render_template("guide/item.html", item=item, contact=rules.contact(item, community),
+                           community=community, matter=matter,
+                           may_issue=community is not None and can(current_user, Action.ISSUE_NOTICE_SHEET, community),
+                           may_local=community is not None and can(current_user, Action.SET_LOCAL_CONTACTS, community),
+                           may_edit=can(current_user, Action.EDIT_GUIDE, item), errors=errors or {}), status
+
+
 @bp.post(ITEM + "/sheets")
 @login_required
 def issue_POST(item_id: int):
     item = _item(item_id)
     community = _own_community(Action.ISSUE_NOTICE_SHEET)
+    matter = None
     try:
-        sheet = sheets.issue(current_user, item, community, request.form.get("resident"))
+        matter = _matter_of(request.form.get("matter"), community)
+        sheet = sheets.issue(current_user, item, community, request.form.get("resident"),
+                             matter.id if matter else None)
     except FieldErrors as error:
         db.session.rollback()
-        return render_template("guide/item.html", item=item, contact=rules.contact(item, community),
-                               community=community, may_issue=True,
-                               may_local=can(current_user, Action.SET_LOCAL_CONTACTS, community),
-                               may_edit=can(current_user, Action.EDIT_GUIDE, item), errors=error.errors), 400
+        return _item_page(item, community, matter, error.errors, 400)
     db.session.commit()
     flash(f"告知单 {sheet.serial} 已登记，请打印交给群众。", "success")
     return redirect(url_for("guide.sheet", sheet_id=sheet.id))

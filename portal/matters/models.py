@@ -44,15 +44,15 @@ class MatterUrgency(db.Model):
 
 
 class MatterSettings(db.Model):
-    """District-wide: whether 核查 is part of the loop, how long a resident's phone is
-    kept after a matter is closed, and the weight of matters in the 考核 (0: none)."""
+    """District-wide: whether 核查 is part of the loop and how long a resident's phone is
+    kept after a matter is closed. (The weight of matters in the 考核 is a 考核 setting,
+    per 街镇 and from a date: assessment_settings.weight_matters.)"""
 
     __tablename__ = "matter_settings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     verify_required: Mapped[bool] = mapped_column(default=False)
     phone_retention_days: Mapped[int] = mapped_column(default=90)
-    assessment_weight: Mapped[int] = mapped_column(default=0)
 
 
 class Status(enum.StrEnum):

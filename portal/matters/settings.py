@@ -1,7 +1,7 @@
 """事项设置 (the administrator's, district-wide): each urgency level's time limit in
 clock or working hours, whether 核查 is part of the loop, how long a resident's phone
-is kept after closing, and the kinds the district adds. (matter_settings.assessment_weight
-waits for the 考核 to read it: 0, so results do not move.)"""
+is kept after closing, and the kinds the district adds. (The weight of matters in the
+考核 is set with the other 考核 rules, per 街镇 and from a date: portal/assessment/settings.py.)"""
 from sqlalchemy import func, select
 
 from portal.audit import log as audit

@@ -7,6 +7,7 @@ from portal import clock, uploads
 from portal.auth.policy import Action, can, require
 from portal.errors import FieldErrors
 from portal.extensions import db
+from portal.guide import sheets as notice_sheets
 from portal.htmx import render
 from portal.matters import forms, lists, loop, rules, settings
 from portal.matters.models import Matter, MatterPhoto
@@ -75,7 +76,11 @@ def _detail_page(matter: Matter, errors=None, status=200, failed=None):
                   labels=loop.STEP_LABELS,
                   shows_phone=can(current_user, Action.VIEW_MATTER_PHONE, matter), masked=masked_phone,
                   people=people, errors=errors or {}, failed=failed, form=request.form,
-                  may_add_photo=may_handle and matter.status.open and len(matter.photos) < rules.MAX_PHOTOS)
+                  may_add_photo=may_handle and matter.status.open and len(matter.photos) < rules.MAX_PHOTOS,
+                  sheets=notice_sheets.for_matter(matter.id),
+                  sees_sheets=can(current_user, Action.VIEW_NOTICE_SHEETS, matter.community),
+                  may_issue_sheet=current_user.person.community_id == matter.community_id
+                  and can(current_user, Action.ISSUE_NOTICE_SHEET, matter.community))
 
 
 @bp.get(MATTER)

@@ -19,6 +19,7 @@ from werkzeug.security import generate_password_hash
 from portal.activity import offline
 from portal.activity.models import EventKind
 from portal.assessment.settings import DEFAULTS as ASSESSMENT_DEFAULTS
+from portal.assessment.settings import OPTIONAL as ASSESSMENT_OPTIONAL
 from portal.assessment.settings import WEIGHTS as ASSESSMENT_WEIGHTS
 from portal.attendance.settings import DEFAULTS, RANGES, TIMES
 from portal.auth.models import Account
@@ -671,9 +672,11 @@ CASES: dict[str, Case] = {
                      ("points out of range", lambda f: seen(f["points"]) in ("0", "25")))),
     "assessment.settings_POST": Case(
         "fuqiang_leader", "/assessment/settings?street={street:fuqiang}", ASSESSMENT_VALUES,
+        # An optional weight (便民服务事项) left empty or out is 0; any other text is refused.
         refuse=first(*((f"{name} is no whole number",
-                        lambda f, name=name: not (seen(f[name]) or "").strip().isascii()
-                        or not (seen(f[name]) or "").strip().isdigit()) for name in ASSESSMENT_WEIGHTS))),
+                        lambda f, name=name: (name not in ASSESSMENT_OPTIONAL or (seen(f[name]) or "").strip())
+                        and (not (seen(f[name]) or "").strip().isascii()
+                             or not (seen(f[name]) or "").strip().isdigit())) for name in ASSESSMENT_WEIGHTS))),
     "assessment.settings_reset_POST": Case("fuqiang_leader", "/assessment/settings/reset?street={street:fuqiang}"),
     "inspections.settings_POST": Case(
         "inspector", "/inspections/settings",
@@ -700,9 +703,12 @@ CASES: dict[str, Case] = {
         refuse=first(("control characters", lambda f: any(control(f[k]) for k in ("place", "handler", "phone"))),
                      ("too long", lambda f: len(str(seen(f["place"]) or "").strip()) > 200))),
     "guide.issue_POST": Case(
-        "fuyuan_frontdesk", "/guide/items/{guide:district}/sheets", {"resident": field("王女士", "")},
+        "fuyuan_frontdesk", "/guide/items/{guide:district}/sheets",
+        {"resident": field("王女士", ""), "matter": field("", "999999")},
+        # The fuzzed district has no matters: any matter named is not one of the desk's.
         refuse=first(("control characters", lambda f: control(f["resident"])),
-                     ("too long", lambda f: len(str(seen(f["resident"]) or "").strip()) > 20))),
+                     ("too long", lambda f: len(str(seen(f["resident"]) or "").strip()) > 20),
+                     ("no such matter", lambda f: bool(str(seen(f["matter"]) or "").strip())))),
     "guide.hall_settings_POST": Case(
         "fuyuan_secretary", "/guide/communities/{community:fuyuan}/hall",
         {"office_hours": field("周一至周五 8:30-12:00 14:30-18:00", ""), "duty_person_id": field(""),
