@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.inspections import bulletins, conduct
 from portal.leave import rules as leave_rules
 from portal.leave.models import LeaveType
+from portal.matters import rules as matters
 from portal.spreadsheet import safe, unsafe
 from tests.conftest import Auth, account
 
@@ -38,6 +39,9 @@ def hostile_data(app) -> dict[str, int]:
                            HOSTILE if index < 3 else "")
         conduct.submit(inspector, inspection.id)
         bulletin = bulletins.publish(inspector, "2026-11", None)
+        grid = str(worker.person.grid_id)
+        matters.register(worker, fuyuan, matters.MatterInput(grid, OTHERS[3], HOSTILE, "1", "3", OTHERS[4]),
+                         now=datetime(2026, 11, 20, 1, 0, tzinfo=UTC))
         db.session.commit()
         return {"community": fuyuan.id, "street": fuyuan.street_id, "bulletin": bulletin.id}
 
@@ -54,13 +58,16 @@ def export_paths(ids: dict[str, int]) -> list[str]:
         "/admin/roster/export.xlsx",
         f"/admin/roster/export.xlsx?community={ids['community']}",
         f"/leave/communities/{ids['community']}/entitlements.xlsx?year=2026",
+        f"/matters/communities/{ids['community']}/export.xlsx?month=2026-11",
+        f"/responsibility/coverage/streets/{ids['street']}/coverage.xlsx?month=2026-11",
+        "/responsibility/coverage/district/coverage.xlsx?month=2026-11",
     ]
 
 
 def test_every_export_route_is_checked_here(app):
     exports = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.endswith(".xlsx")}
     checked = {path.split("?")[0] for path in export_paths({"community": 0, "street": 0, "bulletin": 0})}
-    normalised = {rule.replace("<int:community_id>", "0").replace("<int:street_id>", "0")
+    normalised = {rule.replace("<int(max=2147483647):community_id>", "0").replace("<int:community_id>", "0").replace("<int:street_id>", "0")
                   .replace("<int:bulletin_id>", "0") for rule in exports}
     assert normalised == checked, "a new xlsx export must be added to export_paths"
 
@@ -81,7 +88,7 @@ def test_no_cell_of_any_export_is_a_formula(app):
                     if isinstance(cell.value, str) and "evil.example" in cell.value:
                         seen_hostile += 1
                         assert cell.value == "'" + HOSTILE, (path, cell.coordinate, cell.value)
-    assert seen_hostile >= 8  # the name in both sheets, the leave, the assessment, the 通报's note, the
+    assert seen_hostile >= 9  # the name in both sheets, the leave, the assessment, the 通报's note, the
     # district's and the community's 花名册, the 年休假一览
 
 

@@ -2,7 +2,7 @@
 of matter_settings.assessment_weight (district-wide, not dated, never read)
 
 Revision ID: c27d5e8a9f10
-Revises: c3e9a7d51f20
+Revises: d18c3e5f7a81
 Create Date: 2026-12-03 08:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c27d5e8a9f10'
-down_revision = 'c3e9a7d51f20'
+down_revision = 'd18c3e5f7a81'
 branch_labels = None
 depends_on = None
 
