@@ -398,6 +398,28 @@ def test_a_heads_home_lists_their_grids_with_figures(app, auth):
     assert "我包的网格" in page and "第3网格" in page
 
 
+def test_a_heads_grid_table_counts_open_and_overdue_matters(app, auth):
+    """包网格: the head sees each grid's 便民服务事项 still open, the overdue ones in brackets."""
+    from datetime import timedelta
+
+    from portal import clock
+    from portal.matters import rules as matters
+
+    with app.app_context():
+        assign_grid("fuyuan", 3, account("fuyuan_stationhead").person)
+        fuyuan = db.session.scalar(select(Community).where(Community.slug == "fuyuan"))
+        grid = db.session.scalar(select(Grid).where(Grid.community_id == fuyuan.id, Grid.number == 3))
+        worker = account("fuyuan_worker03")
+        for days_ago, text in ((0, "楼道灯不亮"), (10, "单元门禁损坏")):
+            matters.register(worker, fuyuan, matters.MatterInput(str(grid.id), "3-1-101", text, "1", "3"),
+                             now=clock.now() - timedelta(days=days_ago))
+        db.session.commit()
+    auth.login("fuyuan_stationhead")
+    page = auth.client.get("/").get_data(as_text=True)
+    row = page[page.index("<td>第3网格</td>"):].split("</tr>")[0]
+    assert "未办结事项" in page and "2（逾期1）" in row
+
+
 def test_the_hall_publicity_needs_a_live_display_link(app, client):
     from portal.board import rules as board_rules
 

@@ -104,6 +104,18 @@ def by_grid(community: Community, first: date, now: datetime | None = None) -> l
     return tallies
 
 
+def open_by_grid(grid_ids: list[int], now: datetime | None = None) -> dict[int, tuple[int, int]]:
+    """Open and overdue matters of each grid now (one statement): the 包网格 head's table."""
+    if not grid_ids:
+        return {}
+    now = now or clock.now()
+    is_open = Matter.status.in_(list(OPEN))
+    rows = db.session.execute(
+        select(Matter.grid_id, func.count(), func.coalesce(func.sum(case((Matter.due_at < now, 1), else_=0)), 0))
+        .where(Matter.grid_id.in_(grid_ids), is_open).group_by(Matter.grid_id))
+    return {grid_id: (int(count), int(late)) for grid_id, count, late in rows}
+
+
 def by_community(street_id: int, first: date, now: datetime | None = None) -> list[tuple[Community, Tally]]:
     now = now or clock.now()
     _, after = month_bounds(first)

@@ -59,6 +59,17 @@ def grid_figures(grids: list[Grid], month: date, extra: Iterable[Column] = ()) -
     return [rows[g.id] for g in grids]
 
 
+def _open_matters(grids: list[Grid], first: date, last: date) -> dict[int, object]:
+    from portal.matters.lists import open_by_grid
+
+    return {grid_id: f"{count}（逾期{late}）" if late else count
+            for grid_id, (count, late) in open_by_grid([g.id for g in grids]).items()}
+
+
+# 便民服务事项 still open in each grid now, overdue ones counted in brackets.
+MATTER_COLUMNS: tuple[Column, ...] = (("未办结事项", _open_matters),)
+
+
 def home_panel(person, today: date) -> dict:
     """What a home page shows of 包社区/包网格: a leader's gaps this month, a 书记's or
     站长's grids with their figures, the administrator's units without anyone."""
@@ -69,7 +80,8 @@ def home_panel(person, today: date) -> dict:
     if person.position is Position.STREET_LEADER:
         return {"resp_gaps": supervision.my_gaps(person, month), "resp_month": month}
     if person.position in rules.HEADS:
-        return {"resp_grids": grid_figures(rules.assigned_grids(person.id, today), month), "resp_month": month}
+        return {"resp_grids": grid_figures(rules.assigned_grids(person.id, today), month, MATTER_COLUMNS),
+                "resp_month": month}
     if person.position is Position.ADMIN:
         return {"resp_unassigned": rules.gaps(day=today)}
     return {}
