@@ -77,7 +77,7 @@ def check(leave: LeaveRequest, cover_raw: str | None) -> Person | None:
     person = leave.person
     if (cover is None or not cover.active or cover.id == person.id or cover.community_id != person.community_id
             or cover.position not in COVERING):
-        raise FieldErrors({"cover_id": "代班人员须是本社区在岗的网格员、书记或站长。"})
+        raise FieldErrors({"cover_id": "代班人员须是本社区在册的网格员、书记或站长。"})
     if away_ids([cover.id], leave.start_date, leave.end_date, excluding=leave.id):
         raise FieldErrors({"cover_id": f"{cover.name}在这段时间也请假了，不能代班，请另选他人。"})
     return cover

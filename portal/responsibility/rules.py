@@ -90,7 +90,7 @@ def _overlapping(kind: AssignmentKind, unit_id: int, first: date, last: date | N
 
 def check_person(kind: AssignmentKind, person: Person | None, community: Community) -> str | None:
     if person is None or not person.active:
-        return "请选择在岗人员。"
+        return "请选择在册人员。"
     if kind is AssignmentKind.COMMUNITY:
         if person.position is not Position.STREET_LEADER or person.street_id != community.street_id:
             return "包社区的须是本街镇的街镇领导。"

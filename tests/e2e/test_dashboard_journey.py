@@ -184,7 +184,7 @@ def test_the_street_leader_reads_the_trends_and_narrows_the_audit_log(dash_pages
     expect(desk.locator("table.dash-board tbody tr")).to_have_count(10)
     expect(desk.locator("#chart-inspections g.series")).to_have_count(10)
     screenshot(desk, screenshots_dir, "dashboard-district-desktop")
-    desk.get_by_role("link", name="富强路街道").click()
+    desk.get_by_role("region", name="今日去向（表格）").get_by_role("link", name="富强路街道").click()
     desk.get_by_role("link", name="富源社区", exact=True).click()
     expect(desk.get_by_role("heading", level=1)).to_have_text("富源社区数据看板")
     desk.goto(desk.url.replace("/dashboards/communities/", "/inspections/communities/"))

@@ -85,10 +85,12 @@ def test_export_edit_three_cells_import_preview_and_apply(pages, live_app, scree
     desk = pages.new("desk")
     logged_in(desk, "admin")
     desk.get_by_role("link", name="人员与账号").first.click()
+    # htmx (deferred) must be listening before the filter changes, or the change is lost.
+    desk.wait_for_load_state("load")
     desk.get_by_label("社区").select_option(label="富源社区")
+    expect(desk.locator("#people-results")).to_contain_text("导出所选社区的全部人员")
     expect(desk.locator("#people-results")).to_contain_text("fuyuan_worker01")
     export_link = desk.get_by_role("link", name="导出名单（.xlsx）")
-    expect(desk.locator("#people-results")).to_contain_text("导出所选社区的全部人员")
     with desk.expect_download() as download:
         export_link.click()
     assert download.value.suggested_filename.startswith("花名册_富源社区_")
