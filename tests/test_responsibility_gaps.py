@@ -1,7 +1,7 @@
 """Gaps closed after 包社区/包网格 landed: the 公示's office-phone preference set on the
 person form, and terms that end when their holder moves or leaves service."""
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -10,30 +10,13 @@ from sqlalchemy import func, select
 from portal.admin import people as people_rules
 from portal.audit.models import AuditEntry
 from portal.extensions import db
-from portal.org.models import Community, Grid, Street
+from portal.org.models import Community
 from portal.responsibility import rules
 from portal.responsibility.models import Assignment, AssignmentKind
 from tests.conftest import account
+from tests.test_responsibility import NOW, community, frozen, grid, street  # noqa: F401 - frozen: autouse
 
-NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # Wednesday 25 November 2026, 10:00 in Qingshan
 TODAY = date(2026, 11, 25)
-
-
-@pytest.fixture(autouse=True)
-def frozen(app):
-    app.config["CLOCK_NOW"] = NOW
-
-
-def community(slug) -> Community:
-    return db.session.scalar(select(Community).where(Community.slug == slug))
-
-
-def street(slug) -> Street:
-    return db.session.scalar(select(Street).where(Street.slug == slug))
-
-
-def grid(slug, number) -> Grid:
-    return db.session.scalar(select(Grid).where(Grid.community_id == community(slug).id, Grid.number == number))
 
 
 def assign(kind, unit, person, first="2026-11-01", last=None):
